@@ -1,0 +1,49 @@
+# Two commands for a newcomer: `make run` and `make test`. Both create .venv on first use.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+BASE_STAMP := $(VENV)/.installed-base
+TEST_STAMP := $(VENV)/.installed-test
+
+.PHONY: run test lint format bench browser clean i18n
+
+$(BASE_STAMP): pyproject.toml
+	@$(PYTHON) scripts/check_python.py
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	@touch $@
+
+$(TEST_STAMP): $(BASE_STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[test,dev]'
+	@touch $@
+
+## Start web, worker and beat in one process on embedded MongoDB (mongomock) and Redis (valkey).
+run: $(BASE_STAMP)
+	INBOX_DEMO=$${INBOX_DEMO:-1} $(BIN)/inbox serve
+
+## Run every test (installs Chromium for the browser tests when missing).
+test: $(TEST_STAMP) browser
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+browser:
+	@scripts/ensure-chromium
+
+lint: $(TEST_STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(TEST_STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: $(TEST_STAMP)
+	$(BIN)/python -m benchmarks.ingest
+
+## Extract user-facing strings and update the Vietnamese catalogue.
+i18n: $(TEST_STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -o inbox/web/locale/messages.pot .
+	$(BIN)/pybabel update -i inbox/web/locale/messages.pot -d inbox/web/locale -l vi
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,35 @@
+"""Stands in for the platform on the demo seed's channels: sends succeed and go nowhere."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, Literal
+
+from aiohttp import web
+from pydantic import BaseModel, ConfigDict
+
+from connectors.base import ChannelRef, Inbound, Outbound, SentRef, WebhookRejected
+
+
+class DemoConfig(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+class DemoConnector:
+    kind: ClassVar[str] = "demo"
+    config_model: ClassVar[type[BaseModel]] = DemoConfig
+    payload_format: ClassVar[Literal["json", "raw"]] = "json"
+
+    async def setup(self, channel: ChannelRef) -> dict[str, Any]:
+        return {}
+
+    async def verify(self, channel: ChannelRef, request: web.Request, body: bytes) -> None:
+        raise WebhookRejected("demo channels take no webhooks")
+
+    def parse(self, channel: ChannelRef, payload: Any) -> list[Inbound]:
+        return []
+
+    async def send(self, channel: ChannelRef, out: Outbound) -> SentRef:
+        return SentRef(external_id=f"demo:{out.message_id}")
+
+    async def handshake(self, channel: ChannelRef, request: web.Request) -> web.Response | None:
+        return None

@@ -1,0 +1,30 @@
+"""The only way the core reaches a connector: by the channel's kind."""
+
+from __future__ import annotations
+
+from connectors.base import ChannelRef, Connector
+from connectors.demo import DemoConnector
+from connectors.telegram import TelegramConnector
+
+_CONNECTORS: dict[str, Connector] = {
+    connector.kind: connector for connector in (TelegramConnector(),)
+}
+_DEMO = DemoConnector()
+
+
+def kinds() -> list[str]:
+    return sorted(_CONNECTORS)
+
+
+def get(kind: str) -> Connector | None:
+    return _CONNECTORS.get(kind)
+
+
+def for_channel(channel: ChannelRef) -> Connector:
+    """The connector that talks to this channel's platform (a stand-in for demo channels)."""
+    if channel.demo:
+        return _DEMO
+    connector = _CONNECTORS.get(channel.kind)
+    if connector is None:
+        raise LookupError(f"no connector for channel kind {channel.kind!r}")
+    return connector

@@ -1,0 +1,335 @@
+"""Telegram Bot API: webhook with a secret token in, python-telegram-bot's `Bot` out."""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import secrets
+from datetime import timedelta
+from typing import Any, ClassVar, Literal
+
+from aiohttp import web
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from telegram import Bot, Message, Update
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+)
+
+from connectors.base import (
+    Attachment,
+    ChannelRef,
+    Inbound,
+    InboundKind,
+    Outbound,
+    PayloadInvalid,
+    Sender,
+    SendError,
+    SentRef,
+    SetupError,
+    WebhookRejected,
+)
+
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
+TEXT_LIMIT = 4096
+CAPTION_LIMIT = 1024
+DEFAULT_API = "https://api.telegram.org"
+
+
+def _new_secret() -> SecretStr:
+    return SecretStr(secrets.token_urlsafe(32))
+
+
+class TelegramConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    bot_token: SecretStr = Field(description="from @BotFather, like 123456:ABC-DEF...")
+    secret_token: SecretStr = Field(
+        default_factory=_new_secret,
+        description="sent by Telegram with every update; generated when not given",
+    )
+    api_base_url: str = Field(default=DEFAULT_API, pattern=r"^https?://")
+
+    @field_validator("bot_token")
+    @classmethod
+    def _token_shape(cls, token: SecretStr) -> SecretStr:
+        bot_id, _, rest = token.get_secret_value().partition(":")
+        if not bot_id.isdigit() or not rest:
+            raise ValueError("bot_token must look like 123456789:AA... (from @BotFather)")
+        return token
+
+    @field_validator("secret_token")
+    @classmethod
+    def _secret_shape(cls, secret: SecretStr) -> SecretStr:
+        value = secret.get_secret_value()
+        if not (1 <= len(value) <= 256) or not all(c.isalnum() or c in "_-" for c in value):
+            raise ValueError("secret_token must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
+        return secret
+
+
+class TelegramConnector:
+    kind: ClassVar[str] = "telegram"
+    config_model: ClassVar[type[BaseModel]] = TelegramConfig
+    payload_format: ClassVar[Literal["json", "raw"]] = "json"
+
+    def __init__(self) -> None:
+        self._bots: dict[tuple[int, str, str], Bot] = {}
+
+    # ---- connecting -------------------------------------------------------------------
+
+    async def setup(self, channel: ChannelRef) -> dict[str, Any]:
+        bot = _new_bot(channel)
+        try:
+            async with bot:
+                await bot.set_webhook(
+                    url=channel.webhook_url,
+                    secret_token=channel.config["secret_token"],
+                    allowed_updates=ALLOWED_UPDATES,
+                )
+                return {"bot_username": bot.username, "bot_id": bot.id}
+        except InvalidToken:
+            raise SetupError("Telegram rejected the bot token.", retryable=False) from None
+        except BadRequest as error:
+            raise SetupError(f"Telegram refused the webhook: {error.message}", retryable=False) from None
+        except TelegramError as error:
+            raise SetupError(f"Could not reach Telegram: {error.message}", retryable=True) from None
+
+    async def verify(self, channel: ChannelRef, request: web.Request, body: bytes) -> None:
+        given = request.headers.get(SECRET_HEADER, "")
+        expected = channel.config["secret_token"]
+        if not given or not hmac.compare_digest(given.encode(), expected.encode()):
+            raise WebhookRejected("missing or wrong X-Telegram-Bot-Api-Secret-Token")
+
+    async def handshake(self, channel: ChannelRef, request: web.Request) -> web.Response | None:
+        return None
+
+    # ---- receiving --------------------------------------------------------------------
+
+    def parse(self, channel: ChannelRef, payload: Any) -> list[Inbound]:
+        if not isinstance(payload, dict) or not isinstance(payload.get("update_id"), int):
+            raise PayloadInvalid("a Telegram update is a JSON object with an integer update_id")
+        try:
+            update = Update.de_json(payload, None)
+        except (KeyError, TypeError, ValueError) as error:
+            raise PayloadInvalid(f"not a Telegram update: {error}") from None
+        if update.message is not None and update.message.from_user is not None:
+            return [_message(update.message, payload)]
+        if update.edited_message is not None and update.edited_message.from_user is not None:
+            return [_edit(update.edited_message, payload)]
+        if update.callback_query is not None:
+            return [_callback(update, payload)]
+        return []
+
+    # ---- sending ----------------------------------------------------------------------
+
+    async def send(self, channel: ChannelRef, out: Outbound) -> SentRef:
+        bot = await self._bot(channel)
+        try:
+            return await _send_all(bot, out.thread_id, out)
+        except ChatMigrated as moved:
+            new_chat = str(moved.new_chat_id)
+            return SentRef((await _send_all(bot, new_chat, out)).external_id, thread_id=new_chat)
+
+    async def _bot(self, channel: ChannelRef) -> Bot:
+        """One initialised Bot per token and event loop (its HTTP client is bound to the loop)."""
+        loop = asyncio.get_running_loop()
+        key = (id(loop), channel.config["bot_token"], _api_base(channel))
+        bot = self._bots.get(key)
+        if bot is None:
+            bot = _new_bot(channel)
+            try:
+                await bot.initialize()
+            except TelegramError as error:
+                raise _send_error(error) from None
+            self._bots[key] = bot
+        return bot
+
+
+def _new_bot(channel: ChannelRef) -> Bot:
+    base = _api_base(channel)
+    return Bot(channel.config["bot_token"], base_url=f"{base}/bot", base_file_url=f"{base}/file/bot")
+
+
+def _api_base(channel: ChannelRef) -> str:
+    return channel.config.get("api_base_url", DEFAULT_API).rstrip("/")
+
+
+async def _send_all(bot: Bot, chat_id: str, out: Outbound) -> SentRef:
+    """Send the attachments (caption on the first) then the text in 4096-character parts."""
+    try:
+        sent: Message | None = None
+        text = out.text or ""
+        for attachment in out.attachments:
+            caption, text = (text, "") if len(text) <= CAPTION_LIMIT else (None, text)
+            media = attachment.url or attachment.file_id
+            if attachment.type == "image":
+                sent = await bot.send_photo(chat_id, media, caption=caption)
+            else:
+                sent = await bot.send_document(chat_id, media, caption=caption)
+        for part in split_text(text, TEXT_LIMIT):
+            sent = await bot.send_message(chat_id, part)
+    except (ChatMigrated, asyncio.CancelledError):
+        raise
+    except TelegramError as error:
+        raise _send_error(error) from None
+    if sent is None:
+        raise SendError("nothing to send: the message has no text and no attachment", retryable=False)
+    return SentRef(external_id=f"{sent.chat_id}:{sent.message_id}")
+
+
+def _send_error(error: TelegramError) -> SendError:
+    """Map python-telegram-bot's errors onto retry or give up (see CHANNELS.md)."""
+    if isinstance(error, RetryAfter):
+        wait = error.retry_after
+        seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
+        return SendError(error.message, retryable=True, retry_after=seconds, code="rate_limited")
+    if isinstance(error, Forbidden):
+        return SendError(error.message, retryable=False, code="blocked")
+    if isinstance(error, InvalidToken):
+        return SendError(error.message, retryable=False, code="invalid_token")
+    if isinstance(error, BadRequest):
+        return SendError(error.message, retryable=False, code="bad_request")
+    if isinstance(error, NetworkError):
+        return SendError(error.message, retryable=True, code="network")
+    return SendError(error.message, retryable=True, code="telegram_error")
+
+
+def split_text(text: str, limit: int) -> list[str]:
+    """Cut text into parts of at most `limit` characters, preferring line breaks."""
+    parts: list[str] = []
+    while len(text) > limit:
+        cut = text.rfind("\n", 0, limit)
+        cut = cut if cut > limit // 2 else limit
+        parts.append(text[:cut])
+        text = text[cut:].lstrip("\n")
+    if text:
+        parts.append(text)
+    return parts
+
+
+# ---- parsing helpers ------------------------------------------------------------------
+
+
+def _sender(message: Message) -> Sender:
+    user = message.from_user
+    assert user is not None
+    phone = None
+    if message.contact is not None and message.contact.user_id == user.id:
+        phone = message.contact.phone_number
+    return Sender(
+        external_id=str(user.id),
+        name=user.full_name,
+        language=user.language_code,
+        phone=phone,
+    )
+
+
+def _attachments(message: Message) -> tuple[Attachment, ...]:
+    if message.photo:
+        largest = max(message.photo, key=lambda p: (p.file_size or 0, p.width * p.height))
+        return (Attachment("image", file_id=largest.file_id, size=largest.file_size),)
+    if message.document is not None:
+        doc = message.document
+        return (
+            Attachment(
+                "file",
+                file_id=doc.file_id,
+                name=doc.file_name,
+                size=doc.file_size,
+                mime_type=doc.mime_type,
+            ),
+        )
+    for kind, media in (
+        ("audio", message.voice),
+        ("audio", message.audio),
+        ("video", message.video),
+        ("sticker", message.sticker),
+    ):
+        if media is not None:
+            mime = getattr(media, "mime_type", None)
+            return (Attachment(kind, file_id=media.file_id, size=media.file_size, mime_type=mime),)
+    if message.location is not None:
+        where = message.location
+        url = f"https://maps.google.com/?q={where.latitude},{where.longitude}"
+        return (Attachment("location", url=url),)
+    return ()
+
+
+def _text(message: Message) -> str | None:
+    if message.text is not None:
+        return message.text
+    if message.caption is not None:
+        return message.caption
+    if message.sticker is not None:
+        return message.sticker.emoji
+    if message.contact is not None:
+        return f"{message.contact.full_name} {message.contact.phone_number}"
+    return None
+
+
+def _external_id(message: Message) -> str:
+    return f"{message.chat_id}:{message.message_id}"
+
+
+def _message(message: Message, raw: dict[str, Any]) -> Inbound:
+    reply = message.reply_to_message
+    return Inbound(
+        kind=InboundKind.MESSAGE,
+        external_id=_external_id(message),
+        thread_id=str(message.chat_id),
+        sender=_sender(message),
+        sent_at=message.date,
+        text=_text(message),
+        attachments=_attachments(message),
+        reply_to=_external_id(reply) if reply is not None else None,
+        raw=raw,
+    )
+
+
+def _edit(message: Message, raw: dict[str, Any]) -> Inbound:
+    edited_at = message.edit_date or message.date
+    return Inbound(
+        kind=InboundKind.EDIT,
+        external_id=f"{_external_id(message)}:edit:{int(edited_at.timestamp())}",
+        thread_id=str(message.chat_id),
+        sender=_sender(message),
+        sent_at=edited_at,
+        text=_text(message),
+        target_id=_external_id(message),
+        raw=raw,
+    )
+
+
+def _callback(update: Update, raw: dict[str, Any]) -> Inbound:
+    query = update.callback_query
+    assert query is not None
+    chat_id = query.message.chat.id if query.message is not None else query.from_user.id
+    return Inbound(
+        kind=InboundKind.POSTBACK,
+        external_id=f"callback:{query.id}",
+        thread_id=str(chat_id),
+        sender=Sender(
+            external_id=str(query.from_user.id),
+            name=query.from_user.full_name,
+            language=query.from_user.language_code,
+        ),
+        text=_button_label(query) or query.data,
+        payload=query.data,
+        raw=raw,
+    )
+
+
+def _button_label(query: Any) -> str | None:
+    """The label of the pressed inline button, so agents read what the customer chose."""
+    markup = getattr(query.message, "reply_markup", None) if query.message else None
+    for row in getattr(markup, "inline_keyboard", ()) or ():
+        for button in row:
+            if button.callback_data == query.data:
+                return button.text
+    return None

@@ -1,0 +1,76 @@
+"""Routes /webhooks/{kind}/{channel_id}: verify, parse, ingest, answer fast.
+
+Only storing happens here; everything slow (bot, rules, notifications) runs in the worker
+from the events that ingest emits. Redelivered webhooks store nothing new and still get 200.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from aiohttp import web
+
+from connectors import registry
+from connectors.base import ChannelRef, Connector, PayloadInvalid, WebhookRejected
+from inbox.auth import Access, access
+from inbox.errors import BadRequest, NotFound, Unauthorized
+from inbox.ids import parse_id
+from inbox.keys import runtime
+from inbox.services import channels
+from inbox.services.ingest import ingest
+
+log = logging.getLogger(__name__)
+
+
+async def _channel(request: web.Request) -> tuple[Connector, ChannelRef]:
+    kind, channel_id = request.match_info["kind"], request.match_info["channel_id"]
+    connector = registry.get(kind)
+    if connector is None:
+        raise NotFound(f"No channel kind {kind!r}.")
+    try:
+        channel = await channels.load(runtime(request), parse_id(channel_id, "channel"))
+    except NotFound:
+        raise NotFound(f"No {kind} channel {channel_id}.") from None
+    if channel.kind != kind or channel.demo:
+        raise NotFound(f"No {kind} channel {channel_id}.")
+    return connector, channel
+
+
+@access(Access.PUBLIC)
+async def receive(request: web.Request) -> web.Response:
+    connector, channel = await _channel(request)
+    body = await request.read()
+    try:
+        await connector.verify(channel, request, body)
+    except WebhookRejected as rejected:
+        log.warning("rejected %s webhook for channel %s: %s", channel.kind, channel.id, rejected)
+        raise Unauthorized(str(rejected), code="bad_signature") from None
+    try:
+        payload = json.loads(body) if connector.payload_format == "json" else body
+        items = connector.parse(channel, payload)
+    except (json.JSONDecodeError, UnicodeDecodeError, PayloadInvalid) as error:
+        raise BadRequest(f"Unreadable {channel.kind} payload: {error}", code="invalid_payload") from None
+    outcomes = [(await ingest(runtime(request), channel, item)).outcome for item in items]
+    return web.json_response(
+        {
+            "ok": True,
+            "received": len(items),
+            "stored": outcomes.count("stored"),
+            "duplicates": outcomes.count("duplicate"),
+        }
+    )
+
+
+@access(Access.PUBLIC)
+async def handshake(request: web.Request) -> web.StreamResponse:
+    connector, channel = await _channel(request)
+    answer = await connector.handshake(channel, request)
+    if answer is None:
+        raise web.HTTPMethodNotAllowed("GET", ["POST"])
+    return answer
+
+
+def setup(app: web.Application) -> None:
+    app.router.add_post("/webhooks/{kind}/{channel_id}", receive)
+    app.router.add_get("/webhooks/{kind}/{channel_id}", handshake)

@@ -1,0 +1,1 @@
+"""Omnichannel shared inbox: the channel-independent core (store, services, API, pages)."""

@@ -1,0 +1,65 @@
+"""The `inbox` command: serve, worker, beat, create-admin, seed-demo."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+
+from pydantic import ValidationError
+
+from inbox.settings import Settings
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="inbox", description="Omnichannel inbox")
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="run the web server (and, embedded, worker and beat)")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    serve.add_argument(
+        "--with-worker", action="store_true", default=None,
+        help="also run the worker and beat in this process (default when any part is embedded)",
+    )
+    worker = commands.add_parser("worker", help="run a Celery worker (needs MongoDB and Redis URLs)")
+    worker.add_argument("--concurrency", type=int)
+    commands.add_parser("beat", help="run Celery beat: sweeps and timers (needs the Redis URL)")
+    admin = commands.add_parser("create-admin", help="create an admin account")
+    admin.add_argument("--email", required=True)
+    admin.add_argument("--password", required=True)
+    admin.add_argument("--name", default="Admin")
+    commands.add_parser("seed-demo", help="fill the store with demo agents and conversations")
+    args = parser.parse_args(argv)
+
+    try:
+        settings = Settings()
+    except ValidationError as error:
+        print(f"Invalid INBOX_* setting:\n{error}", file=sys.stderr)
+        return 2
+    overrides = {k: v for k, v in (("host", getattr(args, "host", None)),
+                                    ("port", getattr(args, "port", None))) if v is not None}
+    settings = settings.model_copy(update=overrides)
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    from inbox import cli
+
+    handlers = {
+        "serve": lambda: asyncio.run(cli.serve(settings, args.with_worker)),
+        "worker": lambda: cli.worker(settings, args.concurrency),
+        "beat": lambda: cli.beat(settings),
+        "create-admin": lambda: asyncio.run(cli.create_admin(settings, args.email, args.password, args.name)),
+        "seed-demo": lambda: asyncio.run(cli.seed_demo(settings)),
+    }
+    try:
+        return handlers[args.command]() or 0
+    except cli.CommandFailed as error:
+        print(error, file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

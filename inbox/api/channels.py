@@ -1,0 +1,50 @@
+"""Channels API: connect a platform account; credentials are never shown in full."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from inbox.api.routing import api
+from inbox.auth import Access
+from inbox.ids import parse_id
+from inbox.keys import runtime
+from inbox.models import ChannelCreate, ChannelOut, Page
+from inbox.services import channels
+
+
+@api("GET", "/channels", summary="List channels", tag="channels", response=Page[ChannelOut])
+async def list_channels(request: web.Request) -> Page[ChannelOut]:
+    rt = runtime(request)
+    return Page(items=[channels.view(rt, c) for c in await channels.list_all(rt)])
+
+
+@api(
+    "POST",
+    "/channels",
+    summary="Connect a channel; registers the webhook with the platform",
+    tag="channels",
+    body=ChannelCreate,
+    response=ChannelOut,
+    status=201,
+    level=Access.ADMIN,
+)
+async def create_channel(request: web.Request, body: ChannelCreate) -> ChannelOut:
+    return await channels.create(runtime(request), body)
+
+
+@api("GET", "/channels/{id}", summary="One channel", tag="channels", response=ChannelOut)
+async def get_channel(request: web.Request) -> ChannelOut:
+    rt = runtime(request)
+    doc = await channels.get_doc(rt, parse_id(request.match_info["id"], "channel"))
+    return channels.view(rt, doc)
+
+
+@api(
+    "DELETE",
+    "/channels/{id}",
+    summary="Disconnect a channel (its conversations stay)",
+    tag="channels",
+    level=Access.ADMIN,
+)
+async def delete_channel(request: web.Request) -> None:
+    await channels.delete(runtime(request), parse_id(request.match_info["id"], "channel"))

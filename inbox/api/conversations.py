@@ -1,0 +1,129 @@
+"""Conversations and their messages."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from inbox import pagination
+from inbox.api.routing import api
+from inbox.errors import NotFound
+from inbox.ids import parse_id
+from inbox.keys import principal, runtime
+from inbox.models import (
+    ConversationOut,
+    ConversationPatch,
+    ConversationQuery,
+    MessageCreate,
+    MessageOut,
+    MessageQuery,
+    Page,
+)
+from inbox.services import conversations, delivery, messages
+
+
+@api(
+    "GET",
+    "/conversations",
+    summary="List conversations, most recent activity first",
+    tag="conversations",
+    query=ConversationQuery,
+    response=Page[ConversationOut],
+)
+async def list_conversations(request: web.Request, query: ConversationQuery) -> Page[ConversationOut]:
+    limit = pagination.clamp_limit(query.limit)
+    docs = await conversations.list_page(
+        runtime(request), principal(request), query, pagination.decode(query.cursor), limit
+    )
+    docs, next_cursor = pagination.page(docs, limit, "last_message_at")
+    return Page(items=[ConversationOut.of(d) for d in docs], next_cursor=next_cursor)
+
+
+@api(
+    "GET",
+    "/conversations/{id}",
+    summary="One conversation",
+    tag="conversations",
+    response=ConversationOut,
+)
+async def get_conversation(request: web.Request) -> ConversationOut:
+    doc = await conversations.get_visible(runtime(request), request.match_info["id"], principal(request))
+    return ConversationOut.of(doc)
+
+
+@api(
+    "PATCH",
+    "/conversations/{id}",
+    summary="Change status, assignee, team or priority",
+    tag="conversations",
+    body=ConversationPatch,
+    response=ConversationOut,
+)
+async def update_conversation(request: web.Request, body: ConversationPatch) -> ConversationOut:
+    rt, me = runtime(request), principal(request)
+    doc = await conversations.get_visible(rt, request.match_info["id"], me)
+    actor = messages.agent_actor(me.id, me.name)
+    return ConversationOut.of(await conversations.update(rt, doc, body, actor))
+
+
+@api(
+    "POST",
+    "/conversations/{id}/read",
+    summary="Mark the conversation read",
+    tag="conversations",
+    response=ConversationOut,
+)
+async def mark_read(request: web.Request) -> ConversationOut:
+    doc = await conversations.mark_read(runtime(request), request.match_info["id"], principal(request))
+    return ConversationOut.of(doc)
+
+
+@api(
+    "GET",
+    "/conversations/{id}/messages",
+    summary="Messages, notes and activity of a conversation (oldest first unless order=desc)",
+    tag="conversations",
+    query=MessageQuery,
+    response=Page[MessageOut],
+)
+async def list_messages(request: web.Request, query: MessageQuery) -> Page[MessageOut]:
+    rt = runtime(request)
+    doc = await conversations.get_visible(rt, request.match_info["id"], principal(request))
+    limit = pagination.clamp_limit(query.limit)
+    descending = query.order == "desc"
+    position = pagination.decode(query.cursor)
+    docs = await messages.list_page(rt, doc["_id"], position, limit, descending)
+    docs, next_cursor = pagination.page(docs, limit, "created_at")
+    return Page(items=[MessageOut.of(d) for d in docs], next_cursor=next_cursor)
+
+
+@api(
+    "POST",
+    "/conversations/{id}/messages",
+    summary="Reply to the customer on the conversation's channel, or add a private note",
+    tag="conversations",
+    body=MessageCreate,
+    response=MessageOut,
+    status=201,
+)
+async def post_message(request: web.Request, body: MessageCreate) -> MessageOut:
+    message = await conversations.post_message(
+        runtime(request), request.match_info["id"], body, principal(request)
+    )
+    return MessageOut.of(message)
+
+
+@api(
+    "POST",
+    "/messages/{id}/retry",
+    summary="Send a failed message again",
+    tag="conversations",
+    response=MessageOut,
+)
+async def retry_message(request: web.Request) -> MessageOut:
+    rt, me = runtime(request), principal(request)
+    message = await messages.get(rt, parse_id(request.match_info["id"], "message"))
+    try:
+        conversation = await conversations.get_visible(rt, str(message["conversation_id"]), me)
+    except NotFound:
+        raise NotFound(f"No message with id {request.match_info['id']}.") from None
+    return MessageOut.of(await delivery.retry_failed(rt, message, conversation))

@@ -1,0 +1,45 @@
+"""The aiohttp application factory."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+
+from connectors import webhooks
+from inbox import health, middleware
+from inbox.api import openapi, routing
+from inbox.keys import RUNTIME
+from inbox.realtime import hub_context, websocket
+from inbox.runtime import Runtime
+from inbox.settings import Settings
+from inbox.web import pages, rendering
+
+
+def create_app(settings: Settings, rt: Runtime | None = None) -> web.Application:
+    """Build the web application. Pass `rt` to share an already open runtime (embedded mode,
+    tests); otherwise the app opens its own from settings and closes it on cleanup."""
+    app = web.Application(
+        middlewares=[middleware.errors, middleware.language, middleware.authenticate],
+        client_max_size=settings.max_body_bytes,
+    )
+    app.cleanup_ctx.append(_runtime_context(settings, rt))
+    app.cleanup_ctx.append(hub_context)
+    rendering.setup(app)
+    routing.setup(app)
+    webhooks.setup(app)
+    pages.setup(app)
+    app.router.add_get("/ws", websocket)
+    app.router.add_get("/healthz", health.healthz)
+    app.router.add_get("/api/openapi.json", openapi.openapi_json)
+    return app
+
+
+def _runtime_context(settings: Settings, rt: Runtime | None):  # noqa: ANN202
+    async def context(app: web.Application) -> AsyncIterator[None]:
+        async with contextlib.AsyncExitStack() as stack:
+            app[RUNTIME] = rt or await stack.enter_async_context(Runtime.open(settings))
+            yield
+
+    return context

@@ -1,0 +1,79 @@
+"""What each `inbox` command does (argument parsing lives in `inbox.__main__`)."""
+
+from __future__ import annotations
+
+from pydantic import ValidationError
+
+from inbox.embedded import DataDirBusy, open_runtime
+from inbox.errors import AppError
+from inbox.models import AgentCreate, Role
+from inbox.serve import serve as serve_forever
+from inbox.services import agents, demo
+from inbox.settings import Settings
+
+
+class CommandFailed(Exception):
+    pass
+
+
+async def serve(settings: Settings, with_worker: bool | None) -> None:
+    try:
+        await serve_forever(settings, with_worker)
+    except DataDirBusy as error:
+        raise CommandFailed(str(error)) from None
+
+
+def _needs_servers(settings: Settings, command: str) -> None:
+    if settings.embedded_store or settings.embedded_redis:
+        raise CommandFailed(
+            f"`inbox {command}` runs beside web processes, so it needs the shared servers: set "
+            "INBOX_MONGODB_URL and INBOX_REDIS_URL. Without them, `inbox serve` runs the worker "
+            "and beat itself."
+        )
+
+
+def worker(settings: Settings, concurrency: int | None) -> None:
+    _needs_servers(settings, "worker")
+    from workers.celery_app import configure
+
+    app = configure(settings)
+    app.worker_main(
+        ["worker", "--pool=threads", f"--concurrency={concurrency or settings.worker_concurrency}",
+         f"--loglevel={settings.log_level}"]
+    )
+
+
+def beat(settings: Settings) -> None:
+    _needs_servers(settings, "beat")
+    from workers.celery_app import configure
+
+    schedule = settings.data_dir / "beat-schedule"
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    configure(settings).start(["beat", f"--loglevel={settings.log_level}", f"--schedule={schedule}"])
+
+
+async def create_admin(settings: Settings, email: str, password: str, name: str) -> None:
+    try:
+        body = AgentCreate(email=email, password=password, name=name, role=Role.ADMIN)
+    except ValidationError as error:
+        raise CommandFailed(f"Invalid admin: {error}") from None
+    try:
+        async with open_runtime(settings) as rt:
+            agent = await agents.create(rt, body)
+    except (DataDirBusy, AppError) as error:
+        raise CommandFailed(str(error)) from None
+    print(f"Admin {agent['email']} created.")
+
+
+async def seed_demo(settings: Settings) -> None:
+    try:
+        async with open_runtime(settings) as rt:
+            seeded = await demo.seed(rt)
+    except DataDirBusy as error:
+        raise CommandFailed(str(error)) from None
+    if seeded:
+        print(f"Demo data added; demo agents sign in with password {demo.DEMO_PASSWORD!r}:")
+        for email in demo.DEMO_AGENT_EMAILS:
+            print(f"  {email}")
+    else:
+        print("Demo data was already there.")

@@ -1,0 +1,159 @@
+"""Events: the persisted outbox of everything that happened.
+
+`emit` stores the event, publishes it on Redis for live views and enqueues `process_event`
+for the worker. The sweep re-enqueues events still unprocessed after their retry time, so an
+outage of Redis or of the workers delays automation but loses nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import timedelta
+from enum import StrEnum
+from typing import Any
+
+from bson import ObjectId
+from pydantic import BaseModel
+
+from inbox import clock
+from inbox.ids import new_id, str_id
+from inbox.queue import PROCESS_EVENT
+from inbox.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+EVENTS_CHANNEL = "inbox.events"
+FIRST_RETRY = timedelta(seconds=60)
+MAX_SWEEPS = 8
+
+
+class EventType(StrEnum):
+    CONVERSATION_CREATED = "conversation.created"
+    CONVERSATION_UPDATED = "conversation.updated"
+    MESSAGE_CREATED = "message.created"
+    MESSAGE_UPDATED = "message.updated"
+    CONTACT_CREATED = "contact.created"
+
+
+class Actor(BaseModel):
+    """Who caused a change: an agent, the contact, the bot, a rule or the system."""
+
+    type: str
+    id: str | None = None
+    name: str | None = None
+
+
+SYSTEM = Actor(type="system")
+
+
+class Scope(BaseModel):
+    """What decides who may see an event live: the conversation's team and assignee."""
+
+    conversation_id: str | None = None
+    team_id: str | None = None
+    assignee_id: str | None = None
+
+    @classmethod
+    def of_conversation(cls, conversation: dict[str, Any]) -> Scope:
+        return cls(
+            conversation_id=str(conversation["_id"]),
+            team_id=str_id(conversation.get("team_id")),
+            assignee_id=str_id(conversation.get("assignee_id")),
+        )
+
+
+Handler = Callable[[Runtime, dict[str, Any]], Awaitable[None]]
+
+
+async def emit(
+    rt: Runtime,
+    type: EventType,
+    *,
+    subject_type: str,
+    subject_id: ObjectId,
+    data: dict[str, Any],
+    scope: Scope,
+    actor: Actor = SYSTEM,
+    changes: dict[str, Any] | None = None,
+    caused_by: ObjectId | None = None,
+    depth: int = 0,
+) -> ObjectId:
+    """Persist, publish and enqueue one event; returns its id."""
+    created_at = clock.now()
+    event = {
+        "_id": new_id(),
+        "type": str(type),
+        "subject": {"type": subject_type, "id": subject_id},
+        "data": data,
+        "changes": changes,
+        "scope": scope.model_dump(),
+        "actor": actor.model_dump(),
+        "caused_by": caused_by,
+        "depth": depth,
+        "created_at": created_at,
+        "processed_at": None,
+        "retry_at": created_at + FIRST_RETRY,
+        "sweeps": 0,
+    }
+    await rt.store["events"].insert_one(event)
+    await publish(rt, public_view(event))
+    await rt.queue.enqueue(PROCESS_EVENT, str(event["_id"]))
+    return event["_id"]
+
+
+def public_view(event: dict[str, Any]) -> dict[str, Any]:
+    """The JSON form sent to browsers and external consumers."""
+    return {
+        "id": str(event["_id"]),
+        "type": event["type"],
+        "subject": {"type": event["subject"]["type"], "id": str_id(event["subject"]["id"])},
+        "data": event["data"],
+        "changes": event["changes"],
+        "actor": event["actor"],
+        "scope": event["scope"],
+        "created_at": clock.iso(event["created_at"]),
+    }
+
+
+async def publish(rt: Runtime, message: dict[str, Any], channel: str = EVENTS_CHANNEL) -> None:
+    """Best effort: live views resynchronise on reconnect, the event itself is stored."""
+    try:
+        await rt.redis.publish(channel, json.dumps(message, default=str))
+    except Exception:
+        log.warning("could not publish on %s", channel, exc_info=True)
+
+
+async def process(rt: Runtime, event_id: str, handlers: Sequence[Handler]) -> bool:
+    """Run the handlers for one event, once; returns False when there was nothing to do."""
+    events = rt.store["events"]
+    event = await events.find_one({"_id": ObjectId(event_id)})
+    if event is None or event["processed_at"] is not None:
+        return False
+    for handler in handlers:
+        await handler(rt, event)
+    await events.update_one({"_id": event["_id"]}, {"$set": {"processed_at": clock.now()}})
+    return True
+
+
+async def sweep(rt: Runtime, limit: int = 500) -> int:
+    """Re-enqueue events whose processing is overdue, with growing delays; returns how many."""
+    events = rt.store["events"]
+    now = clock.now()
+    overdue = events.find(
+        {"processed_at": None, "retry_at": {"$lte": now}}, sort=[("retry_at", 1)], limit=limit
+    )
+    count = 0
+    async for event in overdue:
+        sweeps = event.get("sweeps", 0) + 1
+        retry_at = None if sweeps >= MAX_SWEEPS else now + FIRST_RETRY * 2**sweeps
+        await events.update_one(
+            {"_id": event["_id"]}, {"$set": {"retry_at": retry_at, "sweeps": sweeps}}
+        )
+        if retry_at is None:
+            log.error("event %s (%s) was never processed; giving up", event["_id"], event["type"])
+            continue
+        await rt.queue.enqueue(PROCESS_EVENT, str(event["_id"]))
+        count += 1
+    return count

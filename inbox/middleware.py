@@ -1,0 +1,98 @@
+"""Request middleware: errors as JSON (or a page), language, and the access check."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from urllib.parse import quote
+
+from aiohttp import web
+from aiohttp.web_urldispatcher import StaticResource
+
+from inbox import auth, i18n
+from inbox.auth import Access
+from inbox.errors import AppError, Forbidden, HttpError, PayloadTooLarge, Unauthorized
+from inbox.keys import PRINCIPAL, runtime
+from inbox.web.rendering import render
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+MACHINE_PREFIXES = ("/api/", "/webhooks/", "/ws", "/healthz")
+LANGUAGE_COOKIE = "inbox_lang"
+INTERNAL = HttpError(500, "Internal error")
+INTERNAL.message = "Something went wrong on our side; it has been logged."
+
+
+def wants_json(request: web.Request) -> bool:
+    return request.path.startswith(MACHINE_PREFIXES)
+
+
+def _error_response(request: web.Request, error: AppError) -> web.Response:
+    if wants_json(request):
+        return web.json_response(error.body(), status=error.status)
+    context = {"title": f"{error.status}", "message": error.message}
+    return render(request, "error.html", context, status=error.status)
+
+
+@web.middleware
+async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Every failure becomes a clear answer: JSON {"error": {...}} for machines, a page for people."""
+    try:
+        return await handler(request)
+    except AppError as error:
+        return _error_response(request, error)
+    except web.HTTPRequestEntityTooLarge as error:
+        limit = runtime(request).settings.max_body_bytes
+        message = f"The body is larger than the {limit} bytes accepted here."
+        return _error_response(request, PayloadTooLarge(message, {"received": error.actual_size}))
+    except web.HTTPException as error:
+        if error.status < 400 or not wants_json(request):
+            raise
+        return _error_response(request, HttpError(error.status, error.reason))
+    except Exception:
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return _error_response(request, INTERNAL)
+
+
+@web.middleware
+async def authenticate(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Let a request through only if its route's access level allows who is asking."""
+    match = request.match_info
+    if match.http_exception is not None or isinstance(match.route.resource, StaticResource):
+        return await handler(request)
+    level = auth.access_of(match.handler)
+    if level is Access.PUBLIC:
+        return await handler(request)
+    rt = runtime(request)
+    principal = await auth.identify(rt, request)
+    if principal is None:
+        if wants_json(request):
+            raise Unauthorized("Sign in, or send Authorization: Bearer <token>.")
+        raise web.HTTPFound(f"/login?next={quote(request.path_qs)}")
+    request[PRINCIPAL] = principal
+    i18n.current_language.set(_language(request))
+    if level is Access.ADMIN and not principal.is_admin:
+        raise Forbidden("Only admins can do this.", code="admin_only")
+    if not await auth.csrf_ok(rt, request, principal):
+        raise Forbidden("Missing or wrong CSRF token; reload the page.", code="csrf")
+    return await handler(request)
+
+
+def _language(request: web.Request) -> str:
+    principal = request.get(PRINCIPAL)
+    chosen = principal.language if principal is not None else None
+    preferred = request.query.get("lang") or chosen or request.cookies.get(LANGUAGE_COOKIE)
+    default = runtime(request).settings.language
+    return i18n.pick_language(preferred, request.headers.get("Accept-Language"), default)
+
+
+@web.middleware
+async def language(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Choose the interface language; `?lang=vi` on any page remembers the choice."""
+    i18n.current_language.set(_language(request))
+    response = await handler(request)
+    chosen = request.query.get("lang")
+    if chosen in i18n.LANGUAGES and isinstance(response, web.Response):
+        response.set_cookie(LANGUAGE_COOKIE, chosen, max_age=365 * 86400, samesite="Lax", path="/")
+    return response

@@ -1,0 +1,376 @@
+"""Pydantic models of the documents as the API shows them, and of the API bodies."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any, Generic, TypeVar
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from inbox.clock import iso
+from inbox.ids import str_id
+
+
+class ConversationStatus(StrEnum):
+    BOT = "bot"
+    OPEN = "open"
+    PENDING = "pending"
+    SNOOZED = "snoozed"
+    RESOLVED = "resolved"
+
+
+class Priority(StrEnum):
+    URGENT = "urgent"
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    AGENT = "agent"
+
+
+class Availability(StrEnum):
+    ONLINE = "online"
+    BUSY = "busy"
+    OFFLINE = "offline"
+
+
+class AssignmentMethod(StrEnum):
+    ROUND_ROBIN = "round_robin"
+    LEAST_LOADED = "least_loaded"
+    MANUAL = "manual"
+
+
+class Direction(StrEnum):
+    IN = "in"
+    OUT = "out"
+
+
+class SenderType(StrEnum):
+    CONTACT = "contact"
+    AGENT = "agent"
+    BOT = "bot"
+    SYSTEM = "system"
+
+
+class MessageKind(StrEnum):
+    MESSAGE = "message"
+    NOTE = "note"
+    ACTIVITY = "activity"
+
+
+class DeliveryStatus(StrEnum):
+    QUEUED = "queued"
+    SENT = "sent"
+    DELIVERED = "delivered"
+    READ = "read"
+    FAILED = "failed"
+
+
+# ---- bodies -----------------------------------------------------------------------------
+
+
+class Body(BaseModel):
+    """Request bodies refuse unknown fields, so a typo is an error rather than ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class TokenRequest(Body):
+    email: str = Field(min_length=3, max_length=254)
+    password: str = Field(min_length=1, max_length=1024)
+    name: str = Field(default="API token", max_length=80)
+
+
+class ChannelCreate(Body):
+    kind: str = Field(description="telegram, facebook, zalo or email")
+    name: str = Field(min_length=1, max_length=80)
+    config: dict[str, Any] = Field(default_factory=dict)
+
+
+class MessageCreate(Body):
+    text: str = Field(min_length=1, max_length=20_000)
+    private: bool = Field(default=False, description="true: an internal note, never sent")
+
+
+class ConversationPatch(Body):
+    """Only the fields present change; `null` clears assignee, team or priority."""
+
+    status: ConversationStatus | None = None
+    assignee_id: str | None = None
+    team_id: str | None = None
+    priority: Priority | None = None
+    snoozed_until: AwareDatetime | None = Field(
+        default=None, description="with status snoozed: reopen at this time"
+    )
+
+
+class ConversationQuery(Body):
+    status: str | None = Field(default=None, description="one status or several, comma-separated")
+    assignee: str | None = Field(default=None, description="an agent id, `me` or `none`")
+    team: str | None = Field(default=None, description="a team id or `none`")
+    channel: str | None = None
+    contact: str | None = None
+    cursor: str | None = None
+    limit: int | None = None
+
+
+class MessageQuery(Body):
+    cursor: str | None = None
+    limit: int | None = None
+    order: str = Field(default="asc", pattern="^(asc|desc)$")
+
+
+class AgentCreate(Body):
+    email: str = Field(min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")
+    name: str = Field(min_length=1, max_length=80)
+    password: str = Field(min_length=8, max_length=1024)
+    role: Role = Role.AGENT
+    team_ids: list[str] = Field(default_factory=list)
+    level: int = Field(default=0, ge=0, le=3)
+    capacity: int = Field(default=10, ge=1, le=500)
+    language: str | None = Field(default=None, pattern=r"^(en|vi)$")
+
+
+class AgentPatch(Body):
+    name: str | None = Field(default=None, min_length=1, max_length=80)
+    password: str | None = Field(default=None, min_length=8, max_length=1024)
+    role: Role | None = None
+    team_ids: list[str] | None = None
+    level: int | None = Field(default=None, ge=0, le=3)
+    capacity: int | None = Field(default=None, ge=1, le=500)
+    availability: Availability | None = None
+    language: str | None = Field(default=None, pattern=r"^(en|vi)$")
+    active: bool | None = None
+
+
+class TeamCreate(Body):
+    name: str = Field(min_length=1, max_length=80)
+    assignment: AssignmentMethod = AssignmentMethod.MANUAL
+    level: int = Field(default=0, ge=0, le=3)
+
+
+# ---- answers ----------------------------------------------------------------------------
+
+T = TypeVar("T")
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    next_cursor: str | None = None
+
+
+class TokenOut(BaseModel):
+    token: str
+    expires_at: str
+
+
+class AgentOut(BaseModel):
+    id: str
+    email: str
+    name: str
+    role: Role
+    team_ids: list[str]
+    level: int
+    capacity: int
+    availability: Availability
+    language: str | None
+    active: bool
+
+    @classmethod
+    def of(cls, doc: dict[str, Any]) -> AgentOut:
+        return cls(
+            id=str(doc["_id"]),
+            email=doc["email"],
+            name=doc["name"],
+            role=doc["role"],
+            team_ids=[str(t) for t in doc.get("team_ids", [])],
+            level=doc.get("level", 0),
+            capacity=doc.get("capacity", 10),
+            availability=doc.get("availability", Availability.OFFLINE),
+            language=doc.get("language"),
+            active=doc.get("active", True),
+        )
+
+
+class TeamOut(BaseModel):
+    id: str
+    name: str
+    assignment: AssignmentMethod
+    level: int
+
+    @classmethod
+    def of(cls, doc: dict[str, Any]) -> TeamOut:
+        return cls(
+            id=str(doc["_id"]), name=doc["name"], assignment=doc["assignment"], level=doc["level"]
+        )
+
+
+class ChannelOut(BaseModel):
+    id: str
+    kind: str
+    name: str
+    config: dict[str, Any] = Field(description="settings; secrets show only their last characters")
+    webhook_url: str
+    webhook_secret: str | None = Field(
+        default=None, description="only in the answer that creates the channel"
+    )
+    demo: bool = False
+    created_at: str
+
+
+class SenderOut(BaseModel):
+    type: SenderType
+    id: str | None = None
+    name: str | None = None
+
+
+class DeliveryOut(BaseModel):
+    status: DeliveryStatus
+    error: str | None = None
+    attempts: int = 0
+    updated_at: str | None = None
+
+
+class AttachmentOut(BaseModel):
+    type: str
+    url: str | None = None
+    file_id: str | None = None
+    name: str | None = None
+    size: int | None = None
+    mime_type: str | None = None
+
+
+class MessageOut(BaseModel):
+    id: str
+    conversation_id: str
+    channel_id: str | None
+    kind: MessageKind
+    direction: Direction
+    private: bool
+    text: str | None
+    attachments: list[AttachmentOut]
+    sender: SenderOut
+    delivery: DeliveryOut | None
+    activity: dict[str, Any] | None = None
+    external_id: str | None
+    reply_to: str | None = None
+    created_at: str
+    edited_at: str | None = None
+
+    @classmethod
+    def of(cls, doc: dict[str, Any]) -> MessageOut:
+        delivery = doc.get("delivery")
+        return cls(
+            id=str(doc["_id"]),
+            conversation_id=str(doc["conversation_id"]),
+            channel_id=str_id(doc.get("channel_id")),
+            kind=doc["kind"],
+            direction=doc["direction"],
+            private=doc["kind"] != MessageKind.MESSAGE,
+            text=doc.get("text"),
+            attachments=[AttachmentOut(**a) for a in doc.get("attachments", [])],
+            sender=SenderOut(**doc["sender"]),
+            delivery=None
+            if delivery is None
+            else DeliveryOut(
+                status=delivery["status"],
+                error=delivery.get("error"),
+                attempts=delivery.get("attempts", 0),
+                updated_at=iso(delivery.get("updated_at")),
+            ),
+            activity=doc.get("activity"),
+            external_id=doc.get("external_id"),
+            reply_to=doc.get("reply_to"),
+            created_at=iso(doc["created_at"]),
+            edited_at=iso(doc.get("edited_at")),
+        )
+
+
+class ContactSummary(BaseModel):
+    id: str
+    name: str
+    avatar_url: str | None = None
+
+
+class ChannelSummary(BaseModel):
+    id: str
+    kind: str
+    name: str
+
+
+class LastMessage(BaseModel):
+    text: str | None
+    direction: Direction
+    kind: MessageKind
+    created_at: str
+
+
+class ConversationOut(BaseModel):
+    id: str
+    channel: ChannelSummary
+    contact: ContactSummary
+    status: ConversationStatus
+    assignee_id: str | None
+    team_id: str | None
+    priority: Priority | None
+    tags: list[str]
+    unread_count: int
+    last_message: LastMessage | None
+    last_message_at: str
+    last_customer_message_at: str | None
+    created_at: str
+    snoozed_until: str | None = None
+    ticket_id: str | None = None
+
+    @classmethod
+    def of(cls, doc: dict[str, Any]) -> ConversationOut:
+        last = doc.get("last_message")
+        return cls(
+            id=str(doc["_id"]),
+            channel=ChannelSummary(**doc["channel"], id=str(doc["channel_id"])),
+            contact=ContactSummary(**doc["contact"], id=str(doc["contact_id"])),
+            status=doc["status"],
+            assignee_id=str_id(doc.get("assignee_id")),
+            team_id=str_id(doc.get("team_id")),
+            priority=doc.get("priority"),
+            tags=doc.get("tags", []),
+            unread_count=doc.get("unread_count", 0),
+            last_message=None
+            if last is None
+            else LastMessage(**{**last, "created_at": iso(last["created_at"])}),
+            last_message_at=iso(doc["last_message_at"]),
+            last_customer_message_at=iso(doc.get("last_customer_message_at")),
+            created_at=iso(doc["created_at"]),
+            snoozed_until=iso(doc.get("snoozed_until")),
+            ticket_id=str_id(doc.get("ticket_id")),
+        )
+
+
+class ContactOut(BaseModel):
+    id: str
+    name: str
+    avatar_url: str | None
+    emails: list[str]
+    phones: list[str]
+    identities: list[dict[str, str]]
+    language: str | None
+    created_at: str
+
+    @classmethod
+    def of(cls, doc: dict[str, Any]) -> ContactOut:
+        return cls(
+            id=str(doc["_id"]),
+            name=doc["name"],
+            avatar_url=doc.get("avatar_url"),
+            emails=doc.get("emails", []),
+            phones=doc.get("phones", []),
+            identities=[
+                {"channel_id": str(i["channel_id"]), "external_id": i["external_id"]}
+                for i in doc.get("identities", [])
+            ],
+            language=doc.get("language"),
+            created_at=iso(doc["created_at"]),
+        )

@@ -1,0 +1,70 @@
+"""Opaque cursors for lists sorted by (a time, _id), newest or oldest first."""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from bson import ObjectId
+from bson.errors import InvalidId
+
+from inbox.errors import BadRequest
+
+DEFAULT_LIMIT = 25
+MAX_LIMIT = 100
+
+
+@dataclass(frozen=True)
+class Position:
+    """Where the previous page ended: its last item's sort value and id."""
+
+    at: datetime
+    id: ObjectId
+
+
+def encode(at: datetime, item_id: ObjectId) -> str:
+    raw = json.dumps([at.isoformat(), str(item_id)]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode(cursor: str | None) -> Position | None:
+    if not cursor:
+        return None
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        at, item_id = json.loads(base64.urlsafe_b64decode(padded))
+        return Position(datetime.fromisoformat(at), ObjectId(item_id))
+    except (ValueError, TypeError, InvalidId):
+        raise BadRequest("The cursor is not one this server gave out.") from None
+
+
+def after(field: str, position: Position | None, descending: bool) -> dict[str, Any]:
+    """The filter for items strictly after `position` in (field, _id) order."""
+    if position is None:
+        return {}
+    op = "$lt" if descending else "$gt"
+    return {
+        "$or": [
+            {field: {op: position.at}},
+            {field: position.at, "_id": {op: position.id}},
+        ]
+    }
+
+
+def page(docs: list[dict[str, Any]], limit: int, field: str) -> tuple[list[dict[str, Any]], str | None]:
+    """Trim the extra document fetched to learn whether a next page exists."""
+    if len(docs) <= limit:
+        return docs, None
+    docs = docs[:limit]
+    return docs, encode(docs[-1][field], docs[-1]["_id"])
+
+
+def clamp_limit(limit: int | None) -> int:
+    if limit is None:
+        return DEFAULT_LIMIT
+    if not 1 <= limit <= MAX_LIMIT:
+        raise BadRequest(f"limit must be between 1 and {MAX_LIMIT}.")
+    return limit

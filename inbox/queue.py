@@ -1,0 +1,45 @@
+"""Sends Celery tasks by name, so the core never imports the worker package.
+
+`workers.tasks` registers the tasks under these names; both sides share the broker URL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from celery import Celery
+
+log = logging.getLogger(__name__)
+
+PROCESS_EVENT = "inbox.process_event"
+DELIVER_MESSAGE = "inbox.deliver_message"
+SWEEP = "inbox.sweep"
+
+_RETRY_POLICY = {"max_retries": 2, "interval_start": 0.1, "interval_step": 0.2, "interval_max": 0.5}
+
+
+class TaskQueue:
+    """A producer for the broker. `enqueue` never raises: a lost send is found by the sweep."""
+
+    def __init__(self, broker_url: str) -> None:
+        self._celery = Celery("inbox-producer", broker=broker_url, set_as_current=False)
+        self._celery.conf.update(task_serializer="json", broker_connection_retry=False)
+
+    async def enqueue(self, task: str, *args: Any, countdown: float | None = None) -> bool:
+        try:
+            await asyncio.to_thread(self.enqueue_now, task, *args, countdown=countdown)
+        except Exception:
+            log.warning("could not enqueue %s%s; the sweep will retry", task, args, exc_info=True)
+            return False
+        return True
+
+    def enqueue_now(self, task: str, *args: Any, countdown: float | None = None) -> None:
+        """Blocking send, for code already off the event loop."""
+        self._celery.send_task(
+            task, args=list(args), countdown=countdown, retry=True, retry_policy=_RETRY_POLICY
+        )
+
+    def close(self) -> None:
+        self._celery.close()

@@ -1,0 +1,203 @@
+"""The WebSocket hub: live events and presence for agents' browsers.
+
+Every web process subscribes to Redis; an event emitted anywhere (another web process, the
+worker) reaches every connected agent allowed to see it. Browsers also tell the hub which
+conversation they view and when their agent types; that presence is shared the same way,
+with a short-lived Redis hash per conversation so a newcomer learns who is already there.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import WSMsgType, web
+from yarl import URL
+
+from inbox import events
+from inbox.auth import Access, Principal, access
+from inbox.errors import Forbidden, NotFound
+from inbox.events import Scope
+from inbox.keys import HUB, RUNTIME, principal
+from inbox.runtime import Runtime
+from inbox.services import conversations
+from inbox.visibility import can_see
+
+log = logging.getLogger(__name__)
+
+PRESENCE_CHANNEL = "inbox.presence"
+PRESENCE_TTL = 45
+"""Seconds a viewer stays listed without a fresh `viewing` message (browsers send one every 15)."""
+CLIENT_QUEUE = 1000
+"""Messages one browser may fall behind by before it is disconnected to resynchronise."""
+
+
+@dataclass(eq=False)
+class Client:
+    ws: web.WebSocketResponse
+    principal: Principal
+    viewing: str | None = None
+    outbox: asyncio.Queue[str] = field(default_factory=lambda: asyncio.Queue(CLIENT_QUEUE))
+
+    def push(self, text: str) -> None:
+        try:
+            self.outbox.put_nowait(text)
+        except asyncio.QueueFull:
+            log.warning("agent %s fell behind; closing their socket", self.principal.email)
+            asyncio.ensure_future(self.ws.close(code=1013, message=b"too slow, reconnect"))
+
+    async def pump(self) -> None:
+        while True:
+            text = await self.outbox.get()
+            await self.ws.send_str(text)
+
+
+class Hub:
+    """One per web process."""
+
+    def __init__(self, rt: Runtime) -> None:
+        self.rt = rt
+        self.clients: set[Client] = set()
+        self.subscribed = asyncio.Event()
+
+    # ---- Redis side ----------------------------------------------------------------------
+
+    async def listen(self) -> None:
+        """Relay Redis messages to browsers until cancelled, reconnecting after failures."""
+        while True:
+            try:
+                async with self.rt.redis.pubsub(ignore_subscribe_messages=True) as pubsub:
+                    await pubsub.subscribe(events.EVENTS_CHANNEL, PRESENCE_CHANNEL)
+                    self.subscribed.set()
+                    async for message in pubsub.listen():
+                        self.fan_out(message["data"])
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                self.subscribed.clear()
+                log.warning("lost the Redis subscription; retrying in 1 s", exc_info=True)
+                await asyncio.sleep(1)
+
+    def fan_out(self, text: str) -> None:
+        try:
+            message = json.loads(text)
+        except json.JSONDecodeError:
+            return
+        scope = message.get("scope") or {}
+        origin = (message.get("agent") or {}).get("id")
+        for client in list(self.clients):
+            if origin and origin == str(client.principal.id):
+                continue  # an agent's own presence is not news to them
+            if can_see(client.principal, scope):
+                client.push(text)
+
+    # ---- browser side --------------------------------------------------------------------
+
+    async def serve(self, request: web.Request) -> web.WebSocketResponse:
+        me = principal(request)
+        if me.via == "session" and not _same_origin(request):
+            raise Forbidden("WebSocket connections must come from this site.", code="bad_origin")
+        ws = web.WebSocketResponse(heartbeat=30)
+        await ws.prepare(request)
+        client = Client(ws, me)
+        self.clients.add(client)
+        pump = asyncio.create_task(client.pump())
+        client.push(json.dumps({"type": "hello", "agent": {"id": str(me.id), "name": me.name}}))
+        try:
+            async for message in ws:
+                if message.type == WSMsgType.TEXT:
+                    await self._on_browser_message(client, message.data)
+        finally:
+            self.clients.discard(client)
+            pump.cancel()
+            if client.viewing:
+                await self._presence(client, client.viewing, "left")
+        return ws
+
+    async def _on_browser_message(self, client: Client, text: str) -> None:
+        try:
+            message = json.loads(text)
+            kind, conversation_id = message.get("type"), message.get("conversation_id")
+        except (json.JSONDecodeError, AttributeError):
+            return
+        if kind == "ping":
+            client.push(json.dumps({"type": "pong"}))
+        elif kind in ("viewing", "typing") and isinstance(conversation_id, str):
+            if client.viewing and client.viewing != conversation_id:
+                await self._presence(client, client.viewing, "left")
+            client.viewing = conversation_id
+            await self._presence(client, conversation_id, kind)
+        elif kind == "left" and client.viewing:
+            await self._presence(client, client.viewing, "left")
+            client.viewing = None
+
+    async def _presence(self, client: Client, conversation_id: str, state: str) -> None:
+        try:
+            conversation = await conversations.get_visible(self.rt, conversation_id, client.principal)
+        except NotFound:
+            return
+        me = client.principal
+        agent = {"id": str(me.id), "name": me.name}
+        key = f"presence:{conversation_id}"
+        if state == "left":
+            await self.rt.redis.hdel(key, agent["id"])
+        else:
+            entry = json.dumps({**agent, "state": state, "at": time.time()})
+            async with self.rt.redis.pipeline(transaction=False) as pipe:
+                pipe.hset(key, agent["id"], entry)
+                pipe.expire(key, PRESENCE_TTL)
+                await pipe.execute()
+        scope = Scope.of_conversation(conversation).model_dump()
+        await events.publish(
+            self.rt,
+            {"type": "presence", "conversation_id": conversation_id, "agent": agent,
+             "state": state, "scope": scope},
+            PRESENCE_CHANNEL,
+        )
+        if state == "viewing":
+            client.push(json.dumps(await self._viewers(conversation_id, exclude=agent["id"])))
+
+    async def _viewers(self, conversation_id: str, exclude: str) -> dict[str, Any]:
+        entries = await self.rt.redis.hgetall(f"presence:{conversation_id}")
+        fresh_after = time.time() - PRESENCE_TTL
+        agents = [
+            entry
+            for agent_id, raw in entries.items()
+            if agent_id != exclude and (entry := json.loads(raw))["at"] >= fresh_after
+        ]
+        return {"type": "viewers", "conversation_id": conversation_id, "agents": agents}
+
+    async def close(self) -> None:
+        for client in list(self.clients):
+            with contextlib.suppress(Exception):
+                await client.ws.close(code=1001, message=b"server shutting down")
+
+
+def _same_origin(request: web.Request) -> bool:
+    origin = request.headers.get("Origin")
+    if origin is None:
+        return True  # not a browser: browsers always send Origin on WebSocket handshakes
+    return URL(origin).authority == request.host
+
+
+@access(Access.AGENT)
+async def websocket(request: web.Request) -> web.WebSocketResponse:
+    return await request.app[HUB].serve(request)
+
+
+async def hub_context(app: web.Application) -> Any:
+    """cleanup_ctx: run the hub's Redis listener for the life of the app."""
+    hub = Hub(app[RUNTIME])
+    app[HUB] = hub
+    listener = asyncio.create_task(hub.listen())
+    yield
+    await hub.close()
+    listener.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await listener
+

@@ -1,0 +1,135 @@
+"""Agents and admins: accounts, roles, teams, availability."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from bson import ObjectId
+from pymongo.errors import DuplicateKeyError
+
+from inbox import clock
+from inbox.errors import Conflict, Invalid, NotFound
+from inbox.ids import new_id, parse_id
+from inbox.models import AgentCreate, AgentPatch, Availability, Role
+from inbox.passwords import hash_password, needs_rehash, verify_password
+from inbox.runtime import Runtime
+from inbox.services import teams
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+async def create(rt: Runtime, body: AgentCreate) -> dict[str, Any]:
+    team_ids = [parse_id(t, "team") for t in body.team_ids]
+    await teams.require_all(rt, team_ids)
+    agent = {
+        "_id": new_id(),
+        "email": normalise_email(body.email),
+        "name": body.name.strip(),
+        "role": str(body.role),
+        "password_hash": hash_password(body.password),
+        "team_ids": team_ids,
+        "level": body.level,
+        "capacity": body.capacity,
+        "availability": str(Availability.OFFLINE),
+        "language": body.language,
+        "active": True,
+        "created_at": clock.now(),
+    }
+    try:
+        await rt.store["agents"].insert_one(agent)
+    except DuplicateKeyError:
+        raise Conflict(f"An agent with email {agent['email']} already exists.") from None
+    return agent
+
+
+async def get(rt: Runtime, agent_id: ObjectId) -> dict[str, Any]:
+    agent = await rt.store["agents"].find_one({"_id": agent_id})
+    if agent is None:
+        raise NotFound(f"No agent with id {agent_id}.")
+    return agent
+
+
+async def list_all(rt: Runtime) -> list[dict[str, Any]]:
+    return await rt.store["agents"].find({}, sort=[("name", 1)]).to_list(None)
+
+
+async def update(rt: Runtime, agent_id: ObjectId, body: AgentPatch) -> dict[str, Any]:
+    agent = await get(rt, agent_id)
+    changes: dict[str, Any] = {}
+    for field in ("name", "level", "capacity", "language", "active"):
+        if field in body.model_fields_set:
+            value = getattr(body, field)
+            if value is None and field != "language":
+                raise Invalid(f"{field} cannot be null.")
+            changes[field] = value
+    for field in ("role", "availability"):
+        value = getattr(body, field)
+        if value is not None:
+            changes[field] = str(value)
+    if body.team_ids is not None:
+        changes["team_ids"] = [parse_id(t, "team") for t in body.team_ids]
+        await teams.require_all(rt, changes["team_ids"])
+    if body.password is not None:
+        changes["password_hash"] = hash_password(body.password)
+    if agent["role"] == Role.ADMIN and (
+        changes.get("role") == Role.AGENT or changes.get("active") is False
+    ):
+        await _keep_one_admin(rt, agent_id)
+    if changes:
+        await rt.store["agents"].update_one({"_id": agent_id}, {"$set": changes})
+    return {**agent, **changes}
+
+
+async def _keep_one_admin(rt: Runtime, leaving: ObjectId) -> None:
+    others = [
+        a
+        for a in await list_all(rt)
+        if a["_id"] != leaving and a["role"] == Role.ADMIN and a.get("active", True)
+    ]
+    if not others:
+        raise Conflict("This is the last active admin; make someone else admin first.")
+
+
+async def authenticate(rt: Runtime, email: str, password: str) -> dict[str, Any] | None:
+    """The active agent with these credentials, or None (same cost whether or not it exists)."""
+    agent = await rt.store["agents"].find_one({"email": normalise_email(email)})
+    ok = verify_password(agent["password_hash"] if agent else None, password)
+    if not ok or agent is None or not agent.get("active", True):
+        return None
+    if needs_rehash(agent["password_hash"]):
+        await rt.store["agents"].update_one(
+            {"_id": agent["_id"]}, {"$set": {"password_hash": hash_password(password)}}
+        )
+    return agent
+
+
+async def any_admin(rt: Runtime) -> bool:
+    return await rt.store["agents"].find_one({"role": str(Role.ADMIN)}) is not None
+
+
+async def ensure_first_admin(rt: Runtime) -> tuple[str, str | None] | None:
+    """Create the first admin when there is none.
+
+    Uses INBOX_ADMIN_EMAIL/INBOX_ADMIN_PASSWORD when set; on the embedded store with neither
+    set, creates admin@example.com with a generated password. Returns (email, generated
+    password or None), or None when an admin already existed or none could be created.
+    """
+    if await any_admin(rt):
+        return None
+    settings = rt.settings
+    email, password = settings.admin_email, settings.admin_password
+    generated = None
+    if email and password:
+        secret = password.get_secret_value()
+    elif settings.embedded_store and not email and not password:
+        email, secret = "admin@example.com", secrets.token_urlsafe(12)
+        generated = secret
+    else:
+        return None
+    await create(
+        rt, AgentCreate(email=email, name="Admin", password=secret, role=Role.ADMIN)
+    )
+    return email, generated

@@ -1,0 +1,153 @@
+"""Channels: a connected page, bot, OA or mailbox, with its credentials stored encrypted."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bson import ObjectId
+from pydantic import BaseModel, SecretStr, ValidationError
+
+from connectors import registry
+from connectors.base import ChannelRef, SetupError
+from inbox import clock
+from inbox.errors import Invalid, NotFound, Upstream
+from inbox.ids import new_id
+from inbox.models import ChannelCreate, ChannelOut
+from inbox.runtime import Runtime
+
+REVEALED_ONCE = ("webhook_secret",)
+"""Config secrets the creating answer shows in full, because the admin must copy them."""
+
+
+def webhook_url(rt: Runtime, kind: str, channel_id: ObjectId) -> str:
+    return f"{rt.settings.base_url}/webhooks/{kind}/{channel_id}"
+
+
+def _split(config: BaseModel) -> tuple[dict[str, Any], dict[str, str]]:
+    """Separate plain settings from secrets (fields typed SecretStr)."""
+    public: dict[str, Any] = {}
+    secret: dict[str, str] = {}
+    for name in type(config).model_fields:
+        value = getattr(config, name)
+        if isinstance(value, SecretStr):
+            secret[name] = value.get_secret_value()
+        elif value is not None:
+            public[name] = value
+    return public, secret
+
+
+def _mask(value: str) -> str:
+    return "••••" + value[-4:] if len(value) > 8 else "••••"
+
+
+def ref(rt: Runtime, doc: dict[str, Any]) -> ChannelRef:
+    secrets = rt.secrets.decrypt(doc["secrets"]) if doc.get("secrets") else {}
+    return ChannelRef(
+        id=str(doc["_id"]),
+        kind=doc["kind"],
+        name=doc["name"],
+        config={**doc.get("config", {}), **secrets},
+        webhook_url=webhook_url(rt, doc["kind"], doc["_id"]),
+        demo=doc.get("demo", False),
+    )
+
+
+def view(rt: Runtime, doc: dict[str, Any], revealed: dict[str, str] | None = None) -> ChannelOut:
+    secrets = rt.secrets.decrypt(doc["secrets"]) if doc.get("secrets") else {}
+    config = {**doc.get("config", {}), **{k: _mask(v) for k, v in secrets.items()}}
+    config.update(doc.get("info", {}))
+    return ChannelOut(
+        id=str(doc["_id"]),
+        kind=doc["kind"],
+        name=doc["name"],
+        config=config,
+        webhook_url=webhook_url(rt, doc["kind"], doc["_id"]),
+        webhook_secret=(revealed or {}).get("webhook_secret"),
+        demo=doc.get("demo", False),
+        created_at=clock.iso(doc["created_at"]),
+    )
+
+
+async def create(rt: Runtime, body: ChannelCreate) -> ChannelOut:
+    """Validate the config, register the webhook with the platform, then store the channel."""
+    connector = registry.get(body.kind)
+    if connector is None:
+        raise Invalid(
+            f"Unknown channel kind {body.kind!r}.", {"kinds": registry.kinds()}, code="unknown_kind"
+        )
+    try:
+        config = connector.config_model.model_validate(body.config)
+    except ValidationError as error:
+        raise Invalid(
+            f"The {body.kind} config is not valid.", _config_errors(error), code="invalid_config"
+        ) from None
+    public, secret = _split(config)
+    channel_id = new_id()
+    channel = ChannelRef(
+        id=str(channel_id),
+        kind=body.kind,
+        name=body.name,
+        config={**public, **secret},
+        webhook_url=webhook_url(rt, body.kind, channel_id),
+    )
+    try:
+        info = await connector.setup(channel)
+    except SetupError as error:
+        cls = Upstream if error.retryable else Invalid
+        raise cls(str(error), code="channel_setup_failed") from None
+    doc = {
+        "_id": channel_id,
+        "kind": body.kind,
+        "name": body.name,
+        "config": public,
+        "secrets": rt.secrets.encrypt(secret),
+        "info": info,
+        "demo": False,
+        "created_at": clock.now(),
+    }
+    await rt.store["channels"].insert_one(doc)
+    return view(rt, doc, {k: secret[k] for k in REVEALED_ONCE if k in secret})
+
+
+def _config_errors(error: ValidationError) -> list[dict[str, Any]]:
+    return [
+        {"field": ".".join(str(p) for p in e["loc"]) or "config", "message": e["msg"]}
+        for e in error.errors(include_url=False, include_input=False)
+    ]
+
+
+async def create_demo(rt: Runtime, kind: str, name: str, info: dict[str, Any]) -> dict[str, Any]:
+    """A channel for the demo seed: no platform behind it, sends succeed and go nowhere."""
+    doc = {
+        "_id": new_id(),
+        "kind": kind,
+        "name": name,
+        "config": {},
+        "secrets": None,
+        "info": info,
+        "demo": True,
+        "created_at": clock.now(),
+    }
+    await rt.store["channels"].insert_one(doc)
+    return doc
+
+
+async def get_doc(rt: Runtime, channel_id: ObjectId) -> dict[str, Any]:
+    doc = await rt.store["channels"].find_one({"_id": channel_id})
+    if doc is None:
+        raise NotFound(f"No channel with id {channel_id}.")
+    return doc
+
+
+async def load(rt: Runtime, channel_id: ObjectId) -> ChannelRef:
+    return ref(rt, await get_doc(rt, channel_id))
+
+
+async def list_all(rt: Runtime) -> list[dict[str, Any]]:
+    return await rt.store["channels"].find({}, sort=[("created_at", 1)]).to_list(None)
+
+
+async def delete(rt: Runtime, channel_id: ObjectId) -> None:
+    result = await rt.store["channels"].delete_one({"_id": channel_id})
+    if result.deleted_count == 0:
+        raise NotFound(f"No channel with id {channel_id}.")

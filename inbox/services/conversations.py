@@ -1,0 +1,365 @@
+"""Conversations: one per customer thread on a channel while it is not resolved.
+
+`open_key` ("<channel id>:<thread id>") is set while a conversation is unresolved and is
+unique, so concurrent first messages of a thread share one conversation.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from bson import ObjectId
+from pymongo import ReturnDocument
+from pymongo.errors import DuplicateKeyError
+
+from connectors.base import ChannelRef, Inbound
+from inbox import clock
+from inbox.auth import Principal
+from inbox.errors import Conflict, Invalid, NotFound
+from inbox.events import Actor, EventType, Scope, emit
+from inbox.ids import new_id, parse_id, str_id
+from inbox.models import (
+    ConversationOut,
+    ConversationPatch,
+    ConversationQuery,
+    ConversationStatus,
+    MessageCreate,
+)
+from inbox.pagination import Position, after
+from inbox.queue import DELIVER_MESSAGE
+from inbox.runtime import Runtime
+from inbox.services import agents, messages, teams
+from inbox.visibility import conversation_filter
+
+Status = ConversationStatus
+PREVIEW_LENGTH = 140
+
+
+def open_key(channel_id: str | ObjectId, thread_id: str) -> str:
+    return f"{channel_id}:{thread_id}"
+
+
+def preview(message: dict[str, Any]) -> dict[str, Any]:
+    text = message.get("text")
+    if not text and message.get("attachments"):
+        text = f"[{message['attachments'][0]['type']}]"
+    return {
+        "text": (text or "")[:PREVIEW_LENGTH],
+        "direction": message["direction"],
+        "kind": message["kind"],
+        "created_at": message["created_at"],
+    }
+
+
+async def _emit(
+    rt: Runtime,
+    type: EventType,
+    conversation: dict[str, Any],
+    actor: Actor,
+    changes: dict[str, Any] | None = None,
+) -> None:
+    await emit(
+        rt,
+        type,
+        subject_type="conversation",
+        subject_id=conversation["_id"],
+        data=ConversationOut.of(conversation).model_dump(),
+        scope=Scope.of_conversation(conversation),
+        actor=actor,
+        changes=changes,
+    )
+
+
+# ---- customers' side ------------------------------------------------------------------------
+
+
+async def open_for_thread(
+    rt: Runtime, channel: ChannelRef, item: Inbound, contact: dict[str, Any]
+) -> dict[str, Any]:
+    """The unresolved conversation of this thread, opened if there is none."""
+    key = open_key(channel.id, item.thread_id)
+    now = clock.now()
+    fresh = {
+        "_id": new_id(),
+        "channel_id": ObjectId(channel.id),
+        "channel": {"kind": channel.kind, "name": channel.name},
+        "contact_id": contact["_id"],
+        "contact": {"name": contact["name"], "avatar_url": contact.get("avatar_url")},
+        "thread_id": item.thread_id,
+        "recipient_id": item.sender.external_id,
+        "open_key": key,
+        "status": str(Status.OPEN),
+        "assignee_id": None,
+        "team_id": None,
+        "priority": None,
+        "tags": [],
+        "unread_count": 0,
+        "last_message": None,
+        "last_message_at": now,
+        "last_customer_message_at": None,
+        "waiting_since": None,
+        "first_reply_at": None,
+        "snoozed_until": None,
+        "created_at": now,
+    }
+    conversations = rt.store["conversations"]
+    try:
+        conversation = await conversations.find_one_and_update(
+            {"open_key": key},
+            {"$setOnInsert": fresh},
+            upsert=True,
+            return_document=ReturnDocument.AFTER,
+        )
+    except DuplicateKeyError:  # a concurrent first message created it a moment ago
+        conversation = await conversations.find_one({"open_key": key})
+    if conversation["_id"] == fresh["_id"]:
+        actor = Actor(type="contact", id=str(contact["_id"]), name=contact["name"])
+        await _emit(rt, EventType.CONVERSATION_CREATED, conversation, actor)
+    return conversation
+
+
+async def after_inbound(
+    rt: Runtime, conversation: dict[str, Any], message: dict[str, Any]
+) -> dict[str, Any]:
+    """Book a customer's message: preview, unread count, waiting time; wake a parked one."""
+    now = message["created_at"]
+    updates: dict[str, Any] = {
+        "last_message": preview(message),
+        "last_message_at": now,
+        "last_customer_message_at": now,
+    }
+    if conversation.get("waiting_since") is None:
+        updates["waiting_since"] = now
+    wake = conversation["status"] in (Status.PENDING, Status.SNOOZED)
+    if wake:
+        updates.update(status=str(Status.OPEN), snoozed_until=None)
+    updated = await rt.store["conversations"].find_one_and_update(
+        {"_id": conversation["_id"]},
+        {"$set": updates, "$inc": {"unread_count": 1}},
+        return_document=ReturnDocument.AFTER,
+    )
+    if wake:
+        actor = Actor(type="contact", id=str(updated["contact_id"]), name=updated["contact"]["name"])
+        await _record_changes(rt, updated, {"status": (conversation["status"], Status.OPEN)}, actor)
+    return updated
+
+
+# ---- reading ---------------------------------------------------------------------------------
+
+
+async def get(rt: Runtime, conversation_id: ObjectId) -> dict[str, Any]:
+    conversation = await rt.store["conversations"].find_one({"_id": conversation_id})
+    if conversation is None:
+        raise NotFound(f"No conversation with id {conversation_id}.")
+    return conversation
+
+
+async def get_visible(rt: Runtime, conversation_id: str, principal: Principal) -> dict[str, Any]:
+    """The conversation if this agent may see it; otherwise it does not exist for them."""
+    oid = parse_id(conversation_id, "conversation")
+    query = {"_id": oid, **conversation_filter(principal)}
+    conversation = await rt.store["conversations"].find_one(query)
+    if conversation is None:
+        raise NotFound(f"No conversation with id {conversation_id}.")
+    return conversation
+
+
+def _list_filter(query: ConversationQuery, principal: Principal) -> dict[str, Any]:
+    conditions: dict[str, Any] = {}
+    if query.status:
+        wanted = [s.strip() for s in query.status.split(",") if s.strip()]
+        unknown = set(wanted) - set(Status)
+        if unknown:
+            raise Invalid(f"Unknown status {sorted(unknown)}; use {[str(s) for s in Status]}.")
+        conditions["status"] = wanted[0] if len(wanted) == 1 else {"$in": wanted}
+    if query.assignee == "me":
+        conditions["assignee_id"] = principal.id
+    elif query.assignee == "none":
+        conditions["assignee_id"] = None
+    elif query.assignee:
+        conditions["assignee_id"] = parse_id(query.assignee, "agent")
+    if query.team:
+        conditions["team_id"] = None if query.team == "none" else parse_id(query.team, "team")
+    if query.channel:
+        conditions["channel_id"] = parse_id(query.channel, "channel")
+    if query.contact:
+        conditions["contact_id"] = parse_id(query.contact, "contact")
+    return conditions
+
+
+async def list_page(
+    rt: Runtime,
+    principal: Principal,
+    query: ConversationQuery,
+    position: Position | None,
+    limit: int,
+) -> list[dict[str, Any]]:
+    """Up to limit+1 visible conversations, most recent activity first."""
+    clauses = [
+        c
+        for c in (conversation_filter(principal), after("last_message_at", position, True))
+        if c
+    ]
+    mongo_query = {**_list_filter(query, principal), **({"$and": clauses} if clauses else {})}
+    cursor = rt.store["conversations"].find(
+        mongo_query, sort=[("last_message_at", -1), ("_id", -1)], limit=limit + 1
+    )
+    return await cursor.to_list(None)
+
+
+# ---- agents' side -----------------------------------------------------------------------------
+
+
+async def post_message(
+    rt: Runtime, conversation_id: str, body: MessageCreate, principal: Principal
+) -> dict[str, Any]:
+    """An agent's reply (queued for delivery) or internal note."""
+    conversation = await get_visible(rt, conversation_id, principal)
+    actor = messages.agent_actor(principal.id, principal.name)
+    if body.private:
+        return await messages.insert_note(rt, conversation, body.text, actor)
+    message = await messages.insert_reply(rt, conversation, body.text, actor)
+    now = message["created_at"]
+    updates: dict[str, Any] = {
+        "last_message": preview(message),
+        "last_message_at": now,
+        "waiting_since": None,
+        "unread_count": 0,
+    }
+    if conversation.get("first_reply_at") is None:
+        updates["first_reply_at"] = now
+    await rt.store["conversations"].update_one({"_id": conversation["_id"]}, {"$set": updates})
+    await rt.queue.enqueue(DELIVER_MESSAGE, str(message["_id"]))
+    if conversation.get("assignee_id") is None:
+        await update(rt, conversation, ConversationPatch(assignee_id=str(principal.id)), actor)
+    return message
+
+
+async def mark_read(rt: Runtime, conversation_id: str, principal: Principal) -> dict[str, Any]:
+    conversation = await get_visible(rt, conversation_id, principal)
+    if conversation.get("unread_count", 0) == 0:
+        return conversation
+    updated = await rt.store["conversations"].find_one_and_update(
+        {"_id": conversation["_id"]},
+        {"$set": {"unread_count": 0}},
+        return_document=ReturnDocument.AFTER,
+    )
+    actor = messages.agent_actor(principal.id, principal.name)
+    changes = {"unread_count": {"from": conversation["unread_count"], "to": 0}}
+    await _emit(rt, EventType.CONVERSATION_UPDATED, updated, actor, changes)
+    return updated
+
+
+async def update(
+    rt: Runtime, conversation: dict[str, Any], patch: ConversationPatch, actor: Actor
+) -> dict[str, Any]:
+    """Change status, assignee, team or priority; records each change and emits one event."""
+    sets, changes = await _changes(rt, conversation, patch)
+    if not changes:
+        return conversation
+    unset: dict[str, Any] = {}
+    if "status" in changes:
+        if sets["status"] == Status.RESOLVED:
+            unset["open_key"] = ""
+        elif conversation["status"] == Status.RESOLVED:
+            sets["open_key"] = open_key(conversation["channel_id"], conversation["thread_id"])
+    operation: dict[str, Any] = {"$set": sets}
+    if unset:
+        operation["$unset"] = unset
+    try:
+        updated = await rt.store["conversations"].find_one_and_update(
+            {"_id": conversation["_id"]}, operation, return_document=ReturnDocument.AFTER
+        )
+    except DuplicateKeyError:
+        raise Conflict(
+            "The customer has a newer open conversation on this channel; continue there.",
+            code="newer_conversation_open",
+        ) from None
+    await _record_changes(rt, updated, changes, actor)
+    return updated
+
+
+async def _changes(
+    rt: Runtime, conversation: dict[str, Any], patch: ConversationPatch
+) -> tuple[dict[str, Any], dict[str, tuple[Any, Any]]]:
+    """The fields to set and the (before, after) of each real change."""
+    fields = patch.model_fields_set
+    sets: dict[str, Any] = {}
+    if "status" in fields:
+        if patch.status is None:
+            raise Invalid("status cannot be null.")
+        sets["status"] = str(patch.status)
+        sets["snoozed_until"] = patch.snoozed_until if patch.status == Status.SNOOZED else None
+    elif "snoozed_until" in fields:
+        raise Invalid("snoozed_until goes with status snoozed.")
+    if "assignee_id" in fields:
+        sets["assignee_id"] = await _valid_assignee(rt, patch.assignee_id)
+    if "team_id" in fields:
+        sets["team_id"] = None if patch.team_id is None else (
+            await teams.get(rt, parse_id(patch.team_id, "team"))
+        )["_id"]
+    if "priority" in fields:
+        sets["priority"] = None if patch.priority is None else str(patch.priority)
+    changes = {
+        name: (conversation.get(name), value)
+        for name, value in sets.items()
+        if name != "snoozed_until" and conversation.get(name) != value
+    }
+    if sets.get("snoozed_until") != conversation.get("snoozed_until"):
+        changes["snoozed_until"] = (conversation.get("snoozed_until"), sets.get("snoozed_until"))
+    return sets, changes
+
+
+async def _valid_assignee(rt: Runtime, agent_id: str | None) -> ObjectId | None:
+    if agent_id is None:
+        return None
+    agent = await agents.get(rt, parse_id(agent_id, "agent"))
+    if not agent.get("active", True):
+        raise Invalid(f"{agent['name']} is deactivated and cannot be assigned.")
+    return agent["_id"]
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, ObjectId):
+        return str_id(value)
+    if isinstance(value, datetime):
+        return clock.iso(value)
+    return value
+
+
+async def _record_changes(
+    rt: Runtime, conversation: dict[str, Any], changes: dict[str, tuple[Any, Any]], actor: Actor
+) -> None:
+    """One activity line per change in the thread, then one conversation.updated event."""
+    described = {
+        name: {"from": _json_value(before), "to": _json_value(after_)}
+        for name, (before, after_) in changes.items()
+    }
+    for name, change in described.items():
+        if name != "snoozed_until":
+            activity = {"field": name, **change}
+            await messages.insert_activity(rt, conversation, activity, actor)
+    await _emit(rt, EventType.CONVERSATION_UPDATED, conversation, actor, described)
+
+
+async def wake_snoozed(rt: Runtime, limit: int = 500) -> int:
+    """Reopen snoozed conversations whose time has come; returns how many."""
+    cursor = rt.store["conversations"].find(
+        {"status": str(Status.SNOOZED), "snoozed_until": {"$lte": clock.now()}},
+        sort=[("snoozed_until", 1)],
+        limit=limit,
+    )
+    woken = 0
+    async for conversation in cursor:
+        await update(rt, conversation, ConversationPatch(status=Status.OPEN), Actor(type="system"))
+        woken += 1
+    return woken
+
+
+async def move_thread(rt: Runtime, conversation: dict[str, Any], thread_id: str) -> None:
+    """The platform moved the chat (a Telegram group became a supergroup)."""
+    sets: dict[str, Any] = {"thread_id": thread_id}
+    if conversation.get("open_key"):
+        sets["open_key"] = open_key(conversation["channel_id"], thread_id)
+    await rt.store["conversations"].update_one({"_id": conversation["_id"]}, {"$set": sets})

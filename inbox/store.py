@@ -1,0 +1,131 @@
+"""The MongoDB client, the collections and every declared index, in one place.
+
+Each query shape a service uses must be served by an index declared here (or by `_id`);
+`tests/test_indexes.py` checks that over the whole test run with `inbox.query_audit`.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from motor.motor_asyncio import AsyncIOMotorClient, AsyncIOMotorCollection, AsyncIOMotorDatabase
+from pymongo import ASCENDING, DESCENDING
+
+from inbox.query_audit import AuditedCollection, QueryAudit
+from inbox.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Index:
+    """One declared index: keys in order, each ascending unless written ("field", -1)."""
+
+    keys: tuple[tuple[str, int], ...]
+    unique: bool = False
+    partial: dict[str, Any] | None = None
+    expire_after_seconds: int | None = None
+
+    @classmethod
+    def on(cls, *fields: str | tuple[str, int], **options: Any) -> Index:
+        keys = tuple((f, ASCENDING) if isinstance(f, str) else f for f in fields)
+        return cls(keys=keys, **options)
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        return tuple(name for name, _ in self.keys)
+
+    def options(self) -> dict[str, Any]:
+        options: dict[str, Any] = {"unique": self.unique}
+        if self.partial is not None:
+            options["partialFilterExpression"] = self.partial
+        if self.expire_after_seconds is not None:
+            options["expireAfterSeconds"] = self.expire_after_seconds
+        return options
+
+
+@dataclass(frozen=True)
+class CollectionSpec:
+    """A collection and its indexes; `small` ones (configuration) may be read whole."""
+
+    indexes: list[Index] = field(default_factory=list)
+    small: bool = False
+
+
+HAS_STRING = {"$type": "string"}
+
+COLLECTIONS: dict[str, CollectionSpec] = {
+    "agents": CollectionSpec([Index.on("email", unique=True)], small=True),
+    "teams": CollectionSpec([Index.on("name", unique=True)], small=True),
+    "sessions": CollectionSpec([Index.on("token_hash", unique=True), Index.on("agent_id")]),
+    "api_tokens": CollectionSpec([Index.on("token_hash", unique=True), Index.on("agent_id")]),
+    "channels": CollectionSpec([Index.on("kind")], small=True),
+    "contacts": CollectionSpec([Index.on(("created_at", DESCENDING))]),
+    "contact_identities": CollectionSpec([Index.on("contact_id")]),
+    "conversations": CollectionSpec(
+        [
+            Index.on("open_key", unique=True, partial={"open_key": HAS_STRING}),
+            Index.on(("last_message_at", DESCENDING)),
+            Index.on("status", ("last_message_at", DESCENDING)),
+            Index.on("team_id", "status", ("last_message_at", DESCENDING)),
+            Index.on("assignee_id", "status", ("last_message_at", DESCENDING)),
+            Index.on("channel_id", "status", ("last_message_at", DESCENDING)),
+            Index.on("contact_id", ("last_message_at", DESCENDING)),
+            Index.on("status", "snoozed_until"),
+        ]
+    ),
+    "messages": CollectionSpec(
+        [
+            Index.on("channel_id", "external_id", unique=True, partial={"external_id": HAS_STRING}),
+            Index.on("conversation_id", "created_at"),
+            Index.on("delivery.status", "delivery.retry_at"),
+        ]
+    ),
+    "events": CollectionSpec(
+        [Index.on("processed_at", "retry_at"), Index.on("subject.id", "created_at")]
+    ),
+    "counters": CollectionSpec(small=True),
+}
+
+
+class Store:
+    """The database handle. `store["messages"]` gives a declared collection, nothing else."""
+
+    def __init__(self, client: AsyncIOMotorClient, database: str, audit: QueryAudit | None = None):
+        self.client = client
+        self.db: AsyncIOMotorDatabase = client[database]
+        self.audit = audit
+
+    @classmethod
+    def open(cls, settings: Settings, audit: QueryAudit | None = None) -> Store:
+        if settings.embedded_store:
+            from mongomock_motor import AsyncMongoMockClient
+
+            client = AsyncMongoMockClient(tz_aware=True)
+        else:
+            client = AsyncIOMotorClient(settings.mongodb_url, tz_aware=True)
+        if audit is None and settings.audit_queries:
+            audit = QueryAudit(on_unserved=lambda shape: log.warning("unindexed query: %s", shape))
+        return cls(client, settings.mongodb_database, audit)
+
+    def __getitem__(self, name: str) -> AsyncIOMotorCollection:
+        if name not in COLLECTIONS:
+            raise KeyError(f"collection {name!r} is not declared in inbox.store.COLLECTIONS")
+        collection = self.db[name]
+        if self.audit is not None:
+            return AuditedCollection(collection, name, self.audit)  # type: ignore[return-value]
+        return collection
+
+    async def ensure_indexes(self) -> None:
+        # One create_index per index: mongomock's create_indexes drops partial filters.
+        for name, spec in COLLECTIONS.items():
+            for index in spec.indexes:
+                await self.db[name].create_index(list(index.keys), **index.options())
+
+    async def ping(self) -> None:
+        await self.db.command("ping")
+
+    def close(self) -> None:
+        self.client.close()

@@ -1,0 +1,29 @@
+"""Which conversations an agent may see: admins all; agents those of their teams, those with
+no team yet (the shared queue) and those assigned to them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from inbox.auth import Principal
+from inbox.events import Scope
+
+
+def conversation_filter(principal: Principal) -> dict[str, Any]:
+    if principal.is_admin:
+        return {}
+    return {
+        "$or": [
+            {"team_id": {"$in": [*principal.team_ids, None]}},
+            {"assignee_id": principal.id},
+        ]
+    }
+
+
+def can_see(principal: Principal, scope: Scope | dict[str, Any]) -> bool:
+    if principal.is_admin:
+        return True
+    scope = scope if isinstance(scope, Scope) else Scope(**scope)
+    if scope.assignee_id is not None and scope.assignee_id == str(principal.id):
+        return True
+    return scope.team_id is None or scope.team_id in {str(t) for t in principal.team_ids}

@@ -1,0 +1,131 @@
+"""Pages: sign-in, the shared inbox, admin."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from aiohttp import web
+
+from inbox import auth
+from inbox.auth import Access, access
+from inbox.errors import TooManyRequests
+from inbox.i18n import gettext as _
+from inbox.keys import principal, runtime
+from inbox.models import AgentOut, TeamOut
+from inbox.services import agents, channels, teams
+from inbox.web.rendering import render
+
+SESSION_COOKIE_OPTIONS: dict[str, Any] = {"httponly": True, "samesite": "Lax", "path": "/"}
+
+
+def _safe_next(target: str | None) -> str:
+    """Only local paths, so the sign-in page cannot bounce people to another site."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return "/inbox"
+
+
+def _secure(request: web.Request) -> bool:
+    return runtime(request).settings.base_url.startswith("https://")
+
+
+@access(Access.AGENT)
+async def home(request: web.Request) -> web.StreamResponse:
+    raise web.HTTPFound("/inbox")
+
+
+@access(Access.PUBLIC)
+async def login_form(request: web.Request) -> web.StreamResponse:
+    rt = runtime(request)
+    if await auth.identify(rt, request) is not None:
+        raise web.HTTPFound(_safe_next(request.query.get("next")))
+    return _login_page(request, request.query.get("next"), email="", error=None)
+
+
+def _login_page(request: web.Request, next_: str | None, email: str, error: str | None,
+                status: int = 200) -> web.Response:
+    token = request.cookies.get(auth.LOGIN_CSRF_COOKIE) or secrets.token_urlsafe(24)
+    context = {"login_csrf": token, "next": _safe_next(next_), "email": email, "error": error}
+    response = render(request, "login.html", context, status)
+    response.set_cookie(
+        auth.LOGIN_CSRF_COOKIE, token, max_age=3600, secure=_secure(request), **SESSION_COOKIE_OPTIONS
+    )
+    return response
+
+
+@access(Access.PUBLIC)
+async def login(request: web.Request) -> web.StreamResponse:
+    rt = runtime(request)
+    form = await request.post()
+    email = agents.normalise_email(str(form.get("email", "")))
+    next_ = str(form.get("next", ""))
+    if not auth.login_csrf_ok(request, form.get(auth.CSRF_FIELD)):
+        return _login_page(request, next_, email, _("Your session expired. Please try again."), 403)
+    ip = request.remote or "unknown"
+    try:
+        await auth.check_login_allowed(rt, email, ip)
+    except TooManyRequests:
+        message = _("Too many failed sign-in attempts. Try again in 15 minutes.")
+        return _login_page(request, next_, email, message, 429)
+    agent = await agents.authenticate(rt, email, str(form.get("password", "")))
+    if agent is None:
+        await auth.record_login_failure(rt, email, ip)
+        return _login_page(request, next_, email, _("Wrong email or password."), 401)
+    await auth.clear_login_failures(rt, email)
+    token = await auth.start_session(rt, agent["_id"])
+    response = web.HTTPFound(_safe_next(next_))
+    response.set_cookie(
+        auth.SESSION_COOKIE,
+        token,
+        max_age=rt.settings.session_hours * 3600,
+        secure=_secure(request),
+        **SESSION_COOKIE_OPTIONS,
+    )
+    response.del_cookie(auth.LOGIN_CSRF_COOKIE, path="/")
+    raise response
+
+
+@access(Access.AGENT)
+async def logout(request: web.Request) -> web.StreamResponse:
+    me = principal(request)
+    if me.session_hash:
+        await auth.end_session(runtime(request), me.session_hash)
+    response = web.HTTPFound("/login")
+    response.del_cookie(auth.SESSION_COOKIE, path="/")
+    raise response
+
+
+async def _directory(request: web.Request) -> dict[str, Any]:
+    """What the browser needs to draw names and menus: agents, teams, channels, the viewer."""
+    rt = runtime(request)
+    me = principal(request)
+    return {
+        "me": {"id": str(me.id), "name": me.name, "role": str(me.role)},
+        "agents": [AgentOut.of(a).model_dump(mode="json") for a in await agents.list_all(rt)],
+        "teams": [TeamOut.of(t).model_dump(mode="json") for t in await teams.list_all(rt)],
+        "channels": [
+            channels.view(rt, c).model_dump(mode="json", include={"id", "kind", "name"})
+            for c in await channels.list_all(rt)
+        ],
+    }
+
+
+@access(Access.AGENT)
+async def inbox_page(request: web.Request) -> web.StreamResponse:
+    return render(request, "inbox.html", {"page": "inbox", "bootstrap": await _directory(request)})
+
+
+@access(Access.ADMIN)
+async def admin_page(request: web.Request) -> web.StreamResponse:
+    context = {"page": "admin", "bootstrap": await _directory(request)}
+    return render(request, "admin.html", context)
+
+
+def setup(app: web.Application) -> None:
+    app.router.add_get("/", home)
+    app.router.add_get("/login", login_form)
+    app.router.add_post("/login", login)
+    app.router.add_post("/logout", logout)
+    app.router.add_get("/inbox", inbox_page)
+    app.router.add_get("/admin", admin_page)

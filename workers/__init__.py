@@ -1,0 +1,1 @@
+"""Celery worker and beat: run events through automation, deliver messages, sweep."""

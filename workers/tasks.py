@@ -1,0 +1,53 @@
+"""The Celery tasks. Each takes ids, re-reads state and can run twice without harm."""
+
+from __future__ import annotations
+
+import logging
+
+from inbox import events
+from inbox.queue import DELIVER_MESSAGE, PROCESS_EVENT, SWEEP
+from inbox.runtime import Runtime
+from inbox.services import conversations, delivery
+from workers.celery_app import celery_app
+from workers.loop import run
+
+log = logging.getLogger(__name__)
+
+EVENT_HANDLERS: list[events.Handler] = []
+"""What runs for each event, in order (the bot and the automation rules plug in here)."""
+
+RETRY_OPTIONS = {
+    "autoretry_for": (Exception,),
+    "retry_backoff": 2,
+    "retry_backoff_max": 600,
+    "retry_jitter": True,
+    "max_retries": 8,
+}
+
+
+@celery_app.task(name=PROCESS_EVENT, **RETRY_OPTIONS)
+def process_event(event_id: str) -> bool:
+    return run(lambda rt: events.process(rt, event_id, EVENT_HANDLERS))
+
+
+@celery_app.task(name=DELIVER_MESSAGE, **RETRY_OPTIONS)
+def deliver_message(message_id: str) -> str:
+    """One delivery attempt; the service schedules the next one itself when it must retry."""
+    return run(lambda rt: delivery.deliver(rt, message_id)).outcome
+
+
+async def _sweep(rt: Runtime) -> dict[str, int]:
+    return {
+        "events": await events.sweep(rt),
+        "deliveries": await delivery.sweep(rt),
+        "snoozed": await conversations.wake_snoozed(rt),
+    }
+
+
+@celery_app.task(name=SWEEP)
+def sweep() -> dict[str, int]:
+    """Every 30 s: re-enqueue lost work and wake snoozed conversations."""
+    counts = run(_sweep)
+    if any(counts.values()):
+        log.info("sweep: %s", counts)
+    return counts
