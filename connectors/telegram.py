@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import hmac
+import os
 import secrets
 from datetime import timedelta
 from typing import Any, ClassVar, Literal
 
 from aiohttp import web
+
+# Opt in to python-telegram-bot's coming behaviour (time periods as timedelta; both handled).
+os.environ.setdefault("PTB_TIMEDELTA", "true")
+
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 from telegram import Bot, Message, Update
 from telegram.error import (
@@ -35,7 +40,7 @@ from connectors.base import (
     WebhookRejected,
 )
 
-SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105  (a header name)
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
 TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024
@@ -96,7 +101,9 @@ class TelegramConnector:
         except InvalidToken:
             raise SetupError("Telegram rejected the bot token.", retryable=False) from None
         except BadRequest as error:
-            raise SetupError(f"Telegram refused the webhook: {error.message}", retryable=False) from None
+            raise SetupError(
+                f"Telegram refused the webhook: {error.message}", retryable=False
+            ) from None
         except TelegramError as error:
             raise SetupError(f"Could not reach Telegram: {error.message}", retryable=True) from None
 
@@ -153,7 +160,9 @@ class TelegramConnector:
 
 def _new_bot(channel: ChannelRef) -> Bot:
     base = _api_base(channel)
-    return Bot(channel.config["bot_token"], base_url=f"{base}/bot", base_file_url=f"{base}/file/bot")
+    return Bot(
+        channel.config["bot_token"], base_url=f"{base}/bot", base_file_url=f"{base}/file/bot"
+    )
 
 
 def _api_base(channel: ChannelRef) -> str:
@@ -179,7 +188,9 @@ async def _send_all(bot: Bot, chat_id: str, out: Outbound) -> SentRef:
     except TelegramError as error:
         raise _send_error(error) from None
     if sent is None:
-        raise SendError("nothing to send: the message has no text and no attachment", retryable=False)
+        raise SendError(
+            "nothing to send: the message has no text and no attachment", retryable=False
+        )
     return SentRef(external_id=f"{sent.chat_id}:{sent.message_id}")
 
 

@@ -50,7 +50,9 @@ async def receive(request: web.Request) -> web.Response:
         payload = json.loads(body) if connector.payload_format == "json" else body
         items = connector.parse(channel, payload)
     except (json.JSONDecodeError, UnicodeDecodeError, PayloadInvalid) as error:
-        raise BadRequest(f"Unreadable {channel.kind} payload: {error}", code="invalid_payload") from None
+        raise BadRequest(
+            f"Unreadable {channel.kind} payload: {error}", code="invalid_payload"
+        ) from None
     outcomes = [(await ingest(runtime(request), channel, item)).outcome for item in items]
     return web.json_response(
         {

@@ -19,10 +19,14 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--host")
     serve.add_argument("--port", type=int)
     serve.add_argument(
-        "--with-worker", action="store_true", default=None,
+        "--with-worker",
+        action="store_true",
+        default=None,
         help="also run the worker and beat in this process (default when any part is embedded)",
     )
-    worker = commands.add_parser("worker", help="run a Celery worker (needs MongoDB and Redis URLs)")
+    worker = commands.add_parser(
+        "worker", help="run a Celery worker (needs MongoDB and Redis URLs)"
+    )
     worker.add_argument("--concurrency", type=int)
     commands.add_parser("beat", help="run Celery beat: sweeps and timers (needs the Redis URL)")
     admin = commands.add_parser("create-admin", help="create an admin account")
@@ -37,8 +41,11 @@ def main(argv: list[str] | None = None) -> int:
     except ValidationError as error:
         print(f"Invalid INBOX_* setting:\n{error}", file=sys.stderr)
         return 2
-    overrides = {k: v for k, v in (("host", getattr(args, "host", None)),
-                                    ("port", getattr(args, "port", None))) if v is not None}
+    overrides = {
+        k: v
+        for k, v in (("host", getattr(args, "host", None)), ("port", getattr(args, "port", None)))
+        if v is not None
+    }
     settings = settings.model_copy(update=overrides)
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -49,7 +56,9 @@ def main(argv: list[str] | None = None) -> int:
         "serve": lambda: asyncio.run(cli.serve(settings, args.with_worker)),
         "worker": lambda: cli.worker(settings, args.concurrency),
         "beat": lambda: cli.beat(settings),
-        "create-admin": lambda: asyncio.run(cli.create_admin(settings, args.email, args.password, args.name)),
+        "create-admin": lambda: asyncio.run(
+            cli.create_admin(settings, args.email, args.password, args.name)
+        ),
         "seed-demo": lambda: asyncio.run(cli.seed_demo(settings)),
     }
     try:

@@ -36,7 +36,7 @@ def create_app(settings: Settings, rt: Runtime | None = None) -> web.Application
     return app
 
 
-def _runtime_context(settings: Settings, rt: Runtime | None):  # noqa: ANN202
+def _runtime_context(settings: Settings, rt: Runtime | None):
     async def context(app: web.Application) -> AsyncIterator[None]:
         async with contextlib.AsyncExitStack() as stack:
             app[RUNTIME] = rt or await stack.enter_async_context(Runtime.open(settings))

@@ -38,8 +38,12 @@ def worker(settings: Settings, concurrency: int | None) -> None:
 
     app = configure(settings)
     app.worker_main(
-        ["worker", "--pool=threads", f"--concurrency={concurrency or settings.worker_concurrency}",
-         f"--loglevel={settings.log_level}"]
+        [
+            "worker",
+            "--pool=threads",
+            f"--concurrency={concurrency or settings.worker_concurrency}",
+            f"--loglevel={settings.log_level}",
+        ]
     )
 
 
@@ -49,7 +53,9 @@ def beat(settings: Settings) -> None:
 
     schedule = settings.data_dir / "beat-schedule"
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    configure(settings).start(["beat", f"--loglevel={settings.log_level}", f"--schedule={schedule}"])
+    configure(settings).start(
+        ["beat", f"--loglevel={settings.log_level}", f"--schedule={schedule}"]
+    )
 
 
 async def create_admin(settings: Settings, email: str, password: str, name: str) -> None:

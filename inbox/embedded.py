@@ -61,7 +61,7 @@ class _OwnSessionSubprocess:
         return getattr(subprocess, name)
 
     @staticmethod
-    def Popen(*args: Any, **kwargs: Any) -> subprocess.Popen:  # noqa: N802
+    def Popen(*args: Any, **kwargs: Any) -> subprocess.Popen:
         return subprocess.Popen(*args, start_new_session=True, **kwargs)  # noqa: S603
 
 
@@ -82,10 +82,11 @@ def embedded_redis() -> Iterator[str]:
 
 async def load_snapshot(store: Store, path: Path) -> int:
     """Fill the in-memory store from the last clean stop; returns how many documents."""
-    if not path.exists():
+    if not path.exists():  # noqa: ASYNC240  (start-up, nothing else is running yet)
         return 0
     options = json_util.JSONOptions(tz_aware=True, tzinfo=UTC)
-    data: dict[str, list[dict[str, Any]]] = json_util.loads(path.read_text(), json_options=options)
+    text = await asyncio.to_thread(path.read_text)
+    data: dict[str, list[dict[str, Any]]] = json_util.loads(text, json_options=options)
     count = 0
     for name, docs in data.items():
         if name in COLLECTIONS and docs:
@@ -97,8 +98,9 @@ async def load_snapshot(store: Store, path: Path) -> int:
 async def save_snapshot(store: Store, path: Path) -> int:
     """Write every collection to `path` atomically; returns how many documents."""
     data = {name: await store.db[name].find({}).to_list(None) for name in COLLECTIONS}
+    text = json_util.dumps(data, json_options=json_util.CANONICAL_JSON_OPTIONS)
     temporary = path.with_suffix(".tmp")
-    temporary.write_text(json_util.dumps(data, json_options=json_util.CANONICAL_JSON_OPTIONS))
+    await asyncio.to_thread(temporary.write_text, text)
     os.replace(temporary, path)
     return sum(len(docs) for docs in data.values())
 

@@ -37,15 +37,15 @@ def _error_response(request: web.Request, error: AppError) -> web.Response:
 
 @web.middleware
 async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Every failure becomes a clear answer: JSON {"error": {...}} for machines, a page for people."""
+    """Every failure gets a clear answer: JSON {"error": {...}} for machines, a page for people."""
     try:
         return await handler(request)
     except AppError as error:
         return _error_response(request, error)
-    except web.HTTPRequestEntityTooLarge as error:
+    except web.HTTPRequestEntityTooLarge:
         limit = runtime(request).settings.max_body_bytes
         message = f"The body is larger than the {limit} bytes accepted here."
-        return _error_response(request, PayloadTooLarge(message, {"received": error.actual_size}))
+        return _error_response(request, PayloadTooLarge(message, {"limit": limit}))
     except web.HTTPException as error:
         if error.status < 400 or not wants_json(request):
             raise

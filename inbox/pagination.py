@@ -54,7 +54,9 @@ def after(field: str, position: Position | None, descending: bool) -> dict[str, 
     }
 
 
-def page(docs: list[dict[str, Any]], limit: int, field: str) -> tuple[list[dict[str, Any]], str | None]:
+def page(
+    docs: list[dict[str, Any]], limit: int, field: str
+) -> tuple[list[dict[str, Any]], str | None]:
     """Trim the extra document fetched to learn whether a next page exists."""
     if len(docs) <= limit:
         return docs, None

@@ -52,9 +52,7 @@ def shapes_of(collection: str, query: Mapping[str, Any] | None, sort: Any) -> li
     """The shapes one query needs served: one per branch of its `$or`s (within `$and`s too)."""
     sort_fields = tuple(_sort_fields(sort))
     by_id = _is_id_lookup((query or {}).get("_id", {"$gt": None}))
-    return [
-        QueryShape(collection, branch, sort_fields, by_id) for branch in _branches(query or {})
-    ]
+    return [QueryShape(collection, branch, sort_fields, by_id) for branch in _branches(query or {})]
 
 
 def _branches(query: Mapping[str, Any]) -> list[frozenset[str]]:
@@ -118,9 +116,7 @@ class QueryAudit:
                 self.on_unserved(shape)
 
     def unserved(self) -> list[QueryShape]:
-        return sorted(
-            (s for s in self.seen if not is_served(s, self.specs[s.collection])), key=str
-        )
+        return sorted((s for s in self.seen if not is_served(s, self.specs[s.collection])), key=str)
 
 
 class AuditedCollection:

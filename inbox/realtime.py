@@ -35,6 +35,8 @@ PRESENCE_TTL = 45
 """Seconds a viewer stays listed without a fresh `viewing` message (browsers send one every 15)."""
 CLIENT_QUEUE = 1000
 """Messages one browser may fall behind by before it is disconnected to resynchronise."""
+TOO_SLOW = "\x00close"
+POLL_SECONDS = 0.25
 
 
 @dataclass(eq=False)
@@ -49,11 +51,16 @@ class Client:
             self.outbox.put_nowait(text)
         except asyncio.QueueFull:
             log.warning("agent %s fell behind; closing their socket", self.principal.email)
-            asyncio.ensure_future(self.ws.close(code=1013, message=b"too slow, reconnect"))
+            while not self.outbox.empty():
+                self.outbox.get_nowait()
+            self.outbox.put_nowait(TOO_SLOW)
 
     async def pump(self) -> None:
         while True:
             text = await self.outbox.get()
+            if text is TOO_SLOW:
+                await self.ws.close(code=1013, message=b"too slow, reconnect")
+                return
             await self.ws.send_str(text)
 
 
@@ -64,24 +71,30 @@ class Hub:
         self.rt = rt
         self.clients: set[Client] = set()
         self.subscribed = asyncio.Event()
+        self.stopping = asyncio.Event()
 
     # ---- Redis side ----------------------------------------------------------------------
 
     async def listen(self) -> None:
-        """Relay Redis messages to browsers until cancelled, reconnecting after failures."""
-        while True:
+        """Relay Redis messages to browsers until `stopping`, reconnecting after failures.
+
+        Polls with a short timeout rather than relying on cancellation, which redis-py's
+        pub/sub reader can swallow.
+        """
+        while not self.stopping.is_set():
             try:
                 async with self.rt.redis.pubsub(ignore_subscribe_messages=True) as pubsub:
                     await pubsub.subscribe(events.EVENTS_CHANNEL, PRESENCE_CHANNEL)
                     self.subscribed.set()
-                    async for message in pubsub.listen():
-                        self.fan_out(message["data"])
-            except asyncio.CancelledError:
-                raise
+                    while not self.stopping.is_set():
+                        message = await pubsub.get_message(timeout=POLL_SECONDS)
+                        if message is not None:
+                            self.fan_out(message["data"])
             except Exception:
                 self.subscribed.clear()
                 log.warning("lost the Redis subscription; retrying in 1 s", exc_info=True)
-                await asyncio.sleep(1)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self.stopping.wait(), 1)
 
     def fan_out(self, text: str) -> None:
         try:
@@ -138,7 +151,9 @@ class Hub:
 
     async def _presence(self, client: Client, conversation_id: str, state: str) -> None:
         try:
-            conversation = await conversations.get_visible(self.rt, conversation_id, client.principal)
+            conversation = await conversations.get_visible(
+                self.rt, conversation_id, client.principal
+            )
         except NotFound:
             return
         me = client.principal
@@ -155,8 +170,13 @@ class Hub:
         scope = Scope.of_conversation(conversation).model_dump()
         await events.publish(
             self.rt,
-            {"type": "presence", "conversation_id": conversation_id, "agent": agent,
-             "state": state, "scope": scope},
+            {
+                "type": "presence",
+                "conversation_id": conversation_id,
+                "agent": agent,
+                "state": state,
+                "scope": scope,
+            },
             PRESENCE_CHANNEL,
         )
         if state == "viewing":
@@ -173,6 +193,7 @@ class Hub:
         return {"type": "viewers", "conversation_id": conversation_id, "agents": agents}
 
     async def close(self) -> None:
+        self.stopping.set()
         for client in list(self.clients):
             with contextlib.suppress(Exception):
                 await client.ws.close(code=1001, message=b"server shutting down")
@@ -197,7 +218,7 @@ async def hub_context(app: web.Application) -> Any:
     listener = asyncio.create_task(hub.listen())
     yield
     await hub.close()
-    listener.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await listener
-
+    try:
+        await asyncio.wait_for(listener, POLL_SECONDS * 4)
+    except TimeoutError:
+        log.warning("the Redis listener did not stop in time")

@@ -51,7 +51,10 @@ async def _first_run(rt: Runtime) -> None:
     if rt.settings.demo:
         seeded = await demo.seed(rt)
         if seeded:
-            print(f"Demo data added. Demo agents sign in with password {demo.DEMO_PASSWORD!r}:", flush=True)
+            print(
+                f"Demo data added. Demo agents sign in with password {demo.DEMO_PASSWORD!r}:",
+                flush=True,
+            )
             for email in demo.DEMO_AGENT_EMAILS:
                 print(f"  {email}", flush=True)
 

@@ -35,6 +35,10 @@ class Settings(BaseSettings):
     token_days: int = 30
     max_body_bytes: int = 1_048_576
     worker_concurrency: int = 4
+    delivery_max_attempts: int = 8
+    delivery_retry_base_seconds: float = 5.0
+    """First retry of a failed send after about this long, doubling each time (with jitter)."""
+    delivery_retry_max_seconds: float = 900.0
     login_attempts_per_15_min: int = 10
     audit_queries: bool = False
     """Log a warning for every store query that no declared index serves (development aid)."""

@@ -32,7 +32,7 @@ def configure(settings: Settings) -> Celery:
         beat_schedule=BEAT_SCHEDULE,
         worker_hijack_root_logger=False,
     )
-    import workers.heartbeat  # noqa: F401  (reports standalone workers to /healthz)
+    import workers.heartbeat
     import workers.tasks  # noqa: F401  (registers the tasks on celery_app)
 
     return celery_app

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
@@ -36,10 +37,8 @@ class Heartbeat:
             except redis.RedisError:
                 log.warning("worker heartbeat to Redis failed", exc_info=True)
             self._stop.wait(HEARTBEAT_SECONDS)
-        try:
+        with contextlib.suppress(redis.RedisError):
             self._client.zrem(WORKERS_KEY, self._name)
-        except redis.RedisError:
-            pass
         self._client.close()
 
 

@@ -47,6 +47,8 @@ def unbind_embedded() -> None:
 def run(job: Callable[[Runtime], Awaitable[T]], timeout: float = TASK_TIMEOUT) -> T:
     """Run `job(runtime)` to completion from a worker thread and return its result."""
     target = _embedded or _own_target()
+    if target.loop.is_closed():
+        raise RuntimeError("the event loop this task runs on has closed (the process is stopping)")
     future = asyncio.run_coroutine_threadsafe(_call(job, target.runtime), target.loop)
     return future.result(timeout)
 

@@ -52,5 +52,7 @@ async def update_agent(request: web.Request, body: AgentPatch) -> AgentOut:
     agent_id = parse_id(request.match_info["id"], "agent")
     me = principal(request)
     if not me.is_admin and (agent_id != me.id or not body.model_fields_set <= SELF_SERVICE_FIELDS):
-        raise Forbidden("Agents may only change their own availability, name, password and language.")
+        raise Forbidden(
+            "Agents may only change their own availability, name, password and language."
+        )
     return AgentOut.of(await agents.update(runtime(request), agent_id, body))

@@ -29,7 +29,9 @@ from inbox.services import conversations, delivery, messages
     query=ConversationQuery,
     response=Page[ConversationOut],
 )
-async def list_conversations(request: web.Request, query: ConversationQuery) -> Page[ConversationOut]:
+async def list_conversations(
+    request: web.Request, query: ConversationQuery
+) -> Page[ConversationOut]:
     limit = pagination.clamp_limit(query.limit)
     docs = await conversations.list_page(
         runtime(request), principal(request), query, pagination.decode(query.cursor), limit
@@ -46,7 +48,9 @@ async def list_conversations(request: web.Request, query: ConversationQuery) -> 
     response=ConversationOut,
 )
 async def get_conversation(request: web.Request) -> ConversationOut:
-    doc = await conversations.get_visible(runtime(request), request.match_info["id"], principal(request))
+    doc = await conversations.get_visible(
+        runtime(request), request.match_info["id"], principal(request)
+    )
     return ConversationOut.of(doc)
 
 
@@ -73,7 +77,9 @@ async def update_conversation(request: web.Request, body: ConversationPatch) -> 
     response=ConversationOut,
 )
 async def mark_read(request: web.Request) -> ConversationOut:
-    doc = await conversations.mark_read(runtime(request), request.match_info["id"], principal(request))
+    doc = await conversations.mark_read(
+        runtime(request), request.match_info["id"], principal(request)
+    )
     return ConversationOut.of(doc)
 
 

@@ -70,17 +70,20 @@ def _parameters(route: ApiRoute) -> list[dict[str, Any]]:
         schema = route.query.model_json_schema()
         for name, field in schema.get("properties", {}).items():
             params.append(
-                {"name": name, "in": "query", "required": False, "schema": field,
-                 "description": field.get("description", "")}
+                {
+                    "name": name,
+                    "in": "query",
+                    "required": False,
+                    "schema": field,
+                    "description": field.get("description", ""),
+                }
             )
     return params
 
 
 def document() -> dict[str, Any]:
     models = _models()
-    keys, schemas = models_json_schema(
-        [(m, "serialization") for m in models], ref_template=REF
-    )
+    keys, schemas = models_json_schema([(m, "serialization") for m in models], ref_template=REF)
     refs = {model: keys[(model, "serialization")]["$ref"] for model in models}
     paths: dict[str, dict[str, Any]] = {}
     for route in ROUTES:

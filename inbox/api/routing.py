@@ -49,7 +49,9 @@ def api(
     response: Any = None,
     status: int = 200,
     level: Access = Access.AGENT,
-) -> Callable[[Callable[..., Awaitable[Any]]], Callable[[web.Request], Awaitable[web.StreamResponse]]]:
+) -> Callable[
+    [Callable[..., Awaitable[Any]]], Callable[[web.Request], Awaitable[web.StreamResponse]]
+]:
     """Register `fn(request, body=..., query=...)`; it returns a model, dict, list or None."""
 
     def register(fn: Callable[..., Awaitable[Any]]) -> Any:
@@ -69,7 +71,9 @@ def api(
 
         wrapped = access(level)(handler)
         ROUTES.append(
-            ApiRoute(method, PREFIX + path, wrapped, summary, tag, level, status, body, query, response)
+            ApiRoute(
+                method, PREFIX + path, wrapped, summary, tag, level, status, body, query, response
+            )
         )
         return wrapped
 

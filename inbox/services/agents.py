@@ -129,7 +129,5 @@ async def ensure_first_admin(rt: Runtime) -> tuple[str, str | None] | None:
         generated = secret
     else:
         return None
-    await create(
-        rt, AgentCreate(email=email, name="Admin", password=secret, role=Role.ADMIN)
-    )
+    await create(rt, AgentCreate(email=email, name="Admin", password=secret, role=Role.ADMIN))
     return email, generated

@@ -140,7 +140,9 @@ async def after_inbound(
         return_document=ReturnDocument.AFTER,
     )
     if wake:
-        actor = Actor(type="contact", id=str(updated["contact_id"]), name=updated["contact"]["name"])
+        actor = Actor(
+            type="contact", id=str(updated["contact_id"]), name=updated["contact"]["name"]
+        )
         await _record_changes(rt, updated, {"status": (conversation["status"], Status.OPEN)}, actor)
     return updated
 
@@ -197,9 +199,7 @@ async def list_page(
 ) -> list[dict[str, Any]]:
     """Up to limit+1 visible conversations, most recent activity first."""
     clauses = [
-        c
-        for c in (conversation_filter(principal), after("last_message_at", position, True))
-        if c
+        c for c in (conversation_filter(principal), after("last_message_at", position, True)) if c
     ]
     mongo_query = {**_list_filter(query, principal), **({"$and": clauses} if clauses else {})}
     cursor = rt.store["conversations"].find(
@@ -296,9 +296,11 @@ async def _changes(
     if "assignee_id" in fields:
         sets["assignee_id"] = await _valid_assignee(rt, patch.assignee_id)
     if "team_id" in fields:
-        sets["team_id"] = None if patch.team_id is None else (
-            await teams.get(rt, parse_id(patch.team_id, "team"))
-        )["_id"]
+        sets["team_id"] = (
+            None
+            if patch.team_id is None
+            else (await teams.get(rt, parse_id(patch.team_id, "team")))["_id"]
+        )
     if "priority" in fields:
         sets["priority"] = None if patch.priority is None else str(patch.priority)
     changes = {

@@ -22,10 +22,6 @@ from inbox.services import channels, conversations, messages
 
 log = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 8
-BASE_DELAY = 5.0
-MAX_DELAY = 900.0
-
 
 @dataclass(frozen=True)
 class Attempt:
@@ -34,9 +30,9 @@ class Attempt:
     retry_in: float | None = None
 
 
-def backoff(attempt: int) -> float:
-    """Exponential backoff with jitter, capped: about 5 s, 10 s, 20 s ... up to 15 minutes."""
-    ceiling = min(MAX_DELAY, BASE_DELAY * 2 ** (attempt - 1))
+def backoff(attempt: int, base: float, cap: float) -> float:
+    """Exponential backoff with jitter: about base, 2*base, 4*base ... never above cap."""
+    ceiling = min(cap, base * 2 ** (attempt - 1))
     return random.uniform(ceiling / 2, ceiling)
 
 
@@ -73,8 +69,13 @@ async def deliver(rt: Runtime, message_id: str) -> Attempt:
 
 async def _unsent(rt: Runtime, message: dict, conversation: dict, error: SendError) -> Attempt:
     attempts = message["delivery"]["attempts"]
-    if error.retryable and attempts < MAX_ATTEMPTS:
-        delay = error.retry_after if error.retry_after is not None else backoff(attempts)
+    settings = rt.settings
+    if error.retryable and attempts < settings.delivery_max_attempts:
+        delay = error.retry_after
+        if delay is None:
+            delay = backoff(
+                attempts, settings.delivery_retry_base_seconds, settings.delivery_retry_max_seconds
+            )
         await messages.delivery_retrying(rt, message, conversation, str(error), error.code, delay)
         await rt.queue.enqueue(DELIVER_MESSAGE, str(message["_id"]), countdown=delay)
         return Attempt("retrying", delay)

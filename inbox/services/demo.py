@@ -24,7 +24,7 @@ from inbox.models import (
 from inbox.runtime import Runtime
 from inbox.services import agents, channels, conversations, ingest, messages, teams
 
-DEMO_PASSWORD = "demo-password"
+DEMO_PASSWORD = "demo-password"  # noqa: S105  (printed for newcomers; demo data only)
 DEMO_AGENT_EMAILS = ("lan@demo.example", "minh@demo.example", "thu@demo.example")
 MARKER = "demo_seeded"
 DEMO_ACTOR = Actor(type="system", name="Demo setup")
@@ -40,10 +40,10 @@ AGENTS = [
     ("thu@demo.example", "Thu Lê", "Technical", 1),
 ]
 CHANNELS = [
-    ("telegram", "Shop bot (demo)", {"bot_username": "demo_shop_bot"}),
-    ("facebook", "Shop page (demo)", {"page_id": "demo"}),
-    ("zalo", "Shop OA (demo)", {"oa_id": "demo"}),
-    ("email", "support@shop.example (demo)", {"address": "support@shop.example"}),
+    ("telegram", "Shop bot", {"bot_username": "demo_shop_bot"}),
+    ("facebook", "Shop page", {"page_id": "demo"}),
+    ("zalo", "Shop OA", {"oa_id": "demo"}),
+    ("email", "support@shop.example", {"address": "support@shop.example"}),
 ]
 
 # (channel kind, customer, messages in order: ("in", text) | ("reply"|"note", agent, text),
@@ -54,7 +54,11 @@ CONVERSATIONS: list[dict[str, Any]] = [
         "customer": Sender("1001", "Nguyễn Thị Lan Anh", language="vi"),
         "thread": [
             ("in", "Chào shop, đơn hàng #DH1024 của mình giao chưa ạ?"),
-            ("reply", "lan@demo.example", "Chào chị, đơn #DH1024 đang được giao, dự kiến chiều nay ạ."),
+            (
+                "reply",
+                "lan@demo.example",
+                "Chào chị, đơn #DH1024 đang được giao, dự kiến chiều nay ạ.",
+            ),
             ("in", "Dạ cảm ơn shop nhiều!"),
         ],
         "state": {"team": "Support", "status": ConversationStatus.OPEN},
@@ -64,7 +68,11 @@ CONVERSATIONS: list[dict[str, Any]] = [
         "customer": Sender("2001", "Tran Van Binh", language="en"),
         "thread": [
             ("in", "Hi, I was charged twice for order #DH0998. Can you refund one of them?"),
-            ("note", "minh@demo.example", "Two captures in the payment log. Refund pending approval."),
+            (
+                "note",
+                "minh@demo.example",
+                "Two captures in the payment log. Refund pending approval.",
+            ),
         ],
         "state": {"team": "Billing", "priority": Priority.HIGH, "assign": None},
     },
@@ -73,7 +81,11 @@ CONVERSATIONS: list[dict[str, Any]] = [
         "customer": Sender("3001", "Phạm Minh Châu", language="vi"),
         "thread": [
             ("in", "Sản phẩm mình nhận bị lỗi nút nguồn, mình muốn đổi trả."),
-            ("reply", "lan@demo.example", "Dạ shop xin lỗi ạ. Anh/chị gửi giúp shop ảnh sản phẩm và mã đơn nhé."),
+            (
+                "reply",
+                "lan@demo.example",
+                "Dạ shop xin lỗi ạ. Anh/chị gửi giúp shop ảnh sản phẩm và mã đơn nhé.",
+            ),
         ],
         "state": {"team": "Support", "status": ConversationStatus.PENDING},
     },
@@ -82,7 +94,11 @@ CONVERSATIONS: list[dict[str, Any]] = [
         "customer": Sender("sarah@example.com", "Sarah Johnson", email="sarah@example.com"),
         "thread": [
             ("in", "Hello, could you send me the VAT invoice for my October orders? Thanks, Sarah"),
-            ("reply", "minh@demo.example", "Hi Sarah, the invoice is attached to your account page now. Best, Minh"),
+            (
+                "reply",
+                "minh@demo.example",
+                "Hi Sarah, the invoice is attached to your account page now. Best, Minh",
+            ),
         ],
         "state": {"team": "Billing", "status": ConversationStatus.RESOLVED},
     },
@@ -117,8 +133,13 @@ async def seed(rt: Runtime) -> bool:
     for email, name, team, level in AGENTS:
         agent = await agents.create(
             rt,
-            AgentCreate(email=email, name=name, password=DEMO_PASSWORD,
-                        team_ids=[str(team_ids[team])], level=level),
+            AgentCreate(
+                email=email,
+                name=name,
+                password=DEMO_PASSWORD,
+                team_ids=[str(team_ids[team])],
+                level=level,
+            ),
         )
         principals[email] = Principal.of(agent, "demo")
     refs = {}
@@ -143,7 +164,8 @@ async def _play(
         if line[0] in ("in", "photo"):
             attachments = (
                 (Attachment("image", url="/static/img/demo-screen.svg", name="screen.svg"),)
-                if line[0] == "photo" else ()
+                if line[0] == "photo"
+                else ()
             )
             item = Inbound(
                 kind=InboundKind.MESSAGE,
@@ -163,8 +185,9 @@ async def _play(
     await _finish(rt, conversation_id, script["state"], team_ids)
 
 
-async def _finish(rt: Runtime, conversation_id: str | None, state: dict[str, Any],
-                  team_ids: dict[str, Any]) -> None:
+async def _finish(
+    rt: Runtime, conversation_id: str | None, state: dict[str, Any], team_ids: dict[str, Any]
+) -> None:
     if conversation_id is None or not state:
         return
     patch: dict[str, Any] = {}

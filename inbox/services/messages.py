@@ -85,7 +85,9 @@ async def find_external(
     """The message a platform knows by this id on this channel."""
     if external_id is None:
         return None
-    return await rt.store["messages"].find_one({"channel_id": channel_id, "external_id": external_id})
+    return await rt.store["messages"].find_one(
+        {"channel_id": channel_id, "external_id": external_id}
+    )
 
 
 async def insert_inbound(
@@ -253,27 +255,49 @@ async def _set_delivery(
 async def delivery_sent(
     rt: Runtime, message: dict[str, Any], conversation: dict[str, Any], sent: SentRef
 ) -> dict[str, Any]:
-    fields = {"status": str(DeliveryStatus.SENT), "error": None, "code": None, "retry_at": None,
-              "lease_until": None}
+    fields = {
+        "status": str(DeliveryStatus.SENT),
+        "error": None,
+        "code": None,
+        "retry_at": None,
+        "lease_until": None,
+    }
     return await _set_delivery(rt, message, conversation, fields, {"external_id": sent.external_id})
 
 
 async def delivery_retrying(
-    rt: Runtime, message: dict[str, Any], conversation: dict[str, Any], error: str,
-    code: str | None, delay: float,
+    rt: Runtime,
+    message: dict[str, Any],
+    conversation: dict[str, Any],
+    error: str,
+    code: str | None,
+    delay: float,
 ) -> dict[str, Any]:
     retry_at = clock.now() + timedelta(seconds=delay)
-    fields = {"error": error, "code": code, "retry_at": retry_at + DELIVERY_GRACE,
-              "lease_until": None, "next_attempt_at": retry_at}
+    fields = {
+        "error": error,
+        "code": code,
+        "retry_at": retry_at + DELIVERY_GRACE,
+        "lease_until": None,
+        "next_attempt_at": retry_at,
+    }
     return await _set_delivery(rt, message, conversation, fields)
 
 
 async def delivery_failed(
-    rt: Runtime, message: dict[str, Any], conversation: dict[str, Any], error: str,
+    rt: Runtime,
+    message: dict[str, Any],
+    conversation: dict[str, Any],
+    error: str,
     code: str | None,
 ) -> dict[str, Any]:
-    fields = {"status": str(DeliveryStatus.FAILED), "error": error, "code": code,
-              "retry_at": None, "lease_until": None}
+    fields = {
+        "status": str(DeliveryStatus.FAILED),
+        "error": error,
+        "code": code,
+        "retry_at": None,
+        "lease_until": None,
+    }
     return await _set_delivery(rt, message, conversation, fields)
 
 
@@ -283,8 +307,14 @@ async def requeue_failed(
     """An agent asks to try a failed message again."""
     if message.get("delivery", {}).get("status") != DeliveryStatus.FAILED:
         raise Conflict("Only a failed message can be retried.")
-    fields = {"status": str(DeliveryStatus.QUEUED), "attempts": 0, "error": None, "code": None,
-              "retry_at": clock.now() + DELIVERY_GRACE, "lease_until": None}
+    fields = {
+        "status": str(DeliveryStatus.QUEUED),
+        "attempts": 0,
+        "error": None,
+        "code": None,
+        "retry_at": clock.now() + DELIVERY_GRACE,
+        "lease_until": None,
+    }
     return await _set_delivery(rt, message, conversation, fields)
 
 

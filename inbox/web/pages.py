@@ -43,13 +43,18 @@ async def login_form(request: web.Request) -> web.StreamResponse:
     return _login_page(request, request.query.get("next"), email="", error=None)
 
 
-def _login_page(request: web.Request, next_: str | None, email: str, error: str | None,
-                status: int = 200) -> web.Response:
+def _login_page(
+    request: web.Request, next_: str | None, email: str, error: str | None, status: int = 200
+) -> web.Response:
     token = request.cookies.get(auth.LOGIN_CSRF_COOKIE) or secrets.token_urlsafe(24)
     context = {"login_csrf": token, "next": _safe_next(next_), "email": email, "error": error}
     response = render(request, "login.html", context, status)
     response.set_cookie(
-        auth.LOGIN_CSRF_COOKIE, token, max_age=3600, secure=_secure(request), **SESSION_COOKIE_OPTIONS
+        auth.LOGIN_CSRF_COOKIE,
+        token,
+        max_age=3600,
+        secure=_secure(request),
+        **SESSION_COOKIE_OPTIONS,
     )
     return response
 

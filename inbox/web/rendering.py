@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import hashlib
 import functools
+import hashlib
 from pathlib import Path
 from typing import Any
 
@@ -33,21 +33,23 @@ def setup(app: web.Application) -> None:
         loader=jinja2.FileSystemLoader(WEB_DIR / "templates"),
         autoescape=jinja2.select_autoescape(["html"]),
         extensions=["jinja2.ext.i18n"],
-        context_processors=[_context],
     )
     env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
     env.globals.update(static=static_url, languages=i18n.LANGUAGES)
     app.router.add_static("/static", STATIC_DIR, name="static")
 
 
-async def _context(request: web.Request) -> dict[str, Any]:
+def _base_context(request: web.Request) -> dict[str, Any]:
     me = request.get(PRINCIPAL)
     lang = i18n.current_language.get()
     csrf = auth.csrf_token(runtime(request), me) if me is not None and me.session_hash else None
     return {"me": me, "csrf": csrf, "lang": lang, "js_catalog": i18n.catalog_for_scripts(lang)}
 
 
-def render(request: web.Request, template: str, context: dict[str, Any], status: int = 200) -> web.Response:
+def render(
+    request: web.Request, template: str, context: dict[str, Any], status: int = 200
+) -> web.Response:
+    context = {"page": None, **_base_context(request), **context}
     response = aiohttp_jinja2.render_template(template, request, context, status=status)
     response.headers["Cache-Control"] = "no-store"
     return response

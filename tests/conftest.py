@@ -1,0 +1,343 @@
+"""Fixtures: a running app on embedded parts, a real Celery worker over valkey, fake platforms.
+
+Each test gets a fresh store (mongomock, or a throw-away database on a real MongoDB when
+INBOX_MONGODB_URL is set) and its own app on a real port. The valkey server and the Celery
+worker live for the whole session; the worker hands coroutines to the current test's loop.
+Every store query of the session is recorded, and the session fails if any query shape has
+no declared index (see inbox.query_audit).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+
+from inbox.app import create_app
+from inbox.auth import issue_token
+from inbox.models import AgentCreate, Role
+from inbox.query_audit import QueryAudit
+from inbox.runtime import Runtime
+from inbox.services import agents
+from inbox.settings import Settings
+from inbox.store import Store
+from tests.fakes.telegram_api import FakeTelegram
+
+FIXTURES = Path(__file__).parent / "fixtures"
+QUERY_AUDIT = QueryAudit()
+BOT_TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    unserved = QUERY_AUDIT.unserved()
+    if unserved:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        lines = "\n".join(f"  {shape}" for shape in unserved)
+        message = f"\nQueries without a declared index (add them to inbox/store.py):\n{lines}\n"
+        if reporter is not None:
+            reporter.write_line(message, red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+# ---- session: Redis and the Celery worker ----------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    if os.environ.get("INBOX_REDIS_URL"):
+        yield os.environ["INBOX_REDIS_URL"]
+        return
+    from inbox.embedded import embedded_redis
+
+    with embedded_redis() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def celery_worker(redis_url: str) -> Iterator[Any]:
+    """A real Celery worker (threads pool) consuming from the session's valkey."""
+    from celery.contrib.testing.worker import start_worker
+
+    from workers.celery_app import configure
+    from workers.heartbeat import Heartbeat
+
+    app = configure(Settings(redis_url=redis_url))
+    with start_worker(
+        app,
+        pool="threads",
+        concurrency=4,
+        perform_ping_check=False,
+        loglevel="WARNING",
+        shutdown_timeout=20,
+    ) as worker:
+        heartbeat = Heartbeat(redis_url, worker.hostname).start()
+        yield worker
+        heartbeat.stop()
+
+
+# ---- per test: settings, store, runtime, app ---------------------------------------------------
+
+
+@pytest.fixture
+def port() -> int:
+    return free_port()
+
+
+@pytest.fixture
+def settings(tmp_path: Path, redis_url: str, port: int) -> Settings:
+    return Settings(
+        _env_file=None,
+        mongodb_url=os.environ.get("INBOX_MONGODB_URL", ""),
+        mongodb_database=f"inbox_test_{uuid.uuid4().hex[:12]}",
+        redis_url=redis_url,
+        secret_key="test-secret-key-0123456789",
+        public_url=f"http://127.0.0.1:{port}",
+        data_dir=tmp_path / "data",
+        login_attempts_per_15_min=1000,
+        delivery_retry_base_seconds=0.2,
+        delivery_max_attempts=4,
+    )
+
+
+@pytest.fixture
+async def store(settings: Settings) -> AsyncIterator[Store]:
+    store = Store.open(settings, audit=QUERY_AUDIT)
+    await store.ensure_indexes()
+    yield store
+    if not settings.embedded_store:
+        await store.client.drop_database(settings.mongodb_database)
+    store.close()
+
+
+@pytest.fixture
+async def rt(settings: Settings, store: Store, celery_worker: Any) -> AsyncIterator[Runtime]:
+    from workers import loop
+
+    async with Runtime.open(settings, store) as runtime:
+        loop.bind_embedded(asyncio.get_running_loop(), runtime)
+        yield runtime
+
+
+@dataclass
+class RunningApp:
+    url: str
+    app: web.Application
+    rt: Runtime
+
+
+@pytest.fixture
+async def server(settings: Settings, rt: Runtime, port: int) -> AsyncIterator[RunningApp]:
+    app = create_app(settings, rt)
+    test_server = TestServer(app, host="127.0.0.1", port=port)
+    await test_server.start_server()
+    yield RunningApp(f"http://127.0.0.1:{port}", app, rt)
+    await test_server.close()
+
+
+# ---- people and HTTP clients ----------------------------------------------------------------
+
+
+@dataclass
+class Client:
+    """An HTTP client bound to the app, optionally with a Bearer token."""
+
+    session: aiohttp.ClientSession
+    base: str
+    token: str | None = None
+
+    def _headers(self, extra: dict[str, str] | None) -> dict[str, str]:
+        headers = dict(extra or {})
+        if self.token:
+            headers.setdefault("Authorization", f"Bearer {self.token}")
+        return headers
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        data: Any = None,
+        headers: dict[str, str] | None = None,
+    ) -> tuple[int, Any]:
+        async with self.session.request(
+            method,
+            self.base + path,
+            json=json,
+            data=data,
+            headers=self._headers(headers),
+            allow_redirects=False,
+        ) as response:
+            body = await response.read()
+            try:
+                parsed = await response.json(content_type=None) if body else None
+            except ValueError:
+                parsed = body.decode(errors="replace")
+            return response.status, parsed
+
+    async def get(self, path: str, **kwargs: Any) -> tuple[int, Any]:
+        return await self.request("GET", path, **kwargs)
+
+    async def post(self, path: str, **kwargs: Any) -> tuple[int, Any]:
+        return await self.request("POST", path, **kwargs)
+
+    async def patch(self, path: str, **kwargs: Any) -> tuple[int, Any]:
+        return await self.request("PATCH", path, **kwargs)
+
+    async def delete(self, path: str, **kwargs: Any) -> tuple[int, Any]:
+        return await self.request("DELETE", path, **kwargs)
+
+
+@pytest.fixture
+async def http(server: RunningApp) -> AsyncIterator[Client]:
+    """Anonymous client."""
+    async with aiohttp.ClientSession() as session:
+        yield Client(session, server.url)
+
+
+async def make_agent(
+    rt: Runtime, email: str, role: Role = Role.AGENT, **fields: Any
+) -> dict[str, Any]:
+    body = AgentCreate(
+        email=email,
+        name=fields.pop("name", email.split("@")[0].title()),
+        password=fields.pop("password", "correct horse battery"),
+        role=role,
+        **fields,
+    )
+    return await agents.create(rt, body)
+
+
+@pytest.fixture
+async def admin(rt: Runtime, server: RunningApp) -> AsyncIterator[Client]:
+    """A signed-in admin (Bearer token)."""
+    agent = await make_agent(rt, "admin@example.com", Role.ADMIN, name="Ada Admin")
+    token, _ = await issue_token(rt, agent["_id"], "tests")
+    async with aiohttp.ClientSession() as session:
+        client = Client(session, server.url, token)
+        client.agent = agent  # type: ignore[attr-defined]
+        yield client
+
+
+@pytest.fixture
+async def agent(rt: Runtime, server: RunningApp) -> AsyncIterator[Client]:
+    """A signed-in agent without teams (Bearer token)."""
+    doc = await make_agent(rt, "agent@example.com", name="Andy Agent")
+    token, _ = await issue_token(rt, doc["_id"], "tests")
+    async with aiohttp.ClientSession() as session:
+        client = Client(session, server.url, token)
+        client.agent = doc  # type: ignore[attr-defined]
+        yield client
+
+
+# ---- fake platforms ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+async def fake_telegram() -> AsyncIterator[tuple[FakeTelegram, str]]:
+    """A local Bot API server; yields it and its base URL for the channel's api_base_url."""
+    fake = FakeTelegram()
+    test_server = TestServer(fake.app(), host="127.0.0.1", port=free_port())
+    await test_server.start_server()
+    yield fake, f"http://127.0.0.1:{test_server.port}"
+    await test_server.close()
+
+
+@pytest.fixture
+async def telegram_channel(
+    admin: Client, fake_telegram: tuple[FakeTelegram, str]
+) -> dict[str, Any]:
+    """A Telegram channel connected through the API against the fake Bot API."""
+    _, base = fake_telegram
+    status, channel = await admin.post(
+        "/api/v1/channels",
+        json={
+            "kind": "telegram",
+            "name": "Shop bot",
+            "config": {
+                "bot_token": BOT_TOKEN,
+                "secret_token": "s3cret-token_ABC",
+                "api_base_url": base,
+            },
+        },
+    )
+    assert status == 201, channel
+    channel["secret_token"] = "s3cret-token_ABC"
+    return channel
+
+
+def load_fixture(channel: str, name: str) -> bytes:
+    return (FIXTURES / channel / name).read_bytes()
+
+
+async def eventually(check: Any, timeout: float = 10.0, interval: float = 0.05) -> Any:
+    """Poll an async check until it returns something truthy; fail after `timeout` seconds."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        result = await check()
+        if result:
+            return result
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"condition not met within {timeout}s (last: {result!r})")
+        await asyncio.sleep(interval)
+
+
+_update_ids = iter(range(1_000_000, 10_000_000))
+
+
+def telegram_update(
+    chat_id: int, message_id: int, text: str, name: str = "Khách Hàng"
+) -> dict[str, Any]:
+    """A Telegram text-message update from a private chat."""
+    first, _, last = name.partition(" ")
+    user = {
+        "id": chat_id,
+        "is_bot": False,
+        "first_name": first,
+        "last_name": last,
+        "language_code": "vi",
+    }
+    return {
+        "update_id": next(_update_ids),
+        "message": {
+            "message_id": message_id,
+            "from": user,
+            "chat": {"id": chat_id, "first_name": first, "last_name": last, "type": "private"},
+            "date": 1795000000 + message_id,
+            "text": text,
+        },
+    }
+
+
+async def customer_writes(
+    http: Client,
+    channel: dict[str, Any],
+    chat_id: int,
+    text: str,
+    message_id: int = 1,
+    name: str = "Khách Hàng",
+) -> dict[str, Any]:
+    """Post a customer's Telegram message to the webhook; returns the webhook's answer."""
+    status, body = await http.post(
+        f"/webhooks/telegram/{channel['id']}",
+        json=telegram_update(chat_id, message_id, text, name),
+        headers={"X-Telegram-Bot-Api-Secret-Token": channel["secret_token"]},
+    )
+    assert status == 200, body
+    return body

@@ -1,0 +1,130 @@
+"""A local Bot API server that answers like Telegram's, for python-telegram-bot's `Bot`.
+
+PTB calls `<base_url><token>/<method>` with form (or multipart) parameters whose complex
+values are JSON strings; Telegram answers `{"ok": true, "result": ...}` or
+`{"ok": false, "error_code", "description", "parameters"}`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+BOT_USER = {"id": 7000000001, "is_bot": True, "first_name": "Shop", "username": "shop_test_bot"}
+
+
+@dataclass
+class Failure:
+    status: int
+    description: str
+    parameters: dict[str, Any] | None = None
+
+
+@dataclass
+class FakeTelegram:
+    """Records every call; `fail(method, ...)` scripts the next answers of a method."""
+
+    calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    failures: dict[str, list[Failure]] = field(default_factory=dict)
+    rejected_tokens: set[str] = field(default_factory=set)
+    webhook: dict[str, Any] = field(default_factory=dict)
+    _ids: itertools.count = field(default_factory=lambda: itertools.count(500))
+
+    def app(self) -> web.Application:
+        app = web.Application()
+        app.router.add_post("/bot{token}/{method}", self._handle)
+        return app
+
+    def fail(
+        self,
+        method: str,
+        status: int,
+        description: str,
+        parameters: dict | None = None,
+        times: int = 1,
+    ) -> None:
+        self.failures.setdefault(method, []).extend(
+            Failure(status, description, parameters) for _ in range(times)
+        )
+
+    def sent(self, method: str = "sendMessage") -> list[dict[str, Any]]:
+        return [params for name, params in self.calls if name == method]
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        token, method = request.match_info["token"], request.match_info["method"]
+        params = await _params(request)
+        self.calls.append((method, params))
+        if token in self.rejected_tokens:
+            return _error(Failure(401, "Unauthorized"))
+        pending = self.failures.get(method)
+        if pending:
+            return _error(pending.pop(0))
+        handler = getattr(self, f"_{method}", None)
+        if handler is None:
+            return _error(Failure(404, "Not Found: method not found"))
+        return web.json_response({"ok": True, "result": handler(params)})
+
+    def _getMe(self, params: dict[str, Any]) -> dict[str, Any]:
+        return BOT_USER
+
+    def _setWebhook(self, params: dict[str, Any]) -> bool:
+        self.webhook = params
+        return True
+
+    def _deleteWebhook(self, params: dict[str, Any]) -> bool:
+        self.webhook = {}
+        return True
+
+    def _answerCallbackQuery(self, params: dict[str, Any]) -> bool:
+        return True
+
+    def _message(self, params: dict[str, Any], **content: Any) -> dict[str, Any]:
+        chat_id = int(params["chat_id"])
+        return {
+            "message_id": next(self._ids),
+            "from": BOT_USER,
+            "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "supergroup"},
+            "date": int(time.time()),
+            **content,
+        }
+
+    def _sendMessage(self, params: dict[str, Any]) -> dict[str, Any]:
+        return self._message(params, text=params["text"])
+
+    def _sendPhoto(self, params: dict[str, Any]) -> dict[str, Any]:
+        photo = [{"file_id": "AgAC-sent", "file_unique_id": "u1", "width": 90, "height": 90}]
+        return self._message(params, photo=photo, caption=params.get("caption"))
+
+    def _sendDocument(self, params: dict[str, Any]) -> dict[str, Any]:
+        document = {"file_id": "BQAC-sent", "file_unique_id": "u2", "file_name": "file"}
+        return self._message(params, document=document, caption=params.get("caption"))
+
+
+async def _params(request: web.Request) -> dict[str, Any]:
+    if request.content_type == "application/json":
+        return await request.json()
+    form = await request.post()
+    params: dict[str, Any] = {}
+    for key, value in form.items():
+        params[key] = value
+        if isinstance(value, str) and value[:1] in "[{":
+            with contextlib.suppress(json.JSONDecodeError):
+                params[key] = json.loads(value)
+    return params
+
+
+def _error(failure: Failure) -> web.Response:
+    body: dict[str, Any] = {
+        "ok": False,
+        "error_code": failure.status,
+        "description": failure.description,
+    }
+    if failure.parameters:
+        body["parameters"] = failure.parameters
+    return web.json_response(body, status=failure.status)
