@@ -42,8 +42,8 @@ bench: $(TEST_STAMP)
 
 ## Extract user-facing strings and update the Vietnamese catalogue.
 i18n: $(TEST_STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -o inbox/web/locale/messages.pot .
-	$(BIN)/pybabel update -i inbox/web/locale/messages.pot -d inbox/web/locale -l vi
+	$(BIN)/pybabel extract -F babel.cfg --no-location --omit-header -o inbox/web/locale/messages.pot .
+	$(BIN)/pybabel update --no-location -i inbox/web/locale/messages.pot -d inbox/web/locale -l vi
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

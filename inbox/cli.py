@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from pydantic import ValidationError
+from pymongo.errors import PyMongoError
+from redis.exceptions import RedisError
 
 from inbox.embedded import DataDirBusy, open_runtime
 from inbox.errors import AppError
@@ -16,11 +18,20 @@ class CommandFailed(Exception):
     pass
 
 
+def check_settings(settings: Settings) -> None:
+    """Fail before connecting to anything when the settings cannot work."""
+    try:
+        settings.resolved_secret_key()
+    except SystemExit as error:
+        raise CommandFailed(str(error)) from None
+
+
 async def serve(settings: Settings, with_worker: bool | None) -> None:
+    check_settings(settings)
     try:
         await serve_forever(settings, with_worker)
-    except DataDirBusy as error:
-        raise CommandFailed(str(error)) from None
+    except (DataDirBusy, PyMongoError, RedisError) as error:
+        raise CommandFailed(f"Cannot start: {error}") from None
 
 
 def _needs_servers(settings: Settings, command: str) -> None:
@@ -34,6 +45,7 @@ def _needs_servers(settings: Settings, command: str) -> None:
 
 def worker(settings: Settings, concurrency: int | None) -> None:
     _needs_servers(settings, "worker")
+    check_settings(settings)
     from workers.celery_app import configure
 
     app = configure(settings)
@@ -63,19 +75,21 @@ async def create_admin(settings: Settings, email: str, password: str, name: str)
         body = AgentCreate(email=email, password=password, name=name, role=Role.ADMIN)
     except ValidationError as error:
         raise CommandFailed(f"Invalid admin: {error}") from None
+    check_settings(settings)
     try:
         async with open_runtime(settings) as rt:
             agent = await agents.create(rt, body)
-    except (DataDirBusy, AppError) as error:
+    except (DataDirBusy, AppError, PyMongoError, RedisError) as error:
         raise CommandFailed(str(error)) from None
     print(f"Admin {agent['email']} created.")
 
 
 async def seed_demo(settings: Settings) -> None:
+    check_settings(settings)
     try:
         async with open_runtime(settings) as rt:
             seeded = await demo.seed(rt)
-    except DataDirBusy as error:
+    except (DataDirBusy, PyMongoError, RedisError) as error:
         raise CommandFailed(str(error)) from None
     if seeded:
         print(f"Demo data added; demo agents sign in with password {demo.DEMO_PASSWORD!r}:")

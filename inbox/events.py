@@ -137,6 +137,13 @@ async def process(rt: Runtime, event_id: str, handlers: Sequence[Handler]) -> bo
     return True
 
 
+async def prune(rt: Runtime) -> int:
+    """Delete processed events past the retention period; returns how many."""
+    cutoff = clock.now() - timedelta(hours=rt.settings.event_retention_hours)
+    result = await rt.store["events"].delete_many({"processed_at": {"$lt": cutoff}})
+    return result.deleted_count
+
+
 async def sweep(rt: Runtime, limit: int = 500) -> int:
     """Re-enqueue events whose processing is overdue, with growing delays; returns how many."""
     events = rt.store["events"]

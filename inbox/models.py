@@ -257,6 +257,7 @@ class MessageOut(BaseModel):
     activity: dict[str, Any] | None = None
     external_id: str | None
     reply_to: str | None = None
+    revision: int = Field(description="grows with every change; keep the highest seen")
     created_at: str
     edited_at: str | None = None
 
@@ -284,6 +285,7 @@ class MessageOut(BaseModel):
             activity=doc.get("activity"),
             external_id=doc.get("external_id"),
             reply_to=doc.get("reply_to"),
+            revision=doc.get("revision", 0),
             created_at=iso(doc["created_at"]),
             edited_at=iso(doc.get("edited_at")),
         )
@@ -324,6 +326,7 @@ class ConversationOut(BaseModel):
     created_at: str
     snoozed_until: str | None = None
     ticket_id: str | None = None
+    revision: int = Field(description="grows with every change; keep the highest seen")
 
     @classmethod
     def of(cls, doc: dict[str, Any]) -> ConversationOut:
@@ -346,6 +349,7 @@ class ConversationOut(BaseModel):
             created_at=iso(doc["created_at"]),
             snoozed_until=iso(doc.get("snoozed_until")),
             ticket_id=str_id(doc.get("ticket_id")),
+            revision=doc.get("revision", 0),
         )
 
 

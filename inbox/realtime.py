@@ -192,8 +192,8 @@ class Hub:
         ]
         return {"type": "viewers", "conversation_id": conversation_id, "agents": agents}
 
-    async def close(self) -> None:
-        self.stopping.set()
+    async def disconnect_all(self) -> None:
+        """Close every browser's socket (they reconnect to another process or after restart)."""
         for client in list(self.clients):
             with contextlib.suppress(Exception):
                 await client.ws.close(code=1001, message=b"server shutting down")
@@ -212,12 +212,16 @@ async def websocket(request: web.Request) -> web.WebSocketResponse:
 
 
 async def hub_context(app: web.Application) -> Any:
-    """cleanup_ctx: run the hub's Redis listener for the life of the app."""
+    """cleanup_ctx: run the hub's Redis listener for the life of the app.
+
+    Sockets close on shutdown, before the server waits for open connections to finish.
+    """
     hub = Hub(app[RUNTIME])
     app[HUB] = hub
     listener = asyncio.create_task(hub.listen())
+    app.on_shutdown.append(lambda _: hub.disconnect_all())
     yield
-    await hub.close()
+    hub.stopping.set()
     try:
         await asyncio.wait_for(listener, POLL_SECONDS * 4)
     except TimeoutError:

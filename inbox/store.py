@@ -103,6 +103,9 @@ class Store:
         if settings.embedded_store:
             from mongomock_motor import AsyncMongoMockClient
 
+            from inbox import mongomock_ids
+
+            mongomock_ids.install()
             client = AsyncMongoMockClient(tz_aware=True)
         else:
             client = AsyncIOMotorClient(settings.mongodb_url, tz_aware=True)

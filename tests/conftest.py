@@ -132,6 +132,7 @@ async def rt(settings: Settings, store: Store, celery_worker: Any) -> AsyncItera
     async with Runtime.open(settings, store) as runtime:
         loop.bind_embedded(asyncio.get_running_loop(), runtime)
         yield runtime
+        loop.unbind_embedded()
 
 
 @dataclass

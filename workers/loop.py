@@ -8,8 +8,10 @@ background thread with its own connections, opened on first use.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import os
 import threading
+import time
 from collections.abc import Awaitable, Callable
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
@@ -29,14 +31,20 @@ class _Target:
 
 
 _embedded: _Target | None = None
+_embedded_process = False
 _own: dict[int, _Target] = {}
 _own_lock = threading.Lock()
 
 
+class LoopGone(RuntimeError):
+    """The web loop this embedded worker served has stopped (the process is shutting down)."""
+
+
 def bind_embedded(loop: asyncio.AbstractEventLoop, runtime: Runtime) -> None:
     """Send every task's coroutine to this loop and runtime (the serve process's)."""
-    global _embedded
+    global _embedded, _embedded_process
     _embedded = _Target(loop, runtime)
+    _embedded_process = True
 
 
 def unbind_embedded() -> None:
@@ -45,12 +53,22 @@ def unbind_embedded() -> None:
 
 
 def run(job: Callable[[Runtime], Awaitable[T]], timeout: float = TASK_TIMEOUT) -> T:
-    """Run `job(runtime)` to completion from a worker thread and return its result."""
-    target = _embedded or _own_target()
-    if target.loop.is_closed():
-        raise RuntimeError("the event loop this task runs on has closed (the process is stopping)")
+    """Run `job(runtime)` to completion from a worker thread and return its result.
+
+    Fails fast, rather than waiting out the timeout, when the target loop stops meanwhile.
+    """
+    target = _embedded if _embedded_process else _own_target()
+    if target is None or not target.loop.is_running():
+        raise LoopGone("no running event loop to run this task on")
     future = asyncio.run_coroutine_threadsafe(_call(job, target.runtime), target.loop)
-    return future.result(timeout)
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return future.result(timeout=1.0)
+        except concurrent.futures.TimeoutError:
+            if not target.loop.is_running() or time.monotonic() > deadline:
+                future.cancel()
+                raise
 
 
 async def _call(job: Callable[[Runtime], Awaitable[T]], runtime: Runtime) -> T:

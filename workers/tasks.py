@@ -41,12 +41,13 @@ async def _sweep(rt: Runtime) -> dict[str, int]:
         "events": await events.sweep(rt),
         "deliveries": await delivery.sweep(rt),
         "snoozed": await conversations.wake_snoozed(rt),
+        "pruned_events": await events.prune(rt),
     }
 
 
 @celery_app.task(name=SWEEP)
 def sweep() -> dict[str, int]:
-    """Every 30 s: re-enqueue lost work and wake snoozed conversations."""
+    """Every 30 s: re-enqueue lost work, wake snoozed conversations, prune old events."""
     counts = run(_sweep)
     if any(counts.values()):
         log.info("sweep: %s", counts)

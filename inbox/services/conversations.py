@@ -101,6 +101,7 @@ async def open_for_thread(
         "waiting_since": None,
         "first_reply_at": None,
         "snoozed_until": None,
+        "revision": 0,
         "created_at": now,
     }
     conversations = rt.store["conversations"]
@@ -136,7 +137,7 @@ async def after_inbound(
         updates.update(status=str(Status.OPEN), snoozed_until=None)
     updated = await rt.store["conversations"].find_one_and_update(
         {"_id": conversation["_id"]},
-        {"$set": updates, "$inc": {"unread_count": 1}},
+        {"$set": updates, "$inc": {"unread_count": 1, "revision": 1}},
         return_document=ReturnDocument.AFTER,
     )
     if wake:
@@ -229,7 +230,9 @@ async def post_message(
     }
     if conversation.get("first_reply_at") is None:
         updates["first_reply_at"] = now
-    await rt.store["conversations"].update_one({"_id": conversation["_id"]}, {"$set": updates})
+    await rt.store["conversations"].update_one(
+        {"_id": conversation["_id"]}, {"$set": updates, "$inc": {"revision": 1}}
+    )
     await rt.queue.enqueue(DELIVER_MESSAGE, str(message["_id"]))
     if conversation.get("assignee_id") is None:
         await update(rt, conversation, ConversationPatch(assignee_id=str(principal.id)), actor)
@@ -242,7 +245,7 @@ async def mark_read(rt: Runtime, conversation_id: str, principal: Principal) -> 
         return conversation
     updated = await rt.store["conversations"].find_one_and_update(
         {"_id": conversation["_id"]},
-        {"$set": {"unread_count": 0}},
+        {"$set": {"unread_count": 0}, "$inc": {"revision": 1}},
         return_document=ReturnDocument.AFTER,
     )
     actor = messages.agent_actor(principal.id, principal.name)
@@ -264,7 +267,7 @@ async def update(
             unset["open_key"] = ""
         elif conversation["status"] == Status.RESOLVED:
             sets["open_key"] = open_key(conversation["channel_id"], conversation["thread_id"])
-    operation: dict[str, Any] = {"$set": sets}
+    operation: dict[str, Any] = {"$set": sets, "$inc": {"revision": 1}}
     if unset:
         operation["$unset"] = unset
     try:
@@ -364,4 +367,6 @@ async def move_thread(rt: Runtime, conversation: dict[str, Any], thread_id: str)
     sets: dict[str, Any] = {"thread_id": thread_id}
     if conversation.get("open_key"):
         sets["open_key"] = open_key(conversation["channel_id"], thread_id)
-    await rt.store["conversations"].update_one({"_id": conversation["_id"]}, {"$set": sets})
+    await rt.store["conversations"].update_one(
+        {"_id": conversation["_id"]}, {"$set": sets, "$inc": {"revision": 1}}
+    )

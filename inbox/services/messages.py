@@ -72,6 +72,7 @@ def _base(conversation: dict[str, Any], kind: MessageKind, direction: Direction)
         "kind": str(kind),
         "direction": str(direction),
         "attachments": [],
+        "revision": 0,
         "created_at": clock.now(),
     }
 
@@ -129,6 +130,7 @@ async def apply_edit(
         {
             "$set": {"text": text, "edited_at": edited_at},
             "$push": {"edits": {"text": original.get("text"), "replaced_at": edited_at}},
+            "$inc": {"revision": 1},
         },
         return_document=ReturnDocument.AFTER,
     )
@@ -227,7 +229,10 @@ async def claim_delivery(rt: Runtime, message_id: ObjectId) -> dict[str, Any] | 
             "delivery.status": str(DeliveryStatus.QUEUED),
             "$or": [{"delivery.lease_until": None}, {"delivery.lease_until": {"$lte": now}}],
         },
-        {"$set": {"delivery.lease_until": now + LEASE}, "$inc": {"delivery.attempts": 1}},
+        {
+            "$set": {"delivery.lease_until": now + LEASE},
+            "$inc": {"delivery.attempts": 1, "revision": 1},
+        },
         return_document=ReturnDocument.AFTER,
     )
 
@@ -243,7 +248,7 @@ async def _set_delivery(
     update = {f"delivery.{k}": v for k, v in {**fields, "updated_at": now}.items()}
     updated = await rt.store["messages"].find_one_and_update(
         {"_id": message["_id"]},
-        {"$set": {**update, **(extra or {})}},
+        {"$set": {**update, **(extra or {})}, "$inc": {"revision": 1}},
         return_document=ReturnDocument.AFTER,
     )
     before, after_ = message["delivery"]["status"], updated["delivery"]["status"]

@@ -12,7 +12,7 @@ from inbox.auth import Access, access
 from inbox.errors import TooManyRequests
 from inbox.i18n import gettext as _
 from inbox.keys import principal, runtime
-from inbox.models import AgentOut, TeamOut
+from inbox.models import AgentOut, AgentPatch, Availability, TeamOut
 from inbox.services import agents, channels, teams
 from inbox.web.rendering import render
 
@@ -78,6 +78,8 @@ async def login(request: web.Request) -> web.StreamResponse:
         await auth.record_login_failure(rt, email, ip)
         return _login_page(request, next_, email, _("Wrong email or password."), 401)
     await auth.clear_login_failures(rt, email)
+    if agent.get("availability") == Availability.OFFLINE:
+        await agents.update(rt, agent["_id"], AgentPatch(availability=Availability.ONLINE))
     token = await auth.start_session(rt, agent["_id"])
     response = web.HTTPFound(_safe_next(next_))
     response.set_cookie(
@@ -93,9 +95,10 @@ async def login(request: web.Request) -> web.StreamResponse:
 
 @access(Access.AGENT)
 async def logout(request: web.Request) -> web.StreamResponse:
-    me = principal(request)
+    me, rt = principal(request), runtime(request)
     if me.session_hash:
-        await auth.end_session(runtime(request), me.session_hash)
+        await auth.end_session(rt, me.session_hash)
+    await agents.update(rt, me.id, AgentPatch(availability=Availability.OFFLINE))
     response = web.HTTPFound("/login")
     response.del_cookie(auth.SESSION_COOKIE, path="/")
     raise response

@@ -18,7 +18,7 @@ function emptyRow(columns, text) {
 async function loadChannels() {
   const { items } = await api("GET", "/channels");
   $("channel-rows").replaceChildren(...(items.length ? items.map((channel) => el("tr", {},
-    el("td", {}, channel.name, channel.demo ? el("span", { class: "muted small" }, ` (${_("demo")})`) : null),
+    el("td", {}, channel.name, channel.demo ? el("span", { class: "muted small" }, " ", _("(demo)")) : null),
     el("td", {}, CHANNEL_LABELS[channel.kind] || channel.kind),
     el("td", {}, el("code", {}, channel.webhook_url)),
     el("td", {}, el("button", { type: "button", class: "link", onclick: () => removeChannel(channel) }, _("Disconnect"))),
@@ -35,13 +35,15 @@ async function removeChannel(channel) {
   }
 }
 
+const AVAILABILITY_LABELS = { online: _("Online"), busy: _("Busy"), offline: _("Offline") };
+
 async function loadAgents() {
   const teams = new Map(boot.teams.map((team) => [team.id, team.name]));
   const { items } = await api("GET", "/agents");
   $("agent-rows").replaceChildren(...items.map((agent) => el("tr", {},
     el("td", {}, agent.name), el("td", {}, agent.email), el("td", {}, _(agent.role === "admin" ? "Admin" : "Agent")),
     el("td", {}, agent.team_ids.map((id) => teams.get(id) || id).join(", ") || "—"),
-    el("td", {}, _(agent.availability.charAt(0).toUpperCase() + agent.availability.slice(1))),
+    el("td", {}, AVAILABILITY_LABELS[agent.availability] || agent.availability),
   )));
 }
 

@@ -3,10 +3,14 @@
 const catalog = JSON.parse(document.getElementById("i18n")?.textContent || "{}");
 const language = document.documentElement.lang || "en";
 
-/** Translate a user-facing string (same catalogue as the server's templates). */
+/** Translate a user-facing string (same catalogue as the server's templates), then fill it. */
 export function _(text, values = {}) {
-  const translated = catalog[text] || text;
-  return translated.replace(/\{(\w+)\}/g, (match, name) => (name in values ? values[name] : match));
+  return fill(catalog[text] || text, values);
+}
+
+/** Put values into the {placeholders} of an already translated string. */
+export function fill(text, values) {
+  return text.replace(/\{(\w+)\}/g, (match, name) => (name in values ? values[name] : match));
 }
 
 export class ApiError extends Error {
@@ -121,7 +125,7 @@ export async function setupAvailability(me) {
   select.addEventListener("change", async () => {
     try {
       await api("PATCH", `/agents/${me.id}`, { availability: select.value });
-      toast(_("You are now {state}.", { state: _(select.options[select.selectedIndex].text) }));
+      toast(_("You are now {state}.", { state: select.options[select.selectedIndex].text }));
     } catch (error) {
       toast(error.message, "error");
     }

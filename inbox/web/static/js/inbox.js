@@ -1,7 +1,7 @@
 // The shared inbox: conversation list, thread, composer, live updates, keyboard.
 
 import {
-  _, api, el, shortTime, clockTime, dayLabel, timeElement, toast, initials, colourFor,
+  _, fill, api, el, shortTime, clockTime, dayLabel, timeElement, toast, initials, colourFor,
   channelDot, CHANNEL_LABELS, setupAvailability,
 } from "./core.js";
 import { Live } from "./live.js";
@@ -90,18 +90,18 @@ function renderList() {
     list.replaceChildren(...items.map(conversationItem));
   }
   $("load-more").hidden = !state.nextCursor;
-  const title = { mine: _("Mine"), unassigned: _("Unassigned"), all: _("All") }[state.view];
-  $("list-title").textContent = `${title} · ${_(statusLabel(state.status))}`;
+  $("list-title").textContent = `${VIEW_LABELS[state.view]} · ${statusLabel(state.status)}`;
 }
 
-function statusLabel(status) {
-  return { open: "Open", bot: "With the bot", pending: "Pending", snoozed: "Snoozed", resolved: "Resolved" }[status] || status;
-}
+const STATUS_LABELS = { open: _("Open"), bot: _("With the bot"), pending: _("Pending"), snoozed: _("Snoozed"), resolved: _("Resolved") };
+const PRIORITY_LABELS = { urgent: _("Urgent"), high: _("High"), medium: _("Medium"), low: _("Low") };
+const VIEW_LABELS = { mine: _("Mine"), unassigned: _("Unassigned"), all: _("All") };
+const statusLabel = (status) => STATUS_LABELS[status] || status;
 
 function conversationItem(conversation) {
   const last = conversation.last_message;
   const assignee = agentsById.get(conversation.assignee_id);
-  const preview = last ? `${last.direction === "out" ? _("You: ") : ""}${last.text}` : "";
+  const preview = !last ? "" : last.direction === "out" ? _("You: {text}", { text: last.text }) : last.text;
   return el("li", {
     class: `conversation${conversation.unread_count ? " unread" : ""}`,
     role: "option",
@@ -115,22 +115,29 @@ function conversationItem(conversation) {
       el("div", { class: "row" },
         el("span", { class: "name" }, conversation.contact.name),
         conversation.priority && ["urgent", "high"].includes(conversation.priority)
-          ? el("span", { class: `priority priority-${conversation.priority}` }, _(capitalise(conversation.priority))) : null,
+          ? el("span", { class: `priority priority-${conversation.priority}` }, PRIORITY_LABELS[conversation.priority]) : null,
         el("span", { class: "time" }, timeElement(conversation.last_message_at, shortTime(conversation.last_message_at)))),
       el("div", { class: "row" },
         el("span", { class: "preview" }, preview || "—"),
-        assignee ? el("span", { class: "assignee-chip", style: `background:${colourFor(assignee.name)}`, title: `${_("Assignee")}: ${assignee.name}` }, initials(assignee.name)) : null,
+        assignee ? el("span", { class: "assignee-chip", style: `background:${colourFor(assignee.name)}`, title: _("Assigned to {name}", { name: assignee.name }) }, initials(assignee.name)) : null,
         conversation.unread_count ? el("span", { class: "unread-badge", "aria-label": _("unread") }, conversation.unread_count) : null)),
   );
 }
 
-const capitalise = (text) => text.charAt(0).toUpperCase() + text.slice(1);
+/** Answers and live events can arrive out of order: keep the highest revision seen. */
+const newer = (known, incoming) => !known || incoming.revision >= known.revision;
 
 function upsertConversation(conversation) {
+  const known = state.conversations.get(conversation.id) || (state.current?.id === conversation.id ? state.current : null);
+  if (!newer(known, conversation)) return;
   if (matchesFilters(conversation)) state.conversations.set(conversation.id, conversation);
   else state.conversations.delete(conversation.id);
   renderList();
   if (conversation.id === state.selectedId) renderThreadHeader(conversation);
+}
+
+function keepMessage(message) {
+  if (newer(state.messages.get(message.id), message)) state.messages.set(message.id, message);
 }
 
 // ---- filters --------------------------------------------------------------------------
@@ -191,7 +198,7 @@ async function select(conversationId) {
     ]);
     if (state.selectedId !== conversationId) return;
     renderThreadHeader(conversation);
-    for (const message of page.items.reverse()) state.messages.set(message.id, message);
+    for (const message of page.items.reverse()) keepMessage(message);
     state.olderCursor = page.next_cursor;
     state.customerWroteAt = conversation.last_customer_message_at;
     renderMessages({ scroll: "bottom" });
@@ -213,7 +220,7 @@ function renderThreadHeader(conversation) {
   badge.textContent = `${CHANNEL_LABELS[conversation.channel.kind] || conversation.channel.kind} · ${conversation.channel.name}`;
   const pill = $("thread-status");
   pill.dataset.status = conversation.status;
-  pill.textContent = _(statusLabel(conversation.status));
+  pill.textContent = statusLabel(conversation.status);
   for (const button of document.querySelectorAll("#status-actions button")) {
     const target = button.dataset.setStatus;
     button.hidden = target === conversation.status || (conversation.status === "resolved" && target !== "open");
@@ -239,10 +246,10 @@ function renderDetails(conversation) {
   const assignee = agentsById.get(conversation.assignee_id);
   const team = teamsById.get(conversation.team_id);
   $("conversation-facts").replaceChildren(
-    ...fact(_("Status"), _(statusLabel(conversation.status))),
+    ...fact(_("Status"), statusLabel(conversation.status)),
     ...fact(_("Assignee"), assignee ? assignee.name : _("Unassigned")),
     ...fact(_("Team"), team ? team.name : _("No team")),
-    ...fact(_("Priority"), conversation.priority ? _(capitalise(conversation.priority)) : "—"),
+    ...fact(_("Priority"), PRIORITY_LABELS[conversation.priority] || "—"),
     ...fact(_("Started"), timeElement(conversation.created_at, shortTime(conversation.created_at))),
     ...(conversation.snoozed_until ? fact(_("Snoozed until"), timeElement(conversation.snoozed_until, shortTime(conversation.snoozed_until))) : []),
   );
@@ -274,7 +281,7 @@ async function loadOlder() {
   const id = state.selectedId;
   const page = await api("GET", `/conversations/${id}/messages?order=desc&limit=50&cursor=${encodeURIComponent(state.olderCursor)}`);
   if (state.selectedId !== id) return;
-  for (const message of page.items) state.messages.set(message.id, message);
+  for (const message of page.items) keepMessage(message);
   state.olderCursor = page.next_cursor;
   const box = $("messages");
   const fromBottom = box.scrollHeight - box.scrollTop;
@@ -283,10 +290,13 @@ async function loadOlder() {
 }
 
 const ACTIVITY_TEXT = {
-  status: "{who} changed the status from {from} to {to}",
-  assignee_id: "{who} assigned the conversation to {to}",
-  team_id: "{who} moved the conversation to team {to}",
-  priority: "{who} set the priority to {to}",
+  status: _("{who} changed the status from {from} to {to}"),
+  assignee_id: _("{who} assigned the conversation to {to}"),
+  unassigned: _("{who} unassigned the conversation"),
+  took: _("{who} took the conversation"),
+  team_id: _("{who} moved the conversation to team {to}"),
+  priority: _("{who} set the priority to {to}"),
+  other: _("{who} changed {field}"),
 };
 
 function activityText(message) {
@@ -296,10 +306,13 @@ function activityText(message) {
     if (value === null || value === undefined) return field === "assignee_id" ? _("nobody") : "—";
     if (field === "assignee_id") return agentsById.get(value)?.name || value;
     if (field === "team_id") return teamsById.get(value)?.name || value;
-    return _(statusLabel(value));
+    if (field === "priority") return PRIORITY_LABELS[value] || value;
+    return statusLabel(value);
   };
-  const template = field === "assignee_id" && !to ? "{who} unassigned the conversation" : ACTIVITY_TEXT[field] || "{who} changed {field}";
-  return _(template, { who, from: name(from), to: name(to), field });
+  let template = ACTIVITY_TEXT[field] || ACTIVITY_TEXT.other;
+  if (field === "assignee_id" && !to) template = ACTIVITY_TEXT.unassigned;
+  else if (field === "assignee_id" && to === message.sender.id) template = ACTIVITY_TEXT.took;
+  return fill(template, { who, from: name(from), to: name(to), field });
 }
 
 function messageNode(message) {
@@ -308,7 +321,7 @@ function messageNode(message) {
   }
   const failed = message.delivery?.status === "failed";
   const classes = ["bubble", message.kind === "note" ? "note" : message.direction, failed ? "failed" : ""].join(" ");
-  const who = message.kind === "note" ? `${message.sender.name} · ${_("private note")}` : message.direction === "out" ? message.sender.name : null;
+  const who = message.kind === "note" ? _("{name} · private note", { name: message.sender.name }) : message.direction === "out" ? message.sender.name : null;
   return el("div", { class: classes, dataset: { id: message.id } },
     who ? el("div", { class: "who" }, who) : null,
     ...message.attachments.map(attachmentNode),
@@ -332,24 +345,25 @@ function attachmentNode(attachment) {
     return el("a", { class: "attachment", href: url, target: "_blank", rel: "noopener noreferrer" },
       el("img", { src: url, alt: attachment.name || _("image"), loading: "lazy" }));
   }
-  const label = `${_(capitalise(attachment.type))}${attachment.name ? `: ${attachment.name}` : ""}`;
+  const label = `${ATTACHMENT_LABELS[attachment.type] || attachment.type}${attachment.name ? `: ${attachment.name}` : ""}`;
   return url
     ? el("a", { class: "attachment file", href: url, target: "_blank", rel: "noopener noreferrer" }, label)
     : el("span", { class: "attachment file" }, label);
 }
 
+const DELIVERY_LABELS = { queued: _("Sending…"), sent: _("Sent ✓"), delivered: _("Delivered ✓✓"), read: _("Read ✓✓"), failed: _("Failed") };
+const ATTACHMENT_LABELS = { image: _("Image"), file: _("File"), audio: _("Audio"), video: _("Video"), sticker: _("Sticker"), location: _("Location") };
+
 function deliveryNode(message) {
   const { status, attempts, error } = message.delivery;
-  const labels = { queued: "Sending…", sent: "Sent ✓", delivered: "Delivered ✓✓", read: "Read ✓✓", failed: "Failed" };
-  let text = _(labels[status] || status);
+  let text = DELIVERY_LABELS[status] || status;
   if (status === "queued" && attempts > 0 && error) text = _("Retrying (attempt {n}): {error}", { n: attempts, error });
   return el("span", { class: "delivery", dataset: { status }, title: error || "" }, text);
 }
 
 async function retry(messageId) {
   try {
-    const message = await api("POST", `/messages/${messageId}/retry`);
-    state.messages.set(message.id, message);
+    keepMessage(await api("POST", `/messages/${messageId}/retry`));
     renderMessages();
   } catch (error) {
     toast(error.message, "error");
@@ -402,8 +416,7 @@ async function send(event) {
   const button = $("composer-send");
   button.disabled = true;
   try {
-    const message = await api("POST", `/conversations/${state.selectedId}/messages`, { text, private: isNote });
-    state.messages.set(message.id, message);
+    keepMessage(await api("POST", `/conversations/${state.selectedId}/messages`, { text, private: isNote }));
     textarea.value = "";
     state.composeStartedAt = null;
     renderMessages({ scroll: "bottom" });
@@ -444,7 +457,7 @@ async function onEvent(event) {
   }
   if (!event.type.startsWith("message.")) return;
   if (data.conversation_id === state.selectedId) {
-    state.messages.set(data.id, data);
+    keepMessage(data);
     if (data.direction === "in" && event.type === "message.created") state.customerWroteAt = data.created_at;
     renderMessages();
   }

@@ -1,0 +1,62 @@
+"""The embedded store: id lookups answer like a scan, and snapshots keep every type."""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+
+import pytest
+from bson import ObjectId
+
+from inbox.embedded import load_snapshot, save_snapshot
+from inbox.store import Store
+
+pytestmark = pytest.mark.skipif(
+    bool(os.environ.get("INBOX_MONGODB_URL")), reason="about the embedded store only"
+)
+
+
+async def test_id_lookups_answer_exactly_like_a_scan(settings):
+    store = Store.open(settings)
+    collection = store.db["conversations"]
+    ids = [ObjectId() for _ in range(5)]
+    await collection.insert_many(
+        [{"_id": i, "n": n, "status": "open" if n % 2 else "resolved"} for n, i in enumerate(ids)]
+    )
+    await collection.insert_one({"_id": "text-id", "n": 99})
+
+    assert (await collection.find_one({"_id": ids[1]}))["n"] == 1
+    assert await collection.find_one({"_id": ids[1], "status": "resolved"}) is None
+    assert await collection.find_one({"_id": ObjectId()}) is None
+    assert (await collection.find_one({"_id": "text-id"}))["n"] == 99
+    found = await collection.find({"_id": {"$in": [ids[0], ids[3], ObjectId()]}}).to_list(None)
+    assert sorted(d["n"] for d in found) == [0, 3]
+    assert (await collection.find_one({"_id": {"$eq": ids[4]}}))["n"] == 4
+    assert len(await collection.find({"_id": {"$gt": ids[2]}}).to_list(None)) >= 2
+    updated = await collection.update_one({"_id": ids[2], "status": "resolved"}, {"$set": {"x": 1}})
+    assert updated.modified_count == 1
+
+
+async def test_a_snapshot_restores_ids_times_and_nesting(settings, tmp_path):
+    first = Store.open(settings)
+    await first.ensure_indexes()
+    moment = datetime(2026, 11, 23, 9, 30, 15, 123000, tzinfo=UTC)
+    doc = {
+        "_id": ObjectId(),
+        "contact_id": ObjectId(),
+        "last_message_at": moment,
+        "contact": {"name": "Lan Nguyễn"},
+        "tags": ["vip"],
+        "open_key": "c:1",
+    }
+    await first.db["conversations"].insert_one(doc)
+    path = tmp_path / "store.json"
+
+    assert await save_snapshot(first, path) == 1
+    second = Store.open(settings)
+    await second.ensure_indexes()
+    assert await load_snapshot(second, path) == 1
+
+    restored = await second.db["conversations"].find_one({"_id": doc["_id"]})
+    assert restored == doc
+    assert restored["last_message_at"].tzinfo is not None
