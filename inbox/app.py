@@ -24,6 +24,7 @@ def create_app(settings: Settings, rt: Runtime | None = None) -> web.Application
         middlewares=[middleware.errors, middleware.language, middleware.authenticate],
         client_max_size=settings.max_body_bytes,
     )
+    app.on_response_prepare.append(middleware.security_headers)
     app.cleanup_ctx.append(_runtime_context(settings, rt))
     app.cleanup_ctx.append(hub_context)
     rendering.setup(app)

@@ -282,3 +282,11 @@ async def test_names_and_text_are_escaped_in_pages(server, rt):
         html = await page.text()
     assert "<script>alert(1)" not in html
     assert "\\u003c/script\\u003e" in html
+
+
+async def test_pages_forbid_framing_and_foreign_scripts(http):
+    async with http.session.get(f"{http.base}/login") as page:
+        policy = page.headers["Content-Security-Policy"]
+        assert "script-src 'self'" in policy
+        assert "frame-ancestors 'none'" in policy
+        assert page.headers["X-Content-Type-Options"] == "nosniff"
