@@ -103,6 +103,28 @@ async def emit(
     return event["_id"]
 
 
+async def emit_in_conversation(
+    rt: Runtime,
+    type: EventType,
+    subject: dict[str, Any],
+    view: BaseModel,
+    conversation: dict[str, Any],
+    actor: Actor,
+    changes: dict[str, Any] | None = None,
+) -> ObjectId:
+    """Emit a change of a conversation or of something in it, seen by whoever sees it."""
+    return await emit(
+        rt,
+        type,
+        subject_type=type.split(".")[0],
+        subject_id=subject["_id"],
+        data=view.model_dump(),
+        scope=Scope.of_conversation(conversation),
+        actor=actor,
+        changes=changes,
+    )
+
+
 def public_view(event: dict[str, Any]) -> dict[str, Any]:
     """The JSON form sent to browsers and external consumers."""
     return {

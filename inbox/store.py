@@ -13,6 +13,7 @@ from typing import Any
 from motor.motor_asyncio import AsyncIOMotorClient, AsyncIOMotorCollection, AsyncIOMotorDatabase
 from pymongo import ASCENDING, DESCENDING
 
+from inbox.errors import NotFound
 from inbox.query_audit import AuditedCollection, QueryAudit
 from inbox.settings import Settings
 
@@ -120,6 +121,15 @@ class Store:
         if self.audit is not None:
             return AuditedCollection(collection, name, self.audit)  # type: ignore[return-value]
         return collection
+
+    async def get(
+        self, collection: str, doc_id: Any, what: str, also: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """The document with this `_id` (and matching `also`), or NotFound naming `what`."""
+        doc = await self[collection].find_one({"_id": doc_id, **(also or {})})
+        if doc is None:
+            raise NotFound(f"No {what} with id {doc_id}.")
+        return doc
 
     async def ensure_indexes(self) -> None:
         # One create_index per index: mongomock's create_indexes drops partial filters.

@@ -12,12 +12,16 @@ from workers import loop
 
 
 def test_a_standalone_worker_runs_tasks_on_its_own_loop_and_connections(redis_url, tmp_path):
-    target = loop._start_own_loop(Settings(_env_file=None, redis_url=redis_url, secret_key="k" * 20,
-                                           data_dir=tmp_path))
+    target = loop._start_own_loop(
+        Settings(_env_file=None, redis_url=redis_url, secret_key="k" * 20, data_dir=tmp_path)
+    )
     try:
+
         async def job():
             await target.runtime.redis.set("worker-loop-check", "ok")
-            return threading.current_thread().name, await target.runtime.redis.get("worker-loop-check")
+            return threading.current_thread().name, await target.runtime.redis.get(
+                "worker-loop-check"
+            )
 
         future = asyncio.run_coroutine_threadsafe(job(), target.loop)
         assert future.result(10) == ("inbox-worker-loop", "ok")

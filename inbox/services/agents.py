@@ -9,7 +9,7 @@ from bson import ObjectId
 from pymongo.errors import DuplicateKeyError
 
 from inbox import clock
-from inbox.errors import Conflict, Invalid, NotFound
+from inbox.errors import Conflict, Invalid
 from inbox.ids import new_id, parse_id
 from inbox.models import AgentCreate, AgentPatch, Availability, Role
 from inbox.passwords import hash_password, needs_rehash, verify_password
@@ -46,10 +46,7 @@ async def create(rt: Runtime, body: AgentCreate) -> dict[str, Any]:
 
 
 async def get(rt: Runtime, agent_id: ObjectId) -> dict[str, Any]:
-    agent = await rt.store["agents"].find_one({"_id": agent_id})
-    if agent is None:
-        raise NotFound(f"No agent with id {agent_id}.")
-    return agent
+    return await rt.store.get("agents", agent_id, "agent")
 
 
 async def list_all(rt: Runtime) -> list[dict[str, Any]]:

@@ -133,10 +133,7 @@ async def create_demo(rt: Runtime, kind: str, name: str, info: dict[str, Any]) -
 
 
 async def get_doc(rt: Runtime, channel_id: ObjectId) -> dict[str, Any]:
-    doc = await rt.store["channels"].find_one({"_id": channel_id})
-    if doc is None:
-        raise NotFound(f"No channel with id {channel_id}.")
-    return doc
+    return await rt.store.get("channels", channel_id, "channel")
 
 
 async def load(rt: Runtime, channel_id: ObjectId) -> ChannelRef:

@@ -13,7 +13,6 @@ from pymongo.errors import DuplicateKeyError
 
 from connectors.base import ChannelRef, Sender
 from inbox import clock
-from inbox.errors import NotFound
 from inbox.events import Actor, EventType, Scope, emit
 from inbox.ids import new_id
 from inbox.models import ContactOut
@@ -75,7 +74,4 @@ async def _ensure_contact(
 
 
 async def get(rt: Runtime, contact_id: ObjectId) -> dict[str, Any]:
-    contact = await rt.store["contacts"].find_one({"_id": contact_id})
-    if contact is None:
-        raise NotFound(f"No contact with id {contact_id}.")
-    return contact
+    return await rt.store.get("contacts", contact_id, "contact")

@@ -16,8 +16,8 @@ from pymongo.errors import DuplicateKeyError
 from connectors.base import ChannelRef, Inbound
 from inbox import clock
 from inbox.auth import Principal
-from inbox.errors import Conflict, Invalid, NotFound
-from inbox.events import Actor, EventType, Scope, emit
+from inbox.errors import Conflict, Invalid
+from inbox.events import Actor, EventType, emit_in_conversation
 from inbox.ids import new_id, parse_id, str_id
 from inbox.models import (
     ConversationOut,
@@ -59,16 +59,8 @@ async def _emit(
     actor: Actor,
     changes: dict[str, Any] | None = None,
 ) -> None:
-    await emit(
-        rt,
-        type,
-        subject_type="conversation",
-        subject_id=conversation["_id"],
-        data=ConversationOut.of(conversation).model_dump(),
-        scope=Scope.of_conversation(conversation),
-        actor=actor,
-        changes=changes,
-    )
+    view = ConversationOut.of(conversation)
+    await emit_in_conversation(rt, type, conversation, view, conversation, actor, changes)
 
 
 # ---- customers' side ------------------------------------------------------------------------
@@ -152,20 +144,13 @@ async def after_inbound(
 
 
 async def get(rt: Runtime, conversation_id: ObjectId) -> dict[str, Any]:
-    conversation = await rt.store["conversations"].find_one({"_id": conversation_id})
-    if conversation is None:
-        raise NotFound(f"No conversation with id {conversation_id}.")
-    return conversation
+    return await rt.store.get("conversations", conversation_id, "conversation")
 
 
 async def get_visible(rt: Runtime, conversation_id: str, principal: Principal) -> dict[str, Any]:
     """The conversation if this agent may see it; otherwise it does not exist for them."""
     oid = parse_id(conversation_id, "conversation")
-    query = {"_id": oid, **conversation_filter(principal)}
-    conversation = await rt.store["conversations"].find_one(query)
-    if conversation is None:
-        raise NotFound(f"No conversation with id {conversation_id}.")
-    return conversation
+    return await rt.store.get("conversations", oid, "conversation", conversation_filter(principal))
 
 
 def _list_filter(query: ConversationQuery, principal: Principal) -> dict[str, Any]:

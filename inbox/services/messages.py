@@ -14,8 +14,8 @@ from pymongo.errors import DuplicateKeyError
 
 from connectors.base import Attachment, Inbound, SentRef
 from inbox import clock
-from inbox.errors import Conflict, NotFound
-from inbox.events import Actor, EventType, Scope, emit
+from inbox.errors import Conflict
+from inbox.events import Actor, EventType, emit_in_conversation
 from inbox.ids import new_id
 from inbox.models import DeliveryStatus, Direction, MessageKind, MessageOut, SenderType
 from inbox.pagination import Position, after
@@ -39,16 +39,8 @@ async def _emit(
     actor: Actor,
     changes: dict[str, Any] | None = None,
 ) -> None:
-    await emit(
-        rt,
-        type,
-        subject_type="message",
-        subject_id=message["_id"],
-        data=MessageOut.of(message).model_dump(),
-        scope=Scope.of_conversation(conversation),
-        actor=actor,
-        changes=changes,
-    )
+    view = MessageOut.of(message)
+    await emit_in_conversation(rt, type, message, view, conversation, actor, changes)
 
 
 def _contact_actor(contact: dict[str, Any]) -> Actor:
@@ -195,10 +187,7 @@ async def insert_activity(
 
 
 async def get(rt: Runtime, message_id: ObjectId) -> dict[str, Any]:
-    message = await rt.store["messages"].find_one({"_id": message_id})
-    if message is None:
-        raise NotFound(f"No message with id {message_id}.")
-    return message
+    return await rt.store.get("messages", message_id, "message")
 
 
 async def list_page(

@@ -8,7 +8,7 @@ from bson import ObjectId
 from pymongo.errors import DuplicateKeyError
 
 from inbox import clock
-from inbox.errors import Conflict, NotFound
+from inbox.errors import Conflict
 from inbox.ids import new_id
 from inbox.models import TeamCreate
 from inbox.runtime import Runtime
@@ -30,10 +30,7 @@ async def create(rt: Runtime, body: TeamCreate) -> dict[str, Any]:
 
 
 async def get(rt: Runtime, team_id: ObjectId) -> dict[str, Any]:
-    team = await rt.store["teams"].find_one({"_id": team_id})
-    if team is None:
-        raise NotFound(f"No team with id {team_id}.")
-    return team
+    return await rt.store.get("teams", team_id, "team")
 
 
 async def list_all(rt: Runtime) -> list[dict[str, Any]]:
