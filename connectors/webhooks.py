@@ -17,7 +17,7 @@ from inbox.auth import Access, access
 from inbox.errors import BadRequest, NotFound, Unauthorized
 from inbox.ids import parse_id
 from inbox.keys import runtime
-from inbox.services import channels
+from inbox.services import channels, dead_letters
 from inbox.services.ingest import ingest
 
 log = logging.getLogger(__name__)
@@ -50,9 +50,9 @@ async def receive(request: web.Request) -> web.Response:
         payload = json.loads(body) if connector.payload_format == "json" else body
         items = connector.parse(channel, payload)
     except (json.JSONDecodeError, UnicodeDecodeError, PayloadInvalid) as error:
-        raise BadRequest(
-            f"Unreadable {channel.kind} payload: {error}", code="invalid_payload"
-        ) from None
+        message = f"Unreadable {channel.kind} payload: {error}"
+        await dead_letters.record(runtime(request), channel.id, message, body)
+        raise BadRequest(message, code="invalid_payload") from None
     outcomes = [(await ingest(runtime(request), channel, item)).outcome for item in items]
     return web.json_response(
         {

@@ -221,6 +221,24 @@ class ChannelOut(BaseModel):
     created_at: str
 
 
+class DeadLetterOut(BaseModel):
+    id: str
+    error: str
+    body: str
+    truncated: bool
+    received_at: str
+
+    @classmethod
+    def of(cls, doc: dict[str, Any]) -> DeadLetterOut:
+        return cls(
+            id=str(doc["_id"]),
+            error=doc["error"],
+            body=doc["body"],
+            truncated=doc["truncated"],
+            received_at=iso(doc["received_at"]),
+        )
+
+
 class SenderOut(BaseModel):
     type: SenderType
     id: str | None = None

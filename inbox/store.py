@@ -87,6 +87,12 @@ COLLECTIONS: dict[str, CollectionSpec] = {
     "events": CollectionSpec(
         [Index.on("processed_at", "retry_at"), Index.on("subject.id", "created_at")]
     ),
+    "dead_letters": CollectionSpec(
+        [
+            Index.on("channel_id", ("received_at", DESCENDING)),
+            Index.on("received_at", expire_after_seconds=30 * 86400),
+        ]
+    ),
     "counters": CollectionSpec(small=True),
 }
 

@@ -8,8 +8,8 @@ from inbox.api.routing import api
 from inbox.auth import Access
 from inbox.ids import parse_id
 from inbox.keys import runtime
-from inbox.models import ChannelCreate, ChannelOut, Page
-from inbox.services import channels
+from inbox.models import ChannelCreate, ChannelOut, DeadLetterOut, Page
+from inbox.services import channels, dead_letters
 
 
 @api("GET", "/channels", summary="List channels", tag="channels", response=Page[ChannelOut])
@@ -37,6 +37,20 @@ async def get_channel(request: web.Request) -> ChannelOut:
     rt = runtime(request)
     doc = await channels.get_doc(rt, parse_id(request.match_info["id"], "channel"))
     return channels.view(rt, doc)
+
+
+@api(
+    "GET",
+    "/channels/{id}/dead-letters",
+    summary="Verified webhooks that could not be read (kept 30 days)",
+    tag="channels",
+    response=Page[DeadLetterOut],
+    level=Access.ADMIN,
+)
+async def list_dead_letters(request: web.Request) -> Page[DeadLetterOut]:
+    rt = runtime(request)
+    doc = await channels.get_doc(rt, parse_id(request.match_info["id"], "channel"))
+    return Page(items=[DeadLetterOut.of(d) for d in await dead_letters.recent(rt, doc["_id"])])
 
 
 @api(

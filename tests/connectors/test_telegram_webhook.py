@@ -183,6 +183,18 @@ async def test_a_json_body_that_is_not_an_update_is_a_400(http, admin, telegram_
     assert await conversations(admin) == []
 
 
+async def test_unreadable_but_signed_bodies_are_kept_for_the_admin(http, admin, telegram_channel):
+    await post_update(http, telegram_channel, json.dumps({"hello": "wörld"}))
+    await post_update(http, telegram_channel, b"garbage", secret="wrong")
+
+    status, page = await admin.get(f"/api/v1/channels/{telegram_channel['id']}/dead-letters")
+
+    assert status == 200
+    (letter,) = page["items"]
+    assert letter["body"] == '{"hello": "w\\u00f6rld"}'
+    assert "Unreadable telegram payload" in letter["error"]
+
+
 async def test_unknown_channels_are_404(http, telegram_channel):
     update = load_fixture("telegram", "text_message.json")
     for path in (
