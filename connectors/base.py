@@ -19,6 +19,10 @@ class InboundKind(StrEnum):
     REACTION = "reaction"
     DELIVERY = "delivery"
     READ = "read"
+    ECHO = "echo"
+    """Something the page/OA/mailbox itself sent (from us or from the platform's own app)."""
+    BOUNCE = "bounce"
+    """A delivery failure report about messages we sent (`target_ids`)."""
 
 
 @dataclass(frozen=True)
@@ -42,6 +46,8 @@ class Attachment:
     name: str | None = None
     size: int | None = None
     mime_type: str | None = None
+    data: bytes | None = field(default=None, compare=False, repr=False)
+    """The content itself, when the platform sends it inline (email) or we send a file."""
 
 
 @dataclass(frozen=True)
@@ -62,7 +68,25 @@ class Inbound:
     payload: str | None = None
     """Button data for postbacks and quick replies."""
     target_id: str | None = None
-    """For edits, reactions and receipts: the external id of the message they concern."""
+    """For edits and reactions: the external id of the message they concern."""
+    target_ids: tuple[str, ...] = ()
+    """For receipts and bounces: the external ids of the messages they concern."""
+    watermark: datetime | None = None
+    """For receipts: everything we sent in the thread up to this time is delivered/read."""
+    thread_hints: tuple[str, ...] = ()
+    """External ids of earlier messages this one answers (email References): if one is known,
+    the message joins that message's thread instead of `thread_id`."""
+    subject: str | None = None
+    html: str | None = None
+    """The HTML body as received (emails); shown only after sanitising."""
+    automated: bool = False
+    """Sent by a machine (auto-reply, list, bounce): stored, but never answered automatically."""
+    echo_of: str | None = None
+    """For echoes of our own sends: our message id, when the platform carries it back."""
+    conversation_ref: str | None = None
+    """A conversation reference found in the message (an email subject's [#C-000123])."""
+    quoted: str | None = None
+    """Quoted history cut from `text` for display (emails); kept, not lost."""
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
 
@@ -88,6 +112,37 @@ class Outbound:
     text: str | None
     attachments: tuple[Attachment, ...] = ()
     reply_to: str | None = None
+    """External id of the customer's message being answered (latest in the conversation)."""
+    references: tuple[str, ...] = ()
+    """External ids of the thread so far, oldest first (email References)."""
+    subject: str | None = None
+    reference: str | None = None
+    """The conversation's short reference (C-000123), for subjects that must thread back."""
+    mode: str | None = None
+    """Channel-specific way to answer, e.g. "public" or "private" for a Facebook comment."""
+    automatic: bool = False
+    """Sent by the bot or a rule rather than typed by an agent (email marks it auto-replied)."""
+
+
+@dataclass(frozen=True)
+class ReplyWindow:
+    """Whether the platform lets us answer now, until when, and under what terms."""
+
+    open: bool
+    closes_at: datetime | None = None
+    note: str | None = None
+
+
+ALWAYS_OPEN = ReplyWindow(open=True)
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    """At most `per_second` sends (bursts of `burst`) for everything sharing `key`."""
+
+    key: str
+    per_second: float
+    burst: int = 1
 
 
 @dataclass(frozen=True)
@@ -124,11 +179,14 @@ class SendError(Exception):
         retryable: bool,
         retry_after: float | None = None,
         code: str | None = None,
+        reauthorise: bool = False,
     ) -> None:
         super().__init__(message)
         self.retryable = retryable
         self.retry_after = retry_after
         self.code = code
+        self.reauthorise = reauthorise
+        """The channel's credentials are no longer valid: an admin must connect it again."""
 
 
 class Connector(Protocol):
@@ -155,4 +213,24 @@ class Connector(Protocol):
 
     async def handshake(self, channel: ChannelRef, request: web.Request) -> web.Response | None:
         """Answer a platform's GET verification, or None when the platform has none."""
+        ...
+
+    def reply_window(
+        self,
+        channel: ChannelRef,
+        last_customer_at: datetime | None,
+        now: datetime,
+        thread_kind: str,
+    ) -> ReplyWindow:
+        """Whether an agent may answer this thread now (messaging windows)."""
+        ...
+
+    def rate_limits(self, channel: ChannelRef, out: Outbound) -> list[RateLimit]:
+        """The platform's sending limits that this send counts against."""
+        ...
+
+    async def fetch_attachment(
+        self, channel: ChannelRef, attachment: Attachment
+    ) -> tuple[bytes, str | None]:
+        """The content of an inbound attachment the platform holds (bytes, MIME type)."""
         ...

@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, ClassVar, Literal
 
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict
 
-from connectors.base import ChannelRef, Inbound, Outbound, SentRef, WebhookRejected
+from connectors.base import (
+    ALWAYS_OPEN,
+    Attachment,
+    ChannelRef,
+    Inbound,
+    Outbound,
+    RateLimit,
+    ReplyWindow,
+    SentRef,
+    WebhookRejected,
+)
+from inbox.errors import NotFound
 
 
 class DemoConfig(BaseModel):
@@ -33,3 +45,20 @@ class DemoConnector:
 
     async def handshake(self, channel: ChannelRef, request: web.Request) -> web.Response | None:
         return None
+
+    def reply_window(
+        self,
+        channel: ChannelRef,
+        last_customer_at: datetime | None,
+        now: datetime,
+        thread_kind: str,
+    ) -> ReplyWindow:
+        return ALWAYS_OPEN
+
+    def rate_limits(self, channel: ChannelRef, out: Outbound) -> list[RateLimit]:
+        return []
+
+    async def fetch_attachment(
+        self, channel: ChannelRef, attachment: Attachment
+    ) -> tuple[bytes, str | None]:
+        raise NotFound("Demo channels hold no files.")

@@ -6,7 +6,7 @@ import asyncio
 import hmac
 import os
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, ClassVar, Literal
 
 from aiohttp import web
@@ -15,7 +15,7 @@ from aiohttp import web
 os.environ.setdefault("PTB_TIMEDELTA", "true")
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
-from telegram import Bot, Message, Update
+from telegram import Bot, InputFile, Message, Update
 from telegram.error import (
     BadRequest,
     ChatMigrated,
@@ -27,24 +27,33 @@ from telegram.error import (
 )
 
 from connectors.base import (
+    ALWAYS_OPEN,
     Attachment,
     ChannelRef,
     Inbound,
     InboundKind,
     Outbound,
     PayloadInvalid,
+    RateLimit,
+    ReplyWindow,
     Sender,
     SendError,
     SentRef,
     SetupError,
     WebhookRejected,
 )
+from inbox.errors import NotFound, Upstream
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105  (a header name)
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
 TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024
 DEFAULT_API = "https://api.telegram.org"
+BOT_RATE = 29.0
+CHAT_RATE = 1.0
+GROUP_RATE = 20 / 60
+UPLOAD_LIMIT = 50 * 1024 * 1024
+PHOTO_LIMIT = 10 * 1024 * 1024
 
 
 def _new_secret() -> SecretStr:
@@ -116,6 +125,35 @@ class TelegramConnector:
     async def handshake(self, channel: ChannelRef, request: web.Request) -> web.Response | None:
         return None
 
+    def reply_window(
+        self,
+        channel: ChannelRef,
+        last_customer_at: datetime | None,
+        now: datetime,
+        thread_kind: str,
+    ) -> ReplyWindow:
+        return ALWAYS_OPEN  # a bot may write any time after the user started it
+
+    def rate_limits(self, channel: ChannelRef, out: Outbound) -> list[RateLimit]:
+        """Bot FAQ: about 30 messages/s per bot, 1/s per chat (short bursts), 20/min per group."""
+        group = out.thread_id.startswith("-")
+        per_chat = RateLimit(
+            f"telegram:{channel.id}:{out.thread_id}", GROUP_RATE if group else CHAT_RATE, burst=3
+        )
+        return [RateLimit(f"telegram:{channel.id}", BOT_RATE, burst=10), per_chat]
+
+    async def fetch_attachment(
+        self, channel: ChannelRef, attachment: Attachment
+    ) -> tuple[bytes, str | None]:
+        if not attachment.file_id:
+            raise NotFound("This attachment has no Telegram file id.")
+        bot = await self._bot(channel)
+        try:
+            file = await bot.get_file(attachment.file_id)
+            return bytes(await file.download_as_bytearray()), attachment.mime_type
+        except TelegramError as error:
+            raise Upstream(f"Telegram could not give the file: {error.message}") from None
+
     # ---- receiving --------------------------------------------------------------------
 
     def parse(self, channel: ChannelRef, payload: Any) -> list[Inbound]:
@@ -176,8 +214,8 @@ async def _send_all(bot: Bot, chat_id: str, out: Outbound) -> SentRef:
         text = out.text or ""
         for attachment in out.attachments:
             caption, text = (text, "") if len(text) <= CAPTION_LIMIT else (None, text)
-            media = attachment.url or attachment.file_id
-            if attachment.type == "image":
+            media = _media(attachment)
+            if attachment.type == "image" and (attachment.size or 0) <= PHOTO_LIMIT:
                 sent = await bot.send_photo(chat_id, media, caption=caption)
             else:
                 sent = await bot.send_document(chat_id, media, caption=caption)
@@ -192,6 +230,20 @@ async def _send_all(bot: Bot, chat_id: str, out: Outbound) -> SentRef:
             "nothing to send: the message has no text and no attachment", retryable=False
         )
     return SentRef(external_id=f"{sent.chat_id}:{sent.message_id}")
+
+
+def _media(attachment: Attachment) -> InputFile | str:
+    """Our file's bytes, or what Telegram already knows (a file id or a public URL)."""
+    if attachment.data is not None:
+        if len(attachment.data) > UPLOAD_LIMIT:
+            raise SendError(
+                "Telegram bots can send files up to 50 MB.", retryable=False, code="too_large"
+            )
+        return InputFile(attachment.data, filename=attachment.name or "file")
+    media = attachment.file_id or attachment.url
+    if media is None:
+        raise SendError("The attachment has no content.", retryable=False, code="bad_attachment")
+    return media
 
 
 def _send_error(error: TelegramError) -> SendError:

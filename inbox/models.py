@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any, Generic, TypeVar
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from inbox.clock import iso
 from inbox.ids import str_id
@@ -91,8 +91,22 @@ class ChannelCreate(Body):
 
 
 class MessageCreate(Body):
-    text: str = Field(min_length=1, max_length=20_000)
+    text: str | None = Field(default=None, min_length=1, max_length=20_000)
     private: bool = Field(default=False, description="true: an internal note, never sent")
+    attachment_ids: list[str] = Field(
+        default_factory=list, max_length=10, description="ids from POST /api/v1/files"
+    )
+    mode: str | None = Field(
+        default=None,
+        description="page comments only: `public` (reply under the comment, the default) "
+        "or `private` (a Messenger message to the commenter)",
+    )
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> MessageCreate:
+        if self.text is None and not self.attachment_ids:
+            raise ValueError("a message needs text or at least one attachment")
+        return self
 
 
 class ConversationPatch(Body):
@@ -221,6 +235,24 @@ class ChannelOut(BaseModel):
     created_at: str
 
 
+class FileOut(BaseModel):
+    id: str
+    name: str
+    mime_type: str
+    size: int
+    url: str
+
+    @classmethod
+    def of(cls, doc: dict[str, Any]) -> FileOut:
+        return cls(
+            id=str(doc["_id"]),
+            name=doc["name"],
+            mime_type=doc["mime_type"],
+            size=doc["size"],
+            url=f"/api/v1/files/{doc['_id']}",
+        )
+
+
 class DeadLetterOut(BaseModel):
     id: str
     error: str
@@ -254,7 +286,7 @@ class DeliveryOut(BaseModel):
 
 class AttachmentOut(BaseModel):
     type: str
-    url: str | None = None
+    url: str | None = Field(default=None, description="where to get it (through us when needed)")
     file_id: str | None = None
     name: str | None = None
     size: int | None = None
@@ -275,6 +307,11 @@ class MessageOut(BaseModel):
     activity: dict[str, Any] | None = None
     external_id: str | None
     reply_to: str | None = None
+    subject: str | None = None
+    html: str | None = Field(default=None, description="sanitised HTML body (emails)")
+    quoted: str | None = Field(default=None, description="quoted history cut from the text")
+    automated: bool = False
+    mode: str | None = None
     revision: int = Field(description="grows with every change; keep the highest seen")
     created_at: str
     edited_at: str | None = None
@@ -290,7 +327,9 @@ class MessageOut(BaseModel):
             direction=doc["direction"],
             private=doc["kind"] != MessageKind.MESSAGE,
             text=doc.get("text"),
-            attachments=[AttachmentOut(**a) for a in doc.get("attachments", [])],
+            attachments=[
+                _attachment_out(doc["_id"], n, a) for n, a in enumerate(doc.get("attachments", []))
+            ],
             sender=SenderOut(**doc["sender"]),
             delivery=None
             if delivery is None
@@ -303,10 +342,34 @@ class MessageOut(BaseModel):
             activity=doc.get("activity"),
             external_id=doc.get("external_id"),
             reply_to=doc.get("reply_to"),
+            subject=doc.get("subject"),
+            html=doc.get("html"),
+            quoted=doc.get("quoted"),
+            automated=doc.get("automated", False),
+            mode=doc.get("mode"),
             revision=doc.get("revision", 0),
             created_at=iso(doc["created_at"]),
             edited_at=iso(doc.get("edited_at")),
         )
+
+
+def _attachment_out(message_id: Any, number: int, item: dict[str, Any]) -> AttachmentOut:
+    """Attachments the platform holds (a Telegram file id) are fetched through us."""
+    fields = {k: v for k, v in item.items() if k in AttachmentOut.model_fields}
+    if not fields.get("url") and fields.get("file_id"):
+        fields["url"] = f"/api/v1/messages/{message_id}/attachments/{number}"
+    return AttachmentOut(**fields)
+
+
+def conversation_reference(number: int | None) -> str | None:
+    """The short reference agents and customers quote: C-000123."""
+    return f"C-{number:06d}" if number else None
+
+
+class ReplyWindowOut(BaseModel):
+    open: bool
+    closes_at: str | None = None
+    note: str | None = None
 
 
 class ContactSummary(BaseModel):
@@ -330,6 +393,10 @@ class LastMessage(BaseModel):
 
 class ConversationOut(BaseModel):
     id: str
+    number: int | None
+    reference: str | None = Field(description="C-000123: quote it to find the conversation")
+    kind: str = Field(description="message, or comment for a Facebook page comment thread")
+    subject: str | None
     channel: ChannelSummary
     contact: ContactSummary
     status: ConversationStatus
@@ -345,12 +412,20 @@ class ConversationOut(BaseModel):
     snoozed_until: str | None = None
     ticket_id: str | None = None
     revision: int = Field(description="grows with every change; keep the highest seen")
+    reply_window: ReplyWindowOut | None = Field(
+        default=None, description="on single-conversation answers: may an agent reply now"
+    )
 
     @classmethod
-    def of(cls, doc: dict[str, Any]) -> ConversationOut:
+    def of(cls, doc: dict[str, Any], window: Any = None) -> ConversationOut:
         last = doc.get("last_message")
+        number = doc.get("number")
         return cls(
             id=str(doc["_id"]),
+            number=number,
+            reference=conversation_reference(number),
+            kind=doc.get("kind", "message"),
+            subject=doc.get("subject"),
             channel=ChannelSummary(**doc["channel"], id=str(doc["channel_id"])),
             contact=ContactSummary(**doc["contact"], id=str(doc["contact_id"])),
             status=doc["status"],
@@ -368,6 +443,11 @@ class ConversationOut(BaseModel):
             snoozed_until=iso(doc.get("snoozed_until")),
             ticket_id=str_id(doc.get("ticket_id")),
             revision=doc.get("revision", 0),
+            reply_window=None
+            if window is None
+            else ReplyWindowOut(
+                open=window.open, closes_at=iso(window.closes_at), note=window.note
+            ),
         )
 
 

@@ -34,6 +34,8 @@ class Settings(BaseSettings):
     session_hours: int = 12
     token_days: int = 30
     max_body_bytes: int = 1_048_576
+    max_file_bytes: int = 25 * 1024 * 1024
+    """Largest attachment accepted from agents or from email."""
     worker_concurrency: int = 4
     delivery_max_attempts: int = 8
     delivery_retry_base_seconds: float = 5.0

@@ -75,6 +75,8 @@ COLLECTIONS: dict[str, CollectionSpec] = {
             Index.on("channel_id", "status", ("last_message_at", DESCENDING)),
             Index.on("contact_id", ("last_message_at", DESCENDING)),
             Index.on("status", "snoozed_until"),
+            Index.on("thread_id", "channel_id", ("created_at", DESCENDING)),
+            Index.on("number", unique=True, partial={"number": {"$type": "int"}}),
         ]
     ),
     "messages": CollectionSpec(
@@ -93,6 +95,8 @@ COLLECTIONS: dict[str, CollectionSpec] = {
             Index.on("received_at", expire_after_seconds=30 * 86400),
         ]
     ),
+    "files": CollectionSpec([Index.on("conversation_id")]),
+    "file_chunks": CollectionSpec([Index.on("file_id", "n", unique=True)]),
     "counters": CollectionSpec(small=True),
 }
 

@@ -18,7 +18,7 @@ from inbox.models import (
     MessageQuery,
     Page,
 )
-from inbox.services import conversations, delivery, messages
+from inbox.services import conversations, delivery, messages, replies
 
 
 @api(
@@ -66,7 +66,8 @@ async def update_conversation(request: web.Request, body: ConversationPatch) -> 
     rt, me = runtime(request), principal(request)
     doc = await conversations.get_visible(rt, request.match_info["id"], me)
     actor = messages.agent_actor(me.id, me.name)
-    return ConversationOut.of(await conversations.update(rt, doc, body, actor))
+    updated = await conversations.update(rt, doc, body, actor)
+    return ConversationOut.of(updated, await replies.reply_window(rt, updated))
 
 
 @api(
@@ -112,7 +113,7 @@ async def list_messages(request: web.Request, query: MessageQuery) -> Page[Messa
     status=201,
 )
 async def post_message(request: web.Request, body: MessageCreate) -> MessageOut:
-    message = await conversations.post_message(
+    message = await replies.post(
         runtime(request), request.match_info["id"], body, principal(request)
     )
     return MessageOut.of(message)

@@ -120,7 +120,7 @@ def json_response(result: Any, status: int = 200) -> web.Response:
 
 def setup(app: web.Application) -> None:
     # Importing the resource modules fills ROUTES.
-    from inbox.api import agents, auth, channels, conversations, teams  # noqa: F401
+    from inbox.api import agents, auth, channels, conversations, files, teams  # noqa: F401
 
     for route in ROUTES:
         app.router.add_route(route.method, route.path, route.handler)

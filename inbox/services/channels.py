@@ -148,3 +148,15 @@ async def delete(rt: Runtime, channel_id: ObjectId) -> None:
     result = await rt.store["channels"].delete_one({"_id": channel_id})
     if result.deleted_count == 0:
         raise NotFound(f"No channel with id {channel_id}.")
+
+
+async def mark_broken(rt: Runtime, channel_id: ObjectId, reason: str) -> None:
+    """The platform no longer accepts the channel's credentials: admins must connect it again."""
+    await rt.store["channels"].update_one(
+        {"_id": channel_id},
+        {
+            "$set": {
+                "health": {"state": "needs_reauthorisation", "message": reason, "at": clock.now()}
+            }
+        },
+    )

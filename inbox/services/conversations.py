@@ -13,7 +13,7 @@ from bson import ObjectId
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
-from connectors.base import ChannelRef, Inbound
+from connectors.base import ChannelRef, Inbound, InboundKind
 from inbox import clock
 from inbox.auth import Principal
 from inbox.errors import Conflict, Invalid
@@ -24,12 +24,11 @@ from inbox.models import (
     ConversationPatch,
     ConversationQuery,
     ConversationStatus,
-    MessageCreate,
+    conversation_reference,
 )
 from inbox.pagination import Position, after
-from inbox.queue import DELIVER_MESSAGE
 from inbox.runtime import Runtime
-from inbox.services import agents, messages, teams
+from inbox.services import agents, counters, messages, teams
 from inbox.visibility import conversation_filter
 
 Status = ConversationStatus
@@ -38,6 +37,10 @@ PREVIEW_LENGTH = 140
 
 def open_key(channel_id: str | ObjectId, thread_id: str) -> str:
     return f"{channel_id}:{thread_id}"
+
+
+def reference(conversation: dict[str, Any]) -> str | None:
+    return conversation_reference(conversation.get("number"))
 
 
 def preview(message: dict[str, Any]) -> dict[str, Any]:
@@ -79,6 +82,8 @@ async def open_for_thread(
         "contact_id": contact["_id"],
         "contact": {"name": contact["name"], "avatar_url": contact.get("avatar_url")},
         "thread_id": item.thread_id,
+        "kind": "comment" if item.kind == InboundKind.COMMENT else "message",
+        "subject": item.subject,
         "recipient_id": item.sender.external_id,
         "open_key": key,
         "status": str(Status.OPEN),
@@ -107,9 +112,33 @@ async def open_for_thread(
     except DuplicateKeyError:  # a concurrent first message created it a moment ago
         conversation = await conversations.find_one({"open_key": key})
     if conversation["_id"] == fresh["_id"]:
+        number = await counters.next_value(rt, "conversation")
+        conversation = await conversations.find_one_and_update(
+            {"_id": fresh["_id"]},
+            {"$set": {"number": number}},
+            return_document=ReturnDocument.AFTER,
+        )
         actor = Actor(type="contact", id=str(contact["_id"]), name=contact["name"])
         await _emit(rt, EventType.CONVERSATION_CREATED, conversation, actor)
     return conversation
+
+
+async def after_outbound(
+    rt: Runtime, conversation: dict[str, Any], message: dict[str, Any]
+) -> None:
+    """Book a message to the customer: preview, first reply time, no longer waiting."""
+    now = message["created_at"]
+    updates: dict[str, Any] = {
+        "last_message": preview(message),
+        "last_message_at": now,
+        "waiting_since": None,
+        "unread_count": 0,
+    }
+    if conversation.get("first_reply_at") is None:
+        updates["first_reply_at"] = now
+    await rt.store["conversations"].update_one(
+        {"_id": conversation["_id"]}, {"$set": updates, "$inc": {"revision": 1}}
+    )
 
 
 async def after_inbound(
@@ -141,6 +170,30 @@ async def after_inbound(
 
 
 # ---- reading ---------------------------------------------------------------------------------
+
+
+async def by_reference(rt: Runtime, channel_id: ObjectId, ref: str) -> dict[str, Any] | None:
+    """The channel's conversation with this reference (C-000123), if any."""
+    digits = ref.upper().removeprefix("C-")
+    if not digits.isdigit():
+        return None
+    return await rt.store["conversations"].find_one(
+        {"number": int(digits), "channel_id": channel_id}
+    )
+
+
+async def latest_for_thread(
+    rt: Runtime, channel_id: ObjectId, thread_id: str
+) -> dict[str, Any] | None:
+    """The most recent conversation of a thread (receipts concern it)."""
+    found = (
+        await rt.store["conversations"]
+        .find(
+            {"thread_id": thread_id, "channel_id": channel_id}, sort=[("created_at", -1)], limit=1
+        )
+        .to_list(None)
+    )
+    return found[0] if found else None
 
 
 async def get(rt: Runtime, conversation_id: ObjectId) -> dict[str, Any]:
@@ -195,33 +248,6 @@ async def list_page(
 
 
 # ---- agents' side -----------------------------------------------------------------------------
-
-
-async def post_message(
-    rt: Runtime, conversation_id: str, body: MessageCreate, principal: Principal
-) -> dict[str, Any]:
-    """An agent's reply (queued for delivery) or internal note."""
-    conversation = await get_visible(rt, conversation_id, principal)
-    actor = messages.agent_actor(principal.id, principal.name)
-    if body.private:
-        return await messages.insert_note(rt, conversation, body.text, actor)
-    message = await messages.insert_reply(rt, conversation, body.text, actor)
-    now = message["created_at"]
-    updates: dict[str, Any] = {
-        "last_message": preview(message),
-        "last_message_at": now,
-        "waiting_since": None,
-        "unread_count": 0,
-    }
-    if conversation.get("first_reply_at") is None:
-        updates["first_reply_at"] = now
-    await rt.store["conversations"].update_one(
-        {"_id": conversation["_id"]}, {"$set": updates, "$inc": {"revision": 1}}
-    )
-    await rt.queue.enqueue(DELIVER_MESSAGE, str(message["_id"]))
-    if conversation.get("assignee_id") is None:
-        await update(rt, conversation, ConversationPatch(assignee_id=str(principal.id)), actor)
-    return message
 
 
 async def mark_read(rt: Runtime, conversation_id: str, principal: Principal) -> dict[str, Any]:

@@ -1,32 +1,40 @@
-"""Delivery of queued messages through the channel's connector, with retries and backoff.
+"""Delivery of queued messages through the channel's connector, with limits and retries.
 
 Each attempt claims the message (a lease), so a message is never sent by two attempts at
-once. Retryable errors are tried again after the platform's `retry_after` or an exponential
+once. The platform's sending limits are taken first (shared by all workers through Redis).
+Retryable errors are tried again after the platform's `retry_after` or an exponential
 backoff with jitter; permanent errors and exhausted retries mark it `failed` with the reason.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import random
 from dataclasses import dataclass
+from typing import Any
 
 from bson import ObjectId
 
 from connectors import registry
-from connectors.base import Attachment, Outbound, SendError
+from connectors.base import Attachment, ChannelRef, Connector, Outbound, SendError
 from inbox.errors import NotFound
+from inbox.models import SenderType
 from inbox.queue import DELIVER_MESSAGE
+from inbox.ratelimit import Limiter
 from inbox.runtime import Runtime
-from inbox.services import channels, conversations, messages
+from inbox.services import channels, conversations, delivery_state, files, messages
 
 log = logging.getLogger(__name__)
+
+SHORT_WAIT = 1.0
+"""A sending limit that frees up within this many seconds is waited for in place."""
 
 
 @dataclass(frozen=True)
 class Attempt:
     outcome: str
-    """sent, retrying, failed or skipped (already sent, failed, or being tried elsewhere)"""
+    """sent, retrying, failed, waiting (a limit is full) or skipped (done or tried elsewhere)"""
     retry_in: float | None = None
 
 
@@ -37,7 +45,7 @@ def backoff(attempt: int, base: float, cap: float) -> float:
 
 
 async def deliver(rt: Runtime, message_id: str) -> Attempt:
-    message = await messages.claim_delivery(rt, ObjectId(message_id))
+    message = await delivery_state.claim_delivery(rt, ObjectId(message_id))
     if message is None:
         return Attempt("skipped")
     conversation = await conversations.get(rt, message["conversation_id"])
@@ -46,28 +54,66 @@ async def deliver(rt: Runtime, message_id: str) -> Attempt:
     except NotFound:
         error = SendError("The channel was removed.", retryable=False, code="channel_removed")
         return await _unsent(rt, message, conversation, error)
-    outbound = Outbound(
-        message_id=message_id,
-        thread_id=conversation["thread_id"],
-        recipient_id=conversation["recipient_id"],
-        text=message.get("text"),
-        attachments=tuple(Attachment(**a) for a in message.get("attachments", [])),
-    )
+    connector = registry.for_channel(channel)
+    outbound = await _outbound(rt, message, conversation)
+    wait = await _take_limits(rt, connector, channel, outbound)
+    if wait:
+        await delivery_state.release_claim(rt, message, wait)
+        await rt.queue.enqueue(DELIVER_MESSAGE, message_id, countdown=wait)
+        return Attempt("waiting", wait)
     try:
-        sent = await registry.for_channel(channel).send(channel, outbound)
+        sent = await connector.send(channel, outbound)
     except SendError as error:
         return await _unsent(rt, message, conversation, error)
     except Exception as error:  # a connector bug must not lose the message: retry, visibly
         log.exception("unexpected error delivering message %s", message_id)
         unexpected = SendError(f"Unexpected error: {error!r}", retryable=True, code="internal")
         return await _unsent(rt, message, conversation, unexpected)
-    await messages.delivery_sent(rt, message, conversation, sent)
     if sent.thread_id and sent.thread_id != conversation["thread_id"]:
         await conversations.move_thread(rt, conversation, sent.thread_id)
+    await delivery_state.delivery_sent(rt, message, conversation, sent)
     return Attempt("sent")
 
 
+async def _take_limits(
+    rt: Runtime, connector: Connector, channel: ChannelRef, outbound: Outbound
+) -> float:
+    """0 once every sending limit has room; else how long to come back later."""
+    limiter = Limiter(rt.redis)
+    limits = connector.rate_limits(channel, outbound)
+    while True:
+        wait = await limiter.take(limits)
+        if wait == 0 or wait > SHORT_WAIT:
+            return wait
+        await asyncio.sleep(wait)
+
+
+async def _outbound(rt: Runtime, message: dict[str, Any], conversation: dict[str, Any]) -> Outbound:
+    """Everything the connector needs: the text, the files' bytes, what it answers."""
+    attachments = []
+    for item in message.get("attachments", []):
+        data = await files.read(rt, ObjectId(item["file_ref"])) if item.get("file_ref") else None
+        fields = {k: v for k, v in item.items() if k != "file_ref"}
+        attachments.append(Attachment(**fields, data=data))
+    answered = await messages.last_inbound(rt, conversation["_id"])
+    return Outbound(
+        message_id=str(message["_id"]),
+        thread_id=conversation["thread_id"],
+        recipient_id=conversation["recipient_id"],
+        text=message.get("text"),
+        attachments=tuple(attachments),
+        reply_to=answered.get("external_id") if answered else None,
+        references=tuple(await messages.thread_external_ids(rt, conversation["_id"])),
+        subject=conversation.get("subject"),
+        reference=conversations.reference(conversation),
+        mode=message.get("mode"),
+        automatic=message["sender"]["type"] in (SenderType.BOT, SenderType.SYSTEM),
+    )
+
+
 async def _unsent(rt: Runtime, message: dict, conversation: dict, error: SendError) -> Attempt:
+    if error.reauthorise:
+        await channels.mark_broken(rt, conversation["channel_id"], str(error))
     attempts = message["delivery"]["attempts"]
     settings = rt.settings
     if error.retryable and attempts < settings.delivery_max_attempts:
@@ -76,25 +122,27 @@ async def _unsent(rt: Runtime, message: dict, conversation: dict, error: SendErr
             delay = backoff(
                 attempts, settings.delivery_retry_base_seconds, settings.delivery_retry_max_seconds
             )
-        await messages.delivery_retrying(rt, message, conversation, str(error), error.code, delay)
+        await delivery_state.delivery_retrying(
+            rt, message, conversation, str(error), error.code, delay
+        )
         await rt.queue.enqueue(DELIVER_MESSAGE, str(message["_id"]), countdown=delay)
         return Attempt("retrying", delay)
     reason = str(error) if not error.retryable else f"Gave up after {attempts} attempts: {error}"
-    await messages.delivery_failed(rt, message, conversation, reason, error.code)
+    await delivery_state.delivery_failed(rt, message, conversation, reason, error.code)
     return Attempt("failed")
 
 
 async def retry_failed(rt: Runtime, message: dict, conversation: dict) -> dict:
     """Queue a failed message again at an agent's request."""
-    updated = await messages.requeue_failed(rt, message, conversation)
+    updated = await delivery_state.requeue_failed(rt, message, conversation)
     await rt.queue.enqueue(DELIVER_MESSAGE, str(message["_id"]))
     return updated
 
 
 async def sweep(rt: Runtime) -> int:
     """Enqueue again the queued messages whose delivery task was lost; returns how many."""
-    overdue = await messages.overdue_deliveries(rt)
+    overdue = await delivery_state.overdue_deliveries(rt)
     for message_id in overdue:
-        await messages.postpone_overdue(rt, message_id)
+        await delivery_state.postpone_overdue(rt, message_id)
         await rt.queue.enqueue(DELIVER_MESSAGE, str(message_id))
     return len(overdue)

@@ -22,7 +22,7 @@ from inbox.models import (
     TeamCreate,
 )
 from inbox.runtime import Runtime
-from inbox.services import agents, channels, conversations, ingest, messages, teams
+from inbox.services import agents, channels, conversations, ingest, messages, replies, teams
 
 DEMO_PASSWORD = "demo-password"  # noqa: S105  (printed for newcomers; demo data only)
 DEMO_AGENT_EMAILS = ("lan@demo.example", "minh@demo.example", "thu@demo.example")
@@ -181,7 +181,7 @@ async def _play(
         else:
             kind, email, text = line
             body = MessageCreate(text=text, private=kind == "note")
-            await conversations.post_message(rt, conversation_id, body, principals[email])
+            await replies.post(rt, conversation_id, body, principals[email])
     await _finish(rt, conversation_id, script["state"], team_ids)
 
 

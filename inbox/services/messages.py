@@ -1,21 +1,21 @@
-"""Messages of a conversation: customers' messages, replies, notes, activity, and delivery state.
+"""Messages of a conversation: customers' messages, replies, notes, activity lines.
 
-A reply is stored `queued`; `inbox.services.delivery` moves it to `sent` or `failed`.
+A reply is stored `queued`; `inbox.services.delivery_state` records what became of it.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from bson import ObjectId
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
-from connectors.base import Attachment, Inbound, SentRef
+from connectors.base import Attachment, Inbound
 from inbox import clock
-from inbox.errors import Conflict
 from inbox.events import Actor, EventType, emit_in_conversation
+from inbox.html import sanitise
 from inbox.ids import new_id
 from inbox.models import DeliveryStatus, Direction, MessageKind, MessageOut, SenderType
 from inbox.pagination import Position, after
@@ -23,15 +23,13 @@ from inbox.runtime import Runtime
 
 DELIVERY_GRACE = timedelta(minutes=2)
 """A queued message not attempted this long after it was due is picked up by the sweep."""
-LEASE = timedelta(seconds=90)
-"""How long one delivery attempt holds a message before another may try."""
 
 
 def agent_actor(agent_id: ObjectId, name: str) -> Actor:
     return Actor(type="agent", id=str(agent_id), name=name)
 
 
-async def _emit(
+async def emit_message(
     rt: Runtime,
     type: EventType,
     message: dict[str, Any],
@@ -52,8 +50,9 @@ def _sender_of(actor: Actor) -> dict[str, Any]:
     return {"type": str(kind), "id": actor.id, "name": actor.name}
 
 
-def _attachment(item: Attachment) -> dict[str, Any]:
-    return {k: v for k, v in vars(item).items() if v is not None}
+def attachment_doc(item: Attachment) -> dict[str, Any]:
+    """How a message stores a platform's attachment (its bytes, if any, live in files)."""
+    return {k: v for k, v in vars(item).items() if v is not None and k != "data"}
 
 
 def _base(conversation: dict[str, Any], kind: MessageKind, direction: Direction) -> dict[str, Any]:
@@ -84,26 +83,63 @@ async def find_external(
 
 
 async def insert_inbound(
-    rt: Runtime, conversation: dict[str, Any], contact: dict[str, Any], item: Inbound
+    rt: Runtime,
+    conversation: dict[str, Any],
+    contact: dict[str, Any],
+    item: Inbound,
+    attachments: list[dict[str, Any]],
 ) -> tuple[dict[str, Any], bool]:
     """Store a customer's message once; the unique (channel, external id) index decides."""
     message = {
         **_base(conversation, MessageKind.MESSAGE, Direction.IN),
         "text": item.text,
-        "attachments": [_attachment(a) for a in item.attachments],
+        "attachments": attachments,
         "sender": _sender_of(_contact_actor(contact)),
         "external_id": item.external_id,
         "reply_to": item.reply_to,
         "payload": item.payload,
         "sent_at": item.sent_at,
         "inbound_kind": str(item.kind),
+        "subject": item.subject,
+        "quoted": item.quoted,
+        "html": sanitise(item.html) if item.html else None,
+        "html_original": item.html,
+        "automated": item.automated,
     }
+    return await _insert_once(rt, message, conversation, _contact_actor(contact))
+
+
+async def insert_echo(
+    rt: Runtime, conversation: dict[str, Any], item: Inbound, sender_name: str
+) -> tuple[dict[str, Any], bool]:
+    """Something the page/OA sent outside the inbox (its own app): shown as sent, once."""
+    message = {
+        **_base(conversation, MessageKind.MESSAGE, Direction.OUT),
+        "text": item.text,
+        "attachments": [attachment_doc(a) for a in item.attachments],
+        "sender": {"type": str(SenderType.AGENT), "id": None, "name": sender_name},
+        "external_id": item.external_id,
+        "sent_at": item.sent_at,
+        "inbound_kind": str(item.kind),
+        "delivery": {
+            "status": str(DeliveryStatus.SENT),
+            "attempts": 0,
+            "error": None,
+            "updated_at": clock.now(),
+        },
+    }
+    return await _insert_once(rt, message, conversation, Actor(type="agent", name=sender_name))
+
+
+async def _insert_once(
+    rt: Runtime, message: dict[str, Any], conversation: dict[str, Any], actor: Actor
+) -> tuple[dict[str, Any], bool]:
     try:
         await rt.store["messages"].insert_one(message)
     except DuplicateKeyError:
-        existing = await find_external(rt, conversation["channel_id"], item.external_id)
+        existing = await find_external(rt, conversation["channel_id"], message["external_id"])
         return existing, False
-    await _emit(rt, EventType.MESSAGE_CREATED, message, conversation, _contact_actor(contact))
+    await emit_message(rt, EventType.MESSAGE_CREATED, message, conversation, actor)
     return message, True
 
 
@@ -128,7 +164,7 @@ async def apply_edit(
     )
     actor = Actor(type="contact", id=original["sender"]["id"], name=original["sender"]["name"])
     changes = {"text": {"from": original.get("text"), "to": text}}
-    await _emit(rt, EventType.MESSAGE_UPDATED, updated, conversation, actor, changes)
+    await emit_message(rt, EventType.MESSAGE_UPDATED, updated, conversation, actor, changes)
     return updated
 
 
@@ -136,12 +172,19 @@ async def apply_edit(
 
 
 async def insert_reply(
-    rt: Runtime, conversation: dict[str, Any], text: str, actor: Actor
+    rt: Runtime,
+    conversation: dict[str, Any],
+    text: str | None,
+    actor: Actor,
+    attachments: list[dict[str, Any]] | None = None,
+    mode: str | None = None,
 ) -> dict[str, Any]:
     """A message to the customer, queued for delivery on the conversation's channel."""
     message = _base(conversation, MessageKind.MESSAGE, Direction.OUT)
     message.update(
         text=text,
+        attachments=attachments or [],
+        mode=mode,
         sender=_sender_of(actor),
         delivery={
             "status": str(DeliveryStatus.QUEUED),
@@ -153,18 +196,22 @@ async def insert_reply(
         },
     )
     await rt.store["messages"].insert_one(message)
-    await _emit(rt, EventType.MESSAGE_CREATED, message, conversation, actor)
+    await emit_message(rt, EventType.MESSAGE_CREATED, message, conversation, actor)
     return message
 
 
 async def insert_note(
-    rt: Runtime, conversation: dict[str, Any], text: str, actor: Actor
+    rt: Runtime,
+    conversation: dict[str, Any],
+    text: str | None,
+    actor: Actor,
+    attachments: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """An internal note: seen by agents only, never sent."""
     message = _base(conversation, MessageKind.NOTE, Direction.OUT)
-    message.update(text=text, sender=_sender_of(actor))
+    message.update(text=text, attachments=attachments or [], sender=_sender_of(actor))
     await rt.store["messages"].insert_one(message)
-    await _emit(rt, EventType.MESSAGE_CREATED, message, conversation, actor)
+    await emit_message(rt, EventType.MESSAGE_CREATED, message, conversation, actor)
     return message
 
 
@@ -179,7 +226,7 @@ async def insert_activity(
         sender=_sender_of(actor),
     )
     await rt.store["messages"].insert_one(message)
-    await _emit(rt, EventType.MESSAGE_CREATED, message, conversation, actor)
+    await emit_message(rt, EventType.MESSAGE_CREATED, message, conversation, actor)
     return message
 
 
@@ -206,124 +253,39 @@ async def list_page(
     return await cursor.to_list(None)
 
 
-# ---- delivery state -------------------------------------------------------------------------
-
-
-async def claim_delivery(rt: Runtime, message_id: ObjectId) -> dict[str, Any] | None:
-    """Take a queued message for one attempt, unless it is sent, failed or being tried."""
-    now = clock.now()
-    return await rt.store["messages"].find_one_and_update(
-        {
-            "_id": message_id,
-            "delivery.status": str(DeliveryStatus.QUEUED),
-            "$or": [{"delivery.lease_until": None}, {"delivery.lease_until": {"$lte": now}}],
-        },
-        {
-            "$set": {"delivery.lease_until": now + LEASE},
-            "$inc": {"delivery.attempts": 1, "revision": 1},
-        },
-        return_document=ReturnDocument.AFTER,
-    )
-
-
-async def _set_delivery(
-    rt: Runtime,
-    message: dict[str, Any],
-    conversation: dict[str, Any],
-    fields: dict[str, Any],
-    extra: dict[str, Any] | None = None,
-) -> dict[str, Any]:
-    now = clock.now()
-    update = {f"delivery.{k}": v for k, v in {**fields, "updated_at": now}.items()}
-    updated = await rt.store["messages"].find_one_and_update(
-        {"_id": message["_id"]},
-        {"$set": {**update, **(extra or {})}, "$inc": {"revision": 1}},
-        return_document=ReturnDocument.AFTER,
-    )
-    before, after_ = message["delivery"]["status"], updated["delivery"]["status"]
-    changes = {"delivery.status": {"from": before, "to": after_}}
-    await _emit(rt, EventType.MESSAGE_UPDATED, updated, conversation, Actor(type="system"), changes)
-    return updated
-
-
-async def delivery_sent(
-    rt: Runtime, message: dict[str, Any], conversation: dict[str, Any], sent: SentRef
-) -> dict[str, Any]:
-    fields = {
-        "status": str(DeliveryStatus.SENT),
-        "error": None,
-        "code": None,
-        "retry_at": None,
-        "lease_until": None,
-    }
-    return await _set_delivery(rt, message, conversation, fields, {"external_id": sent.external_id})
-
-
-async def delivery_retrying(
-    rt: Runtime,
-    message: dict[str, Any],
-    conversation: dict[str, Any],
-    error: str,
-    code: str | None,
-    delay: float,
-) -> dict[str, Any]:
-    retry_at = clock.now() + timedelta(seconds=delay)
-    fields = {
-        "error": error,
-        "code": code,
-        "retry_at": retry_at + DELIVERY_GRACE,
-        "lease_until": None,
-        "next_attempt_at": retry_at,
-    }
-    return await _set_delivery(rt, message, conversation, fields)
-
-
-async def delivery_failed(
-    rt: Runtime,
-    message: dict[str, Any],
-    conversation: dict[str, Any],
-    error: str,
-    code: str | None,
-) -> dict[str, Any]:
-    fields = {
-        "status": str(DeliveryStatus.FAILED),
-        "error": error,
-        "code": code,
-        "retry_at": None,
-        "lease_until": None,
-    }
-    return await _set_delivery(rt, message, conversation, fields)
-
-
-async def requeue_failed(
-    rt: Runtime, message: dict[str, Any], conversation: dict[str, Any]
-) -> dict[str, Any]:
-    """An agent asks to try a failed message again."""
-    if message.get("delivery", {}).get("status") != DeliveryStatus.FAILED:
-        raise Conflict("Only a failed message can be retried.")
-    fields = {
-        "status": str(DeliveryStatus.QUEUED),
-        "attempts": 0,
-        "error": None,
-        "code": None,
-        "retry_at": clock.now() + DELIVERY_GRACE,
-        "lease_until": None,
-    }
-    return await _set_delivery(rt, message, conversation, fields)
-
-
-async def overdue_deliveries(rt: Runtime, limit: int = 500) -> list[ObjectId]:
-    """Queued messages whose attempt is overdue (a lost task): the sweep enqueues them again."""
+async def thread_external_ids(rt: Runtime, conversation_id: ObjectId, limit: int = 20) -> list[str]:
+    """The platform ids of the conversation's latest messages, oldest first (for threading)."""
     cursor = rt.store["messages"].find(
-        {"delivery.status": str(DeliveryStatus.QUEUED), "delivery.retry_at": {"$lte": clock.now()}},
-        projection={"_id": 1},
-        sort=[("delivery.retry_at", 1)],
+        {"conversation_id": conversation_id, "external_id": {"$type": "string"}},
+        projection={"external_id": 1},
+        sort=[("created_at", -1)],
         limit=limit,
     )
-    return [doc["_id"] async for doc in cursor]
+    return [doc["external_id"] async for doc in cursor][::-1]
 
 
-async def postpone_overdue(rt: Runtime, message_id: ObjectId) -> None:
-    await rt.store["messages"].update_one(
-        {"_id": message_id}, {"$set": {"delivery.retry_at": clock.now() + DELIVERY_GRACE}}
+async def last_inbound(rt: Runtime, conversation_id: ObjectId) -> dict[str, Any] | None:
+    """The customer's latest message in the conversation."""
+    cursor = rt.store["messages"].find(
+        {"conversation_id": conversation_id, "direction": str(Direction.IN)},
+        sort=[("created_at", -1)],
+        limit=1,
     )
+    found = await cursor.to_list(None)
+    return found[0] if found else None
+
+
+async def unconfirmed_send(
+    rt: Runtime, conversation_id: ObjectId, text: str | None, since: datetime
+) -> dict[str, Any] | None:
+    """A recent reply of ours with this text whose platform id we do not know yet."""
+    cursor = rt.store["messages"].find(
+        {"conversation_id": conversation_id, "created_at": {"$gte": since}},
+        sort=[("created_at", -1)],
+        limit=20,
+    )
+    async for candidate in cursor:
+        ours = candidate["direction"] == Direction.OUT and candidate.get("delivery")
+        if ours and not candidate.get("external_id") and candidate.get("text") == text:
+            return candidate
+    return None

@@ -121,7 +121,7 @@ async def test_the_next_message_of_the_chat_joins_the_same_conversation(
     assert photo["attachments"] == [
         {
             "type": "image",
-            "url": None,
+            "url": f"/api/v1/messages/{photo['id']}/attachments/0",
             "file_id": "AgACAgUAAxkBAAIBZ2VhYmNkZWZnaGlqa2xtbm9w-large",
             "name": None,
             "size": 88012,
@@ -217,3 +217,23 @@ async def test_an_oversized_body_is_a_413(http, telegram_channel, settings):
 
     assert status == 413
     assert body["error"]["code"] == "payload_too_large"
+
+
+async def test_agents_open_telegram_files_through_the_inbox(
+    http, admin, telegram_channel, fake_telegram
+):
+    fake, _ = fake_telegram
+    await post_update(http, telegram_channel, load_fixture("telegram", "document.json"))
+    (conversation,) = await conversations(admin)
+    (message,) = await thread(admin, conversation["id"])
+
+    async with admin.session.get(
+        admin.base + message["attachments"][0]["url"],
+        headers={"Authorization": f"Bearer {admin.token}"},
+    ) as answer:
+        body = await answer.read()
+        disposition = answer.headers["Content-Disposition"]
+
+    assert body == fake.files["BQACAgUAAxkBAAIBaGVhYmNkZWZnaGlqa2xtbm9w"]
+    assert disposition == "attachment; filename*=UTF-8''invoice-2026-10.pdf"
+    assert ("getFile", {"file_id": "BQACAgUAAxkBAAIBaGVhYmNkZWZnaGlqa2xtbm9w"}) in fake.calls

@@ -34,12 +34,22 @@ class FakeTelegram:
     failures: dict[str, list[Failure]] = field(default_factory=dict)
     rejected_tokens: set[str] = field(default_factory=set)
     webhook: dict[str, Any] = field(default_factory=dict)
+    files: dict[str, bytes] = field(
+        default_factory=lambda: {"BQACAgUAAxkBAAIBaGVhYmNkZWZnaGlqa2xtbm9w": b"%PDF-1.4 invoice"}
+    )
     _ids: itertools.count = field(default_factory=lambda: itertools.count(500))
 
     def app(self) -> web.Application:
         app = web.Application()
         app.router.add_post("/bot{token}/{method}", self._handle)
+        app.router.add_get("/file/bot{token}/{path:.+}", self._download)
         return app
+
+    async def _download(self, request: web.Request) -> web.Response:
+        file_id = request.match_info["path"].removeprefix("documents/")
+        if file_id not in self.files:
+            return web.Response(status=404)
+        return web.Response(body=self.files[file_id])
 
     def fail(
         self,
@@ -83,6 +93,15 @@ class FakeTelegram:
 
     def _answerCallbackQuery(self, params: dict[str, Any]) -> bool:
         return True
+
+    def _getFile(self, params: dict[str, Any]) -> dict[str, Any]:
+        file_id = params["file_id"]
+        return {
+            "file_id": file_id,
+            "file_unique_id": "u",
+            "file_size": len(self.files[file_id]),
+            "file_path": f"documents/{file_id}",
+        }
 
     def _message(self, params: dict[str, Any], **content: Any) -> dict[str, Any]:
         chat_id = int(params["chat_id"])

@@ -1,0 +1,96 @@
+"""Files: agents upload attachments; agents download what conversations they see contain."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from aiohttp import web
+
+from connectors import registry
+from connectors.base import Attachment
+from inbox.api.routing import api
+from inbox.errors import BadRequest, NotFound, PayloadTooLarge
+from inbox.ids import parse_id
+from inbox.keys import principal, runtime
+from inbox.models import FileOut
+from inbox.services import channels, conversations, files, messages
+
+
+@api(
+    "POST",
+    "/files",
+    summary="Upload a file (multipart field `file`) to attach to a message",
+    tag="files",
+    response=FileOut,
+    status=201,
+)
+async def upload(request: web.Request) -> FileOut:
+    rt, me = runtime(request), principal(request)
+    if not request.content_type.startswith("multipart/"):
+        raise BadRequest("Send the file as multipart/form-data in a field named `file`.")
+    reader = await request.multipart()
+    async for part in reader:
+        if getattr(part, "name", None) != "file":
+            continue
+        limit = rt.settings.max_file_bytes
+        data = bytearray()
+        while chunk := await part.read_chunk(256 * 1024):
+            data.extend(chunk)
+            if len(data) > limit:
+                raise PayloadTooLarge(f"Files may be at most {limit // (1024 * 1024)} MB.")
+        mime = part.headers.get("Content-Type", "application/octet-stream")
+        doc = await files.save(rt, bytes(data), part.filename, mime, uploaded_by=me.id)
+        return FileOut.of(doc)
+    raise BadRequest("No field named `file` in the upload.")
+
+
+@api("GET", "/files/{id}", summary="Download a file", tag="files")
+async def download(request: web.Request) -> web.StreamResponse:
+    rt, me = runtime(request), principal(request)
+    doc = await files.get(rt, parse_id(request.match_info["id"], "file"))
+    if doc.get("conversation_id") is not None:
+        try:
+            await conversations.get_visible(rt, str(doc["conversation_id"]), me)
+        except NotFound:
+            raise NotFound(f"No file with id {doc['_id']}.") from None
+    elif doc.get("uploaded_by") != me.id:
+        raise NotFound(f"No file with id {doc['_id']}.")
+    response = web.StreamResponse(headers=_file_headers(doc["name"], doc["mime_type"], doc["size"]))
+    await response.prepare(request)
+    async for chunk in files.chunks(rt, doc["_id"]):
+        await response.write(chunk)
+    await response.write_eof()
+    return response
+
+
+@api(
+    "GET",
+    "/messages/{id}/attachments/{number}",
+    summary="An attachment the platform holds (e.g. a Telegram file), fetched through us",
+    tag="files",
+)
+async def platform_attachment(request: web.Request) -> web.Response:
+    rt, me = runtime(request), principal(request)
+    message = await messages.get(rt, parse_id(request.match_info["id"], "message"))
+    try:
+        conversation = await conversations.get_visible(rt, str(message["conversation_id"]), me)
+        item = message.get("attachments", [])[int(request.match_info["number"])]
+    except (NotFound, IndexError, ValueError):
+        raise NotFound("No such attachment.") from None
+    channel = await channels.load(rt, conversation["channel_id"])
+    fields = {k: v for k, v in item.items() if k in Attachment.__dataclass_fields__}
+    data, mime = await registry.for_channel(channel).fetch_attachment(channel, Attachment(**fields))
+    mime = mime or item.get("mime_type") or "application/octet-stream"
+    name = item.get("name") or f"{item['type']}-{request.match_info['number']}"
+    return web.Response(body=data, headers=_file_headers(name, mime, len(data)))
+
+
+def _file_headers(name: str, mime: str, size: int) -> dict[str, str]:
+    """Images display inline; anything else downloads, so no uploaded HTML ever renders here."""
+    disposition = "inline" if mime in files.INLINE_TYPES else "attachment"
+    return {
+        "Content-Type": mime if mime in files.INLINE_TYPES else "application/octet-stream",
+        "Content-Disposition": f"{disposition}; filename*=UTF-8''{quote(name)}",
+        "Content-Length": str(size),
+        "Cache-Control": "private, max-age=3600",
+    }

@@ -1,0 +1,104 @@
+"""Files: email attachments and agents' uploads, stored in the database in 1 MiB chunks.
+
+Chunking keeps every document far below MongoDB's 16 MiB limit and works the same on the
+embedded store. A file belongs to a conversation once a message uses it; only agents who may
+see that conversation can read it (an unattached upload: only its uploader).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import AsyncIterator
+from typing import Any
+
+from bson import Binary, ObjectId
+
+from inbox import clock
+from inbox.errors import NotFound, PayloadTooLarge
+from inbox.ids import new_id
+from inbox.runtime import Runtime
+
+CHUNK = 1024 * 1024
+INLINE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
+
+
+def kind_of(mime_type: str | None) -> str:
+    """The attachment type a MIME type maps to: image, video, audio or file."""
+    major = (mime_type or "").split("/")[0]
+    return major if major in ("image", "video", "audio") else "file"
+
+
+async def save(
+    rt: Runtime,
+    data: bytes,
+    name: str | None,
+    mime_type: str | None,
+    *,
+    conversation_id: ObjectId | None = None,
+    uploaded_by: ObjectId | None = None,
+) -> dict[str, Any]:
+    limit = rt.settings.max_file_bytes
+    if len(data) > limit:
+        raise PayloadTooLarge(f"{name or 'The file'} is larger than {limit // (1024 * 1024)} MB.")
+    file_id = new_id()
+    for number, start in enumerate(range(0, len(data), CHUNK)):
+        await rt.store["file_chunks"].insert_one(
+            {"file_id": file_id, "n": number, "data": Binary(data[start : start + CHUNK])}
+        )
+    doc = {
+        "_id": file_id,
+        "name": name or "file",
+        "mime_type": mime_type or "application/octet-stream",
+        "size": len(data),
+        "sha256": hashlib.sha256(data).hexdigest(),
+        "conversation_id": conversation_id,
+        "uploaded_by": uploaded_by,
+        "created_at": clock.now(),
+    }
+    await rt.store["files"].insert_one(doc)
+    return doc
+
+
+async def get(rt: Runtime, file_id: ObjectId) -> dict[str, Any]:
+    return await rt.store.get("files", file_id, "file")
+
+
+async def chunks(rt: Runtime, file_id: ObjectId) -> AsyncIterator[bytes]:
+    cursor = rt.store["file_chunks"].find({"file_id": file_id}, sort=[("n", 1)])
+    async for chunk in cursor:
+        yield bytes(chunk["data"])
+
+
+async def read(rt: Runtime, file_id: ObjectId) -> bytes:
+    return b"".join([chunk async for chunk in chunks(rt, file_id)])
+
+
+async def attach(
+    rt: Runtime, file_ids: list[ObjectId], conversation_id: ObjectId, uploader: ObjectId
+) -> list[dict[str, Any]]:
+    """Bind an agent's uploads to the conversation their message goes to."""
+    attached = []
+    for file_id in file_ids:
+        doc = await get(rt, file_id)
+        owner = doc.get("conversation_id")
+        if owner not in (None, conversation_id) or (
+            owner is None and doc["uploaded_by"] != uploader
+        ):
+            raise NotFound(f"No file with id {file_id}.")
+        await rt.store["files"].update_one(
+            {"_id": file_id}, {"$set": {"conversation_id": conversation_id}}
+        )
+        attached.append({**doc, "conversation_id": conversation_id})
+    return attached
+
+
+def attachment_of(doc: dict[str, Any]) -> dict[str, Any]:
+    """How a message refers to a stored file."""
+    return {
+        "type": kind_of(doc["mime_type"]),
+        "url": f"/api/v1/files/{doc['_id']}",
+        "file_ref": str(doc["_id"]),
+        "name": doc["name"],
+        "size": doc["size"],
+        "mime_type": doc["mime_type"],
+    }

@@ -1,0 +1,71 @@
+"""What agents write into a conversation: replies to the customer and internal notes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from connectors import registry
+from connectors.base import ALWAYS_OPEN, ReplyWindow
+from inbox import clock
+from inbox.auth import Principal
+from inbox.errors import Invalid
+from inbox.ids import parse_id
+from inbox.models import ConversationPatch, MessageCreate
+from inbox.queue import DELIVER_MESSAGE
+from inbox.runtime import Runtime
+from inbox.services import channels, conversations, files, messages
+
+COMMENT_MODES = ("public", "private")
+
+
+async def reply_window(rt: Runtime, conversation: dict[str, Any]) -> ReplyWindow:
+    """Whether the platform lets an agent answer this conversation now."""
+    doc = await rt.store["channels"].find_one({"_id": conversation["channel_id"]})
+    if doc is None:
+        return ReplyWindow(open=False, note="The channel was disconnected.")
+    channel = channels.ref(rt, doc)
+    connector = registry.for_channel(channel) if channel.demo else registry.get(channel.kind)
+    if connector is None:
+        return ALWAYS_OPEN
+    return connector.reply_window(
+        channel,
+        conversation.get("last_customer_message_at"),
+        clock.now(),
+        conversation.get("kind", "message"),
+    )
+
+
+async def post(
+    rt: Runtime, conversation_id: str, body: MessageCreate, principal: Principal
+) -> dict[str, Any]:
+    """An agent's reply (queued for delivery) or internal note, with uploaded attachments."""
+    conversation = await conversations.get_visible(rt, conversation_id, principal)
+    actor = messages.agent_actor(principal.id, principal.name)
+    file_ids = [parse_id(f, "file") for f in body.attachment_ids]
+    stored = await files.attach(rt, file_ids, conversation["_id"], principal.id)
+    attachments = [files.attachment_of(doc) for doc in stored]
+    if body.private:
+        return await messages.insert_note(rt, conversation, body.text, actor, attachments)
+    _check_mode(conversation, body.mode)
+    window = await reply_window(rt, conversation)
+    if not window.open:
+        raise Invalid(
+            window.note or "The channel does not allow a reply now.", code="reply_window_closed"
+        )
+    message = await messages.insert_reply(
+        rt, conversation, body.text, actor, attachments, body.mode
+    )
+    await conversations.after_outbound(rt, conversation, message)
+    await rt.queue.enqueue(DELIVER_MESSAGE, str(message["_id"]))
+    if conversation.get("assignee_id") is None:
+        patch = ConversationPatch(assignee_id=str(principal.id))
+        await conversations.update(rt, conversation, patch, actor)
+    return message
+
+
+def _check_mode(conversation: dict[str, Any], mode: str | None) -> None:
+    if conversation.get("kind") == "comment":
+        if mode not in (None, *COMMENT_MODES):
+            raise Invalid("mode is `public` (a comment reply) or `private` (a Messenger message).")
+    elif mode is not None:
+        raise Invalid("mode applies to replies to page comments only.")
