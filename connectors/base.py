@@ -120,6 +120,10 @@ class Outbound:
     """The conversation's short reference (C-000123), for subjects that must thread back."""
     mode: str | None = None
     """Channel-specific way to answer, e.g. "public" or "private" for a Facebook comment."""
+    thread_kind: str = "message"
+    """message, or comment for a thread of page comments."""
+    last_customer_at: datetime | None = None
+    """When the customer last wrote: messaging windows are counted from it."""
     automatic: bool = False
     """Sent by the bot or a rule rather than typed by an agent (email marks it auto-replied)."""
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from connectors.base import ChannelRef, Connector
 from connectors.demo import DemoConnector
+from connectors.facebook import FacebookConnector
 from connectors.telegram import TelegramConnector
 
 _CONNECTORS: dict[str, Connector] = {
-    connector.kind: connector for connector in (TelegramConnector(),)
+    connector.kind: connector for connector in (TelegramConnector(), FacebookConnector())
 }
 _DEMO = DemoConnector()
 

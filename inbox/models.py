@@ -231,6 +231,10 @@ class ChannelOut(BaseModel):
     webhook_secret: str | None = Field(
         default=None, description="only in the answer that creates the channel"
     )
+    health: dict[str, Any] = Field(
+        default_factory=lambda: {"state": "ok"},
+        description="`needs_reauthorisation` with a message when the platform refused our credentials",
+    )
     demo: bool = False
     created_at: str
 

@@ -342,3 +342,59 @@ async def customer_writes(
     )
     assert status == 200, body
     return body
+
+
+FACEBOOK_APP_SECRET = "f4c3b00k-app-secret-for-tests"
+
+
+@pytest.fixture
+async def fake_graph() -> AsyncIterator[tuple[Any, str]]:
+    """A local Graph API; yields it and its base URL for the channel's graph_base_url."""
+    from tests.fakes.graph_api import FakeGraph
+
+    fake = FakeGraph()
+    test_server = TestServer(fake.app(), host="127.0.0.1", port=free_port())
+    await test_server.start_server()
+    yield fake, f"http://127.0.0.1:{test_server.port}"
+    await test_server.close()
+
+
+@pytest.fixture
+async def facebook_channel(admin: Client, fake_graph: tuple[Any, str]) -> dict[str, Any]:
+    from tests.fakes.graph_api import PAGE_ID, PAGE_TOKEN
+
+    _, base = fake_graph
+    status, channel = await admin.post(
+        "/api/v1/channels",
+        json={
+            "kind": "facebook",
+            "name": "Shop page",
+            "config": {
+                "page_id": PAGE_ID,
+                "page_access_token": PAGE_TOKEN,
+                "app_secret": FACEBOOK_APP_SECRET,
+                "verify_token": "verify-me-please",
+                "graph_base_url": base,
+            },
+        },
+    )
+    assert status == 201, channel
+    return channel
+
+
+def facebook_signature(body: bytes, secret: str = FACEBOOK_APP_SECRET) -> str:
+    import hashlib
+    import hmac
+
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+async def facebook_posts(
+    http: Client, channel: dict[str, Any], body: bytes, signature: str | None = "valid"
+) -> tuple[int, Any]:
+    headers = {"Content-Type": "application/json"}
+    if signature == "valid":
+        signature = facebook_signature(body)
+    if signature is not None:
+        headers["X-Hub-Signature-256"] = signature
+    return await http.post(f"/webhooks/facebook/{channel['id']}", data=body, headers=headers)

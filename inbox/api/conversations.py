@@ -48,10 +48,9 @@ async def list_conversations(
     response=ConversationOut,
 )
 async def get_conversation(request: web.Request) -> ConversationOut:
-    doc = await conversations.get_visible(
-        runtime(request), request.match_info["id"], principal(request)
-    )
-    return ConversationOut.of(doc)
+    rt = runtime(request)
+    doc = await conversations.get_visible(rt, request.match_info["id"], principal(request))
+    return ConversationOut.of(doc, await replies.reply_window(rt, doc))
 
 
 @api(

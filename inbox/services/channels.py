@@ -63,9 +63,15 @@ def view(rt: Runtime, doc: dict[str, Any], revealed: dict[str, str] | None = Non
         config=config,
         webhook_url=webhook_url(rt, doc["kind"], doc["_id"]),
         webhook_secret=(revealed or {}).get("webhook_secret"),
+        health=_health(doc),
         demo=doc.get("demo", False),
         created_at=clock.iso(doc["created_at"]),
     )
+
+
+def _health(doc: dict[str, Any]) -> dict[str, Any]:
+    health = doc.get("health") or {"state": "ok"}
+    return {**health, "at": clock.iso(health["at"])} if "at" in health else health
 
 
 async def create(rt: Runtime, body: ChannelCreate) -> ChannelOut:

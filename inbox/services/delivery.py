@@ -107,6 +107,8 @@ async def _outbound(rt: Runtime, message: dict[str, Any], conversation: dict[str
         subject=conversation.get("subject"),
         reference=conversations.reference(conversation),
         mode=message.get("mode"),
+        thread_kind=conversation.get("kind", "message"),
+        last_customer_at=conversation.get("last_customer_message_at"),
         automatic=message["sender"]["type"] in (SenderType.BOT, SenderType.SYSTEM),
     )
 
