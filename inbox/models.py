@@ -233,7 +233,7 @@ class ChannelOut(BaseModel):
     )
     health: dict[str, Any] = Field(
         default_factory=lambda: {"state": "ok"},
-        description="`needs_reauthorisation` with a message when the platform refused our credentials",
+        description="`needs_reauthorisation` (with a message) once the platform refuses our keys",
     )
     demo: bool = False
     created_at: str

@@ -186,7 +186,7 @@ async def test_a_message_sent_from_the_page_inbox_shows_once_as_sent(http, admin
     await facebook_posts(http, facebook_channel, echo)
 
     (conversation,) = await conversations(admin)
-    customer, page_reply = await thread(admin, conversation["id"])
+    _customer, page_reply = await thread(admin, conversation["id"])
     assert page_reply["direction"] == "out"
     assert page_reply["text"] == "Dạ còn size M ạ, chị đặt qua link này nhé"
     assert page_reply["delivery"]["status"] == "sent"

@@ -6,6 +6,7 @@ errors are `{"error": {"message", "type", "code", "error_subcode", "fbtrace_id"}
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import time
@@ -129,10 +130,8 @@ async def _form(request: web.Request) -> dict[str, Any]:
             continue
         params[key] = value
         if isinstance(value, str) and value[:1] in "[{":
-            try:
+            with contextlib.suppress(json.JSONDecodeError):
                 params[key] = json.loads(value)
-            except json.JSONDecodeError:
-                pass
     return params
 
 
