@@ -157,6 +157,14 @@ class SentRef:
     thread_id: str | None = None
 
 
+@dataclass(frozen=True)
+class Refreshed:
+    """New credentials from the platform (e.g. an OAuth token pair) and when they expire."""
+
+    secrets: dict[str, str]
+    expires_at: datetime | None = None
+
+
 class WebhookRejected(Exception):
     """The request is not from the platform (bad or missing signature): answer 401."""
 
@@ -184,6 +192,7 @@ class SendError(Exception):
         retry_after: float | None = None,
         code: str | None = None,
         reauthorise: bool = False,
+        stale_credentials: bool = False,
     ) -> None:
         super().__init__(message)
         self.retryable = retryable
@@ -191,6 +200,8 @@ class SendError(Exception):
         self.code = code
         self.reauthorise = reauthorise
         """The channel's credentials are no longer valid: an admin must connect it again."""
+        self.stale_credentials = stale_credentials
+        """The access token expired: refresh the credentials, then send once more."""
 
 
 class Connector(Protocol):
@@ -237,4 +248,8 @@ class Connector(Protocol):
         self, channel: ChannelRef, attachment: Attachment
     ) -> tuple[bytes, str | None]:
         """The content of an inbound attachment the platform holds (bytes, MIME type)."""
+        ...
+
+    async def refresh_credentials(self, channel: ChannelRef) -> Refreshed | None:
+        """New credentials when the platform's expire (None: they never do)."""
         ...

@@ -15,6 +15,7 @@ from connectors.base import (
     Inbound,
     Outbound,
     RateLimit,
+    Refreshed,
     ReplyWindow,
     SentRef,
     WebhookRejected,
@@ -57,6 +58,9 @@ class DemoConnector:
 
     def rate_limits(self, channel: ChannelRef, out: Outbound) -> list[RateLimit]:
         return []
+
+    async def refresh_credentials(self, channel: ChannelRef) -> Refreshed | None:
+        return None
 
     async def fetch_attachment(
         self, channel: ChannelRef, attachment: Attachment

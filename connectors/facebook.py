@@ -23,6 +23,7 @@ from connectors.base import (
     Outbound,
     PayloadInvalid,
     RateLimit,
+    Refreshed,
     ReplyWindow,
     Sender,
     SendError,
@@ -173,6 +174,9 @@ class FacebookConnector:
         if any(a.type in ("audio", "video") for a in out.attachments):
             limits.append(RateLimit(f"facebook:{page}:media", MEDIA_RATE, burst=5))
         return limits
+
+    async def refresh_credentials(self, channel: ChannelRef) -> Refreshed | None:
+        return None
 
     async def fetch_attachment(
         self, channel: ChannelRef, attachment: Attachment

@@ -6,9 +6,11 @@ from connectors.base import ChannelRef, Connector
 from connectors.demo import DemoConnector
 from connectors.facebook import FacebookConnector
 from connectors.telegram import TelegramConnector
+from connectors.zalo import ZaloConnector
 
 _CONNECTORS: dict[str, Connector] = {
-    connector.kind: connector for connector in (TelegramConnector(), FacebookConnector())
+    connector.kind: connector
+    for connector in (TelegramConnector(), FacebookConnector(), ZaloConnector())
 }
 _DEMO = DemoConnector()
 

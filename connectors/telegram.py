@@ -35,6 +35,7 @@ from connectors.base import (
     Outbound,
     PayloadInvalid,
     RateLimit,
+    Refreshed,
     ReplyWindow,
     Sender,
     SendError,
@@ -141,6 +142,9 @@ class TelegramConnector:
             f"telegram:{channel.id}:{out.thread_id}", GROUP_RATE if group else CHAT_RATE, burst=3
         )
         return [RateLimit(f"telegram:{channel.id}", BOT_RATE, burst=10), per_chat]
+
+    async def refresh_credentials(self, channel: ChannelRef) -> Refreshed | None:
+        return None
 
     async def fetch_attachment(
         self, channel: ChannelRef, attachment: Attachment

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from connectors import webhooks
+from connectors import http, webhooks
 from inbox import health, middleware
 from inbox.api import openapi, routing
 from inbox.keys import RUNTIME
@@ -41,6 +41,7 @@ def _runtime_context(settings: Settings, rt: Runtime | None):
     async def context(app: web.Application) -> AsyncIterator[None]:
         async with contextlib.AsyncExitStack() as stack:
             app[RUNTIME] = rt or await stack.enter_async_context(Runtime.open(settings))
+            stack.push_async_callback(http.close)
             yield
 
     return context

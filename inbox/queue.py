@@ -16,6 +16,7 @@ log = logging.getLogger(__name__)
 PROCESS_EVENT = "inbox.process_event"
 DELIVER_MESSAGE = "inbox.deliver_message"
 SWEEP = "inbox.sweep"
+REFRESH_CREDENTIALS = "inbox.refresh_credentials"
 
 _RETRY_POLICY = {"max_retries": 2, "interval_start": 0.1, "interval_step": 0.2, "interval_max": 0.5}
 

@@ -62,7 +62,7 @@ COLLECTIONS: dict[str, CollectionSpec] = {
     "teams": CollectionSpec([Index.on("name", unique=True)], small=True),
     "sessions": CollectionSpec([Index.on("token_hash", unique=True), Index.on("agent_id")]),
     "api_tokens": CollectionSpec([Index.on("token_hash", unique=True), Index.on("agent_id")]),
-    "channels": CollectionSpec([Index.on("kind")], small=True),
+    "channels": CollectionSpec([Index.on("kind"), Index.on("credentials_expire_at")], small=True),
     "contacts": CollectionSpec([Index.on(("created_at", DESCENDING))]),
     "contact_identities": CollectionSpec([Index.on("contact_id")]),
     "conversations": CollectionSpec(

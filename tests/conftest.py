@@ -133,6 +133,9 @@ async def rt(settings: Settings, store: Store, celery_worker: Any) -> AsyncItera
         loop.bind_embedded(asyncio.get_running_loop(), runtime)
         yield runtime
         loop.unbind_embedded()
+        from connectors import http
+
+        await http.close()
 
 
 @dataclass
@@ -398,3 +401,65 @@ async def facebook_posts(
     if signature is not None:
         headers["X-Hub-Signature-256"] = signature
     return await http.post(f"/webhooks/facebook/{channel['id']}", data=body, headers=headers)
+
+
+ZALO_OA_SECRET = "zalo-oa-secret-key-for-webhooks"
+
+
+@pytest.fixture
+async def fake_zalo() -> AsyncIterator[tuple[Any, str]]:
+    from tests.fakes.zalo_api import FakeZalo
+
+    fake = FakeZalo()
+    test_server = TestServer(fake.app(), host="127.0.0.1", port=free_port())
+    await test_server.start_server()
+    yield fake, f"http://127.0.0.1:{test_server.port}"
+    await test_server.close()
+
+
+@pytest.fixture
+async def zalo_channel(admin: Client, fake_zalo: tuple[Any, str]) -> dict[str, Any]:
+    from tests.fakes.zalo_api import ACCESS_TOKEN, APP_ID, APP_SECRET, OA_ID, REFRESH_TOKEN
+
+    _, base = fake_zalo
+    status, channel = await admin.post(
+        "/api/v1/channels",
+        json={
+            "kind": "zalo",
+            "name": "Shop OA",
+            "config": {
+                "oa_id": OA_ID,
+                "app_id": APP_ID,
+                "oa_secret_key": ZALO_OA_SECRET,
+                "app_secret_key": APP_SECRET,
+                "access_token": ACCESS_TOKEN,
+                "refresh_token": REFRESH_TOKEN,
+                "api_base_url": base,
+                "oauth_base_url": base,
+            },
+        },
+    )
+    assert status == 201, channel
+    return channel
+
+
+def zalo_signature(body: bytes, secret: str = ZALO_OA_SECRET) -> str:
+    import hashlib
+    import json as json_module
+
+    payload = json_module.loads(body)
+    signed = (
+        payload["app_id"].encode() + body + str(payload["timestamp"]).encode() + secret.encode()
+    )
+    return "mac=" + hashlib.sha256(signed).hexdigest()
+
+
+async def zalo_posts(
+    http: Client, channel: dict[str, Any], body: bytes, signature: str | None = "valid"
+) -> tuple[int, Any]:
+    headers = {"Content-Type": "application/json"}
+    if signature == "valid":
+        signature = zalo_signature(body)
+    if signature is not None:
+        headers["X-ZEvent-Signature"] = signature
+    return await http.post(f"/webhooks/zalo/{channel['id']}", data=body, headers=headers)

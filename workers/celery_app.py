@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from celery import Celery
 
-from inbox.queue import SWEEP
+from inbox.queue import REFRESH_CREDENTIALS, SWEEP
 from inbox.settings import Settings
 
 celery_app = Celery("inbox", set_as_current=False)
 
 BEAT_SCHEDULE = {
     "sweep": {"task": SWEEP, "schedule": 30.0},
+    "refresh-credentials": {"task": REFRESH_CREDENTIALS, "schedule": 600.0},
 }
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import logging
 
 from inbox import events
-from inbox.queue import DELIVER_MESSAGE, PROCESS_EVENT, SWEEP
+from inbox.queue import DELIVER_MESSAGE, PROCESS_EVENT, REFRESH_CREDENTIALS, SWEEP
 from inbox.runtime import Runtime
-from inbox.services import conversations, delivery
+from inbox.services import channels, conversations, delivery
 from workers.celery_app import celery_app
 from workers.loop import run
 
@@ -43,6 +43,16 @@ async def _sweep(rt: Runtime) -> dict[str, int]:
         "snoozed": await conversations.wake_snoozed(rt),
         "pruned_events": await events.prune(rt),
     }
+
+
+async def _refresh(rt: Runtime) -> int:
+    return await channels.refresh_expiring(rt)
+
+
+@celery_app.task(name=REFRESH_CREDENTIALS)
+def refresh_credentials() -> int:
+    """Every 10 minutes: renew channel credentials that expire within the hour."""
+    return run(_refresh)
 
 
 @celery_app.task(name=SWEEP)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+from datetime import timedelta
 from typing import Any
 
 from bson import ObjectId
@@ -14,6 +16,8 @@ from inbox.errors import Invalid, NotFound, Upstream
 from inbox.ids import new_id
 from inbox.models import ChannelCreate, ChannelOut
 from inbox.runtime import Runtime
+
+log = logging.getLogger(__name__)
 
 REVEALED_ONCE = ("webhook_secret",)
 """Config secrets the creating answer shows in full, because the admin must copy them."""
@@ -107,7 +111,8 @@ async def create(rt: Runtime, body: ChannelCreate) -> ChannelOut:
         "name": body.name,
         "config": public,
         "secrets": rt.secrets.encrypt(secret),
-        "info": info,
+        "info": {k: v for k, v in info.items() if k != "credentials_expire_at"},
+        "credentials_expire_at": info.get("credentials_expire_at"),
         "demo": False,
         "created_at": clock.now(),
     }
@@ -166,3 +171,62 @@ async def mark_broken(rt: Runtime, channel_id: ObjectId, reason: str) -> None:
             }
         },
     )
+
+
+REFRESH_AHEAD = timedelta(hours=1)
+"""Credentials expiring within this long are refreshed by the beat task."""
+
+
+async def refresh(rt: Runtime, channel_id: ObjectId, used: ChannelRef | None = None) -> ChannelRef:
+    """Renew the channel's expiring credentials, one process at a time.
+
+    Platforms like Zalo accept each refresh token once: a lock serialises refreshes, and a
+    caller whose credentials (`used`) were already replaced by another process gets the new
+    ones without refreshing again.
+    """
+    async with rt.redis.lock(
+        f"lock:channel-credentials:{channel_id}", timeout=60, blocking_timeout=60
+    ):
+        doc = await get_doc(rt, channel_id)
+        current = ref(rt, doc)
+        if used is not None and used.config != current.config:
+            return current
+        connector = registry.for_channel(current)
+        try:
+            refreshed = await connector.refresh_credentials(current)
+        except SetupError as error:
+            if not error.retryable:
+                await mark_broken(rt, channel_id, str(error))
+            raise
+        if refreshed is None:
+            return current
+        secrets = {**rt.secrets.decrypt(doc["secrets"]), **refreshed.secrets}
+        await rt.store["channels"].update_one(
+            {"_id": channel_id},
+            {
+                "$set": {
+                    "secrets": rt.secrets.encrypt(secrets),
+                    "credentials_expire_at": refreshed.expires_at,
+                    "health": {"state": "ok"},
+                }
+            },
+        )
+        return ref(rt, {**doc, "secrets": rt.secrets.encrypt(secrets)})
+
+
+async def refresh_expiring(rt: Runtime) -> int:
+    """Refresh every channel whose credentials expire soon; returns how many were renewed."""
+    soon = clock.now() + REFRESH_AHEAD
+    due = (
+        await rt.store["channels"]
+        .find({"credentials_expire_at": {"$lte": soon}}, sort=[("credentials_expire_at", 1)])
+        .to_list(None)
+    )
+    renewed = 0
+    for doc in due:
+        try:
+            await refresh(rt, doc["_id"])
+            renewed += 1
+        except SetupError as error:
+            log.warning("could not refresh channel %s: %s", doc["_id"], error)
+    return renewed

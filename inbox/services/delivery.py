@@ -17,7 +17,15 @@ from typing import Any
 from bson import ObjectId
 
 from connectors import registry
-from connectors.base import Attachment, ChannelRef, Connector, Outbound, SendError
+from connectors.base import (
+    Attachment,
+    ChannelRef,
+    Connector,
+    Outbound,
+    SendError,
+    SentRef,
+    SetupError,
+)
 from inbox.errors import NotFound
 from inbox.models import SenderType
 from inbox.queue import DELIVER_MESSAGE
@@ -62,7 +70,7 @@ async def deliver(rt: Runtime, message_id: str) -> Attempt:
         await rt.queue.enqueue(DELIVER_MESSAGE, message_id, countdown=wait)
         return Attempt("waiting", wait)
     try:
-        sent = await connector.send(channel, outbound)
+        sent = await _send(rt, connector, channel, outbound)
     except SendError as error:
         return await _unsent(rt, message, conversation, error)
     except Exception as error:  # a connector bug must not lose the message: retry, visibly
@@ -73,6 +81,27 @@ async def deliver(rt: Runtime, message_id: str) -> Attempt:
         await conversations.move_thread(rt, conversation, sent.thread_id)
     await delivery_state.delivery_sent(rt, message, conversation, sent)
     return Attempt("sent")
+
+
+async def _send(
+    rt: Runtime, connector: Connector, channel: ChannelRef, outbound: Outbound
+) -> SentRef:
+    """Send; when the platform says the access token expired, refresh it and send once more."""
+    try:
+        return await connector.send(channel, outbound)
+    except SendError as error:
+        if not error.stale_credentials:
+            raise
+    try:
+        fresh = await channels.refresh(rt, ObjectId(channel.id), used=channel)
+    except SetupError as error:
+        raise SendError(
+            str(error),
+            retryable=error.retryable,
+            code="refresh_failed",
+            reauthorise=not error.retryable,
+        ) from None
+    return await connector.send(fresh, outbound)
 
 
 async def _take_limits(

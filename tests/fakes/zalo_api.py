@@ -1,0 +1,130 @@
+"""A local Zalo OA API and OAuth server that answer like Zalo's (HTTP 200, `error` != 0)."""
+
+from __future__ import annotations
+
+import itertools
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+OA_ID = "3886132808788086"
+APP_ID = "3608465249409039"
+APP_SECRET = "zalo-app-secret-key"
+ACCESS_TOKEN = "zalo-access-token-1"
+REFRESH_TOKEN = "zalo-refresh-token-1"
+
+
+@dataclass
+class FakeZalo:
+    access_tokens: set[str] = field(default_factory=lambda: {ACCESS_TOKEN})
+    refresh_tokens: set[str] = field(default_factory=lambda: {REFRESH_TOKEN})
+    calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    failures: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    refreshes: int = 0
+    per_second: float | None = None
+    _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
+    _window: list[float] = field(default_factory=list)
+
+    def app(self) -> web.Application:
+        app = web.Application()
+        app.router.add_get("/v2.0/oa/getoa", self._getoa)
+        app.router.add_post("/v3.0/oa/message/cs", self._message)
+        app.router.add_post("/v2.0/oa/upload/image", self._upload)
+        app.router.add_post("/v2.0/oa/upload/file", self._upload)
+        app.router.add_post("/v4/oa/access_token", self._refresh)
+        return app
+
+    def fail(self, path: str, error: int, message: str, times: int = 1) -> None:
+        self.failures.setdefault(path, []).extend(
+            {"error": error, "message": message} for _ in range(times)
+        )
+
+    def expire(self, token: str = ACCESS_TOKEN) -> None:
+        self.access_tokens.discard(token)
+
+    def sent(self) -> list[dict[str, Any]]:
+        return [body for path, body in self.calls if path == "message"]
+
+    def _check(self, request: web.Request, path: str) -> dict[str, Any] | None:
+        if request.headers.get("access_token") not in self.access_tokens:
+            return {"error": -216, "message": "Access token is invalid"}
+        pending = self.failures.get(path)
+        if pending:
+            return pending.pop(0)
+        return None
+
+    async def _getoa(self, request: web.Request) -> web.Response:
+        problem = self._check(request, "getoa")
+        if problem:
+            return web.json_response(problem)
+        return web.json_response(
+            {"error": 0, "message": "Success", "data": {"oa_id": OA_ID, "name": "Shop OA"}}
+        )
+
+    async def _message(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        self.calls.append(("message", body))
+        problem = self._check(request, "message")
+        if problem:
+            return web.json_response(problem)
+        if self.per_second is not None and self._over_rate():
+            return web.json_response({"error": -32, "message": "Exceed rate limit"})
+        return web.json_response(
+            {
+                "error": 0,
+                "message": "Success",
+                "data": {
+                    "message_id": f"zmsg{next(self._ids):06d}",
+                    "user_id": body["recipient"].get("user_id"),
+                },
+            }
+        )
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        form = await request.post()
+        upload = form["file"]
+        kind = "image" if request.path.endswith("image") else "file"
+        self.calls.append(
+            (f"upload_{kind}", {"filename": upload.filename, "content": upload.file.read()})
+        )
+        problem = self._check(request, f"upload_{kind}")
+        if problem:
+            return web.json_response(problem)
+        data = {"attachment_id": "att-1"} if kind == "image" else {"token": "file-token-1"}
+        return web.json_response({"error": 0, "message": "Success", "data": data})
+
+    async def _refresh(self, request: web.Request) -> web.Response:
+        form = await request.post()
+        self.calls.append(("refresh", dict(form)))
+        if request.headers.get("secret_key") != APP_SECRET or form.get("app_id") != APP_ID:
+            return web.json_response({"error": -14002, "error_name": "Invalid app"})
+        token = form.get("refresh_token")
+        if token not in self.refresh_tokens:
+            return web.json_response(
+                {
+                    "error": -14020,
+                    "error_name": "Invalid refresh token",
+                    "error_description": "Refresh token is used or expired",
+                }
+            )
+        self.refresh_tokens.discard(token)  # a refresh token works once
+        self.refreshes += 1
+        access, refresh = (
+            f"zalo-access-token-{self.refreshes + 1}",
+            f"zalo-refresh-token-{self.refreshes + 1}",
+        )
+        self.access_tokens.add(access)
+        self.refresh_tokens.add(refresh)
+        return web.json_response(
+            {"access_token": access, "refresh_token": refresh, "expires_in": "90000"}
+        )
+
+    def _over_rate(self) -> bool:
+        now = time.monotonic()
+        self._window = [t for t in self._window if now - t < 1.0]
+        if len(self._window) >= (self.per_second or 0):
+            return True
+        self._window.append(now)
+        return False
