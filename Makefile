@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 BASE_STAMP := $(VENV)/.installed-base
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: run test lint format bench browser clean i18n
+.PHONY: run test lint format bench test-deps clean i18n
 
 $(BASE_STAMP): pyproject.toml
 	@$(PYTHON) scripts/check_python.py
@@ -22,12 +22,12 @@ $(TEST_STAMP): $(BASE_STAMP)
 run: $(BASE_STAMP)
 	INBOX_DEMO=$${INBOX_DEMO:-1} $(BIN)/inbox serve
 
-## Run every test (installs Chromium for the browser tests when missing).
-test: $(TEST_STAMP) browser
+## Run every test (installs Chromium and dovecot, as root, when missing).
+test: $(TEST_STAMP) test-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-browser:
-	@scripts/ensure-chromium
+test-deps:
+	@scripts/ensure-test-deps
 
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check .

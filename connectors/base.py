@@ -165,6 +165,10 @@ class Refreshed:
     expires_at: datetime | None = None
 
 
+class PollError(Exception):
+    """Reading a polled channel (a mailbox) failed; it is tried again at the next poll."""
+
+
 class WebhookRejected(Exception):
     """The request is not from the platform (bad or missing signature): answer 401."""
 

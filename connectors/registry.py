@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from connectors.base import ChannelRef, Connector
 from connectors.demo import DemoConnector
+from connectors.email import EmailConnector
 from connectors.facebook import FacebookConnector
 from connectors.telegram import TelegramConnector
 from connectors.zalo import ZaloConnector
 
 _CONNECTORS: dict[str, Connector] = {
     connector.kind: connector
-    for connector in (TelegramConnector(), FacebookConnector(), ZaloConnector())
+    for connector in (TelegramConnector(), FacebookConnector(), ZaloConnector(), EmailConnector())
 }
 _DEMO = DemoConnector()
 
@@ -21,6 +22,11 @@ def kinds() -> list[str]:
 
 def get(kind: str) -> Connector | None:
     return _CONNECTORS.get(kind)
+
+
+def pollable_kinds() -> list[str]:
+    """Kinds whose connector reads messages by polling (their `poll` method)."""
+    return sorted(kind for kind, connector in _CONNECTORS.items() if hasattr(connector, "poll"))
 
 
 def for_channel(channel: ChannelRef) -> Connector:

@@ -14,7 +14,7 @@ from aiohttp import web
 from connectors import registry
 from connectors.base import ChannelRef, Connector, PayloadInvalid, WebhookRejected
 from inbox.auth import Access, access
-from inbox.errors import BadRequest, NotFound, Unauthorized
+from inbox.errors import BadRequest, NotFound, PayloadTooLarge, Unauthorized
 from inbox.ids import parse_id
 from inbox.keys import runtime
 from inbox.services import channels, dead_letters
@@ -37,10 +37,32 @@ async def _channel(request: web.Request) -> tuple[Connector, ChannelRef]:
     return connector, channel
 
 
+RAW_LIMIT_FACTOR = 1.4
+"""Raw MIME carries attachments base64-encoded: a third larger than the files themselves."""
+
+
+async def _read(request: web.Request, limit: int) -> bytes:
+    """The body, refused with 413 past `limit` (raw formats may be larger than JSON ones)."""
+    if request.content_length is not None and request.content_length > limit:
+        raise PayloadTooLarge(f"The body is larger than the {limit} bytes accepted here.")
+    body = bytearray()
+    while chunk := await request.content.read(64 * 1024):
+        body.extend(chunk)
+        if len(body) > limit:
+            raise PayloadTooLarge(f"The body is larger than the {limit} bytes accepted here.")
+    return bytes(body)
+
+
 @access(Access.PUBLIC)
 async def receive(request: web.Request) -> web.Response:
     connector, channel = await _channel(request)
-    body = await request.read()
+    settings = runtime(request).settings
+    limit = (
+        settings.max_body_bytes
+        if connector.payload_format == "json"
+        else RAW_LIMIT_FACTOR * settings.max_file_bytes
+    )
+    body = await _read(request, int(limit))
     try:
         await connector.verify(channel, request, body)
     except WebhookRejected as rejected:

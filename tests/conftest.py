@@ -463,3 +463,66 @@ async def zalo_posts(
     if signature is not None:
         headers["X-ZEvent-Signature"] = signature
     return await http.post(f"/webhooks/zalo/{channel['id']}", data=body, headers=headers)
+
+
+EMAIL_RELAY_SECRET = "relay-secret-for-tests-0123456789"
+
+
+@pytest.fixture
+def smtp():
+    """A real SMTP server (aiosmtpd) recording what it accepts; yields (recorder, port)."""
+    from tests.fakes.mail_servers import smtp_server
+
+    port = free_port()
+    with smtp_server(port) as recorder:
+        yield recorder, port
+
+
+@pytest.fixture(scope="session")
+def dovecot_server():
+    from tests.fakes.mail_servers import dovecot
+
+    with dovecot(free_port()) as server:
+        yield server
+
+
+def email_config(smtp_port: int, **extra: Any) -> dict[str, Any]:
+    from tests.fakes.mail_servers import SMTP_PASSWORD, SMTP_USER
+
+    return {
+        "address": "support@shop.example",
+        "smtp_host": "127.0.0.1",
+        "smtp_port": smtp_port,
+        "username": SMTP_USER,
+        "password": SMTP_PASSWORD,
+        "use_tls": False,
+        "webhook_secret": EMAIL_RELAY_SECRET,
+        **extra,
+    }
+
+
+@pytest.fixture
+async def email_channel(admin: Client, smtp) -> dict[str, Any]:
+    _, port = smtp
+    status, channel = await admin.post(
+        "/api/v1/channels",
+        json={"kind": "email", "name": "Shop support", "config": email_config(port)},
+    )
+    assert status == 201, channel
+    return channel
+
+
+async def relay_email(
+    http: Client, channel: dict[str, Any], raw: bytes, signature: str | None = "valid"
+) -> tuple[int, Any]:
+    import hashlib
+    import hmac
+
+    headers = {"Content-Type": "message/rfc822"}
+    if signature == "valid":
+        signature = (
+            "sha256=" + hmac.new(EMAIL_RELAY_SECRET.encode(), raw, hashlib.sha256).hexdigest()
+        )
+    if signature is not None:
+        headers["X-Inbox-Signature-256"] = signature
+    return await http.post(f"/webhooks/email/{channel['id']}", data=raw, headers=headers)

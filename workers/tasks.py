@@ -5,9 +5,15 @@ from __future__ import annotations
 import logging
 
 from inbox import events
-from inbox.queue import DELIVER_MESSAGE, PROCESS_EVENT, REFRESH_CREDENTIALS, SWEEP
+from inbox.queue import (
+    DELIVER_MESSAGE,
+    POLL_MAILBOXES,
+    PROCESS_EVENT,
+    REFRESH_CREDENTIALS,
+    SWEEP,
+)
 from inbox.runtime import Runtime
-from inbox.services import channels, conversations, delivery
+from inbox.services import channels, conversations, delivery, polling
 from workers.celery_app import celery_app
 from workers.loop import run
 
@@ -47,6 +53,16 @@ async def _sweep(rt: Runtime) -> dict[str, int]:
 
 async def _refresh(rt: Runtime) -> int:
     return await channels.refresh_expiring(rt)
+
+
+async def _poll(rt: Runtime) -> dict[str, int]:
+    return await polling.poll_all(rt)
+
+
+@celery_app.task(name=POLL_MAILBOXES)
+def poll_mailboxes() -> dict[str, int]:
+    """Every minute: read new mail from the mailboxes of email channels."""
+    return run(_poll)
 
 
 @celery_app.task(name=REFRESH_CREDENTIALS)

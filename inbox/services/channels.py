@@ -230,3 +230,24 @@ async def refresh_expiring(rt: Runtime) -> int:
         except SetupError as error:
             log.warning("could not refresh channel %s: %s", doc["_id"], error)
     return renewed
+
+
+async def pollable(rt: Runtime, kinds: list[str]) -> list[dict[str, Any]]:
+    """Channels of these kinds (configured to be read by polling, e.g. email with IMAP)."""
+    docs = (
+        await rt.store["channels"].find({"kind": {"$in": kinds}}, sort=[("_id", 1)]).to_list(None)
+    )
+    return [doc for doc in docs if not doc.get("demo") and doc.get("config", {}).get("imap_host")]
+
+
+async def save_poll_state(rt: Runtime, channel_id: ObjectId, state: dict[str, Any]) -> None:
+    await rt.store["channels"].update_one(
+        {"_id": channel_id}, {"$set": {"poll_state": state, "health": {"state": "ok"}}}
+    )
+
+
+async def record_poll_error(rt: Runtime, channel_id: ObjectId, reason: str) -> None:
+    await rt.store["channels"].update_one(
+        {"_id": channel_id},
+        {"$set": {"health": {"state": "mailbox_error", "message": reason, "at": clock.now()}}},
+    )
