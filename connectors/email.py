@@ -106,7 +106,7 @@ class EmailConnector:
 
     def rate_limits(self, channel: ChannelRef, out: Outbound) -> list[RateLimit]:
         rate = float(channel.config.get("max_per_second", 5.0))
-        return [RateLimit(f"email:{channel.id}", rate, burst=5)]
+        return [RateLimit(f"email:{channel.id}", rate)]
 
     async def refresh_credentials(self, channel: ChannelRef) -> Refreshed | None:
         return None

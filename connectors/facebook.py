@@ -42,7 +42,7 @@ SUBSCRIBED_FIELDS = (
 TEXT_LIMIT = 2000
 RESPONSE_WINDOW = timedelta(hours=24)
 HUMAN_AGENT_WINDOW = timedelta(days=7)
-PAGE_RATE = 290.0
+PAGE_RATE = 285.0
 """Send API: 300 calls/s per Page for text (Meta's rate-limiting page), with a margin."""
 MEDIA_RATE = 9.5
 """Send API: 10 calls/s per Page for audio and video."""
@@ -170,9 +170,9 @@ class FacebookConnector:
 
     def rate_limits(self, channel: ChannelRef, out: Outbound) -> list[RateLimit]:
         page = channel.config["page_id"]
-        limits = [RateLimit(f"facebook:{page}", PAGE_RATE, burst=50)]
+        limits = [RateLimit(f"facebook:{page}", PAGE_RATE)]
         if any(a.type in ("audio", "video") for a in out.attachments):
-            limits.append(RateLimit(f"facebook:{page}:media", MEDIA_RATE, burst=5))
+            limits.append(RateLimit(f"facebook:{page}:media", MEDIA_RATE))
         return limits
 
     async def refresh_credentials(self, channel: ChannelRef) -> Refreshed | None:

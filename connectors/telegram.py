@@ -141,7 +141,7 @@ class TelegramConnector:
         per_chat = RateLimit(
             f"telegram:{channel.id}:{out.thread_id}", GROUP_RATE if group else CHAT_RATE, burst=3
         )
-        return [RateLimit(f"telegram:{channel.id}", BOT_RATE, burst=10), per_chat]
+        return [RateLimit(f"telegram:{channel.id}", BOT_RATE), per_chat]
 
     async def refresh_credentials(self, channel: ChannelRef) -> Refreshed | None:
         return None

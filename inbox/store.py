@@ -114,9 +114,9 @@ class Store:
         if settings.embedded_store:
             from mongomock_motor import AsyncMongoMockClient
 
-            from inbox import mongomock_ids
+            from inbox import mongomock_speedups
 
-            mongomock_ids.install()
+            mongomock_speedups.install()
             client = AsyncMongoMockClient(tz_aware=True)
         else:
             client = AsyncIOMotorClient(settings.mongodb_url, tz_aware=True)

@@ -137,7 +137,27 @@ async def after_outbound(
     if conversation.get("first_reply_at") is None:
         updates["first_reply_at"] = now
     await rt.store["conversations"].update_one(
-        {"_id": conversation["_id"]}, {"$set": updates, "$inc": {"revision": 1}}
+        {"_id": conversation["_id"]},
+        {"$set": updates, "$inc": {"revision": 1}, **_remember(message)},
+    )
+
+
+THREAD_REFS = 20
+"""Platform ids of the thread's latest messages kept on the conversation (email References)."""
+
+
+def _remember(message: dict[str, Any]) -> dict[str, Any]:
+    """The update that appends a message's platform id to the conversation's thread refs."""
+    external_id = message.get("external_id")
+    if not external_id:
+        return {}
+    return {"$push": {"thread_refs": {"$each": [external_id], "$slice": -THREAD_REFS}}}
+
+
+async def note_sent(rt: Runtime, conversation: dict[str, Any], external_id: str) -> None:
+    """Our reply got its platform id: later mail in the thread will reference it."""
+    await rt.store["conversations"].update_one(
+        {"_id": conversation["_id"]}, _remember({"external_id": external_id})
     )
 
 
@@ -156,9 +176,11 @@ async def after_inbound(
     wake = conversation["status"] in (Status.PENDING, Status.SNOOZED)
     if wake:
         updates.update(status=str(Status.OPEN), snoozed_until=None)
+    if message.get("external_id"):
+        updates["customer_message_ref"] = message["external_id"]
     updated = await rt.store["conversations"].find_one_and_update(
         {"_id": conversation["_id"]},
-        {"$set": updates, "$inc": {"unread_count": 1, "revision": 1}},
+        {"$set": updates, "$inc": {"unread_count": 1, "revision": 1}, **_remember(message)},
         return_document=ReturnDocument.AFTER,
     )
     if wake:

@@ -31,7 +31,7 @@ from inbox.models import SenderType
 from inbox.queue import DELIVER_MESSAGE
 from inbox.ratelimit import Limiter
 from inbox.runtime import Runtime
-from inbox.services import channels, conversations, delivery_state, files, messages
+from inbox.services import channels, conversations, delivery_state, files
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +80,7 @@ async def deliver(rt: Runtime, message_id: str) -> Attempt:
     if sent.thread_id and sent.thread_id != conversation["thread_id"]:
         await conversations.move_thread(rt, conversation, sent.thread_id)
     await delivery_state.delivery_sent(rt, message, conversation, sent)
+    await conversations.note_sent(rt, conversation, sent.external_id)
     return Attempt("sent")
 
 
@@ -124,15 +125,14 @@ async def _outbound(rt: Runtime, message: dict[str, Any], conversation: dict[str
         data = await files.read(rt, ObjectId(item["file_ref"])) if item.get("file_ref") else None
         fields = {k: v for k, v in item.items() if k != "file_ref"}
         attachments.append(Attachment(**fields, data=data))
-    answered = await messages.last_inbound(rt, conversation["_id"])
     return Outbound(
         message_id=str(message["_id"]),
         thread_id=conversation["thread_id"],
         recipient_id=conversation["recipient_id"],
         text=message.get("text"),
         attachments=tuple(attachments),
-        reply_to=answered.get("external_id") if answered else None,
-        references=tuple(await messages.thread_external_ids(rt, conversation["_id"])),
+        reply_to=conversation.get("customer_message_ref"),
+        references=tuple(conversation.get("thread_refs", [])),
         subject=conversation.get("subject"),
         reference=conversations.reference(conversation),
         mode=message.get("mode"),

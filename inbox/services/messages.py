@@ -253,28 +253,6 @@ async def list_page(
     return await cursor.to_list(None)
 
 
-async def thread_external_ids(rt: Runtime, conversation_id: ObjectId, limit: int = 20) -> list[str]:
-    """The platform ids of the conversation's latest messages, oldest first (for threading)."""
-    cursor = rt.store["messages"].find(
-        {"conversation_id": conversation_id, "external_id": {"$type": "string"}},
-        projection={"external_id": 1},
-        sort=[("created_at", -1)],
-        limit=limit,
-    )
-    return [doc["external_id"] async for doc in cursor][::-1]
-
-
-async def last_inbound(rt: Runtime, conversation_id: ObjectId) -> dict[str, Any] | None:
-    """The customer's latest message in the conversation."""
-    cursor = rt.store["messages"].find(
-        {"conversation_id": conversation_id, "direction": str(Direction.IN)},
-        sort=[("created_at", -1)],
-        limit=1,
-    )
-    found = await cursor.to_list(None)
-    return found[0] if found else None
-
-
 async def unconfirmed_send(
     rt: Runtime, conversation_id: ObjectId, text: str | None, since: datetime
 ) -> dict[str, Any] | None:

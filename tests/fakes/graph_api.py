@@ -9,11 +9,14 @@ from __future__ import annotations
 import contextlib
 import itertools
 import json
+import random
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
+
+from tests.fakes.rate import SlidingWindow
 
 PAGE_ID = "106100112233445"
 PAGE_TOKEN = "EAAGm0PX4ZCpsBAPageTokenForTests"
@@ -34,10 +37,15 @@ class FakeGraph:
     valid_tokens: set[str] = field(default_factory=lambda: {PAGE_TOKEN})
     calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     failures: dict[str, list[GraphError]] = field(default_factory=dict)
-    per_second: float | None = None
+    limit: SlidingWindow = field(default_factory=SlidingWindow)
     """Enforce a Send API rate: over it, answer error 613 like Meta does."""
+    error_rate: float = 0.0
+    """Share of sends answered with a temporary error (code 2), at random (seeded)."""
+    accepted: list[dict[str, Any]] = field(default_factory=list)
+    rejected: int = 0
+    accepted_at: list[float] = field(default_factory=list)
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
-    _window: list[float] = field(default_factory=list)
+    _random: random.Random = field(default_factory=lambda: random.Random(11))
 
     def app(self) -> web.Application:
         app = web.Application(client_max_size=30 * 1024 * 1024)
@@ -84,10 +92,17 @@ class FakeGraph:
         pending = self.failures.get(kind)
         if pending:
             return _error(pending.pop(0))
-        if kind in ("messages", "comments") and self._over_rate():
+        if kind in ("messages", "comments") and self.limit.over():
+            self.rejected += 1
             return _error(
                 GraphError(400, 613, "(#613) Calls to this api have exceeded the rate limit.")
             )
+        if kind in ("messages", "comments") and self._random.random() < self.error_rate:
+            self.rejected += 1
+            return _error(GraphError(500, 2, "An unexpected error has occurred. Please retry."))
+        if kind == "messages":
+            self.accepted.append(params)
+            self.accepted_at.append(time.monotonic())
         if kind == "me":
             return web.json_response({"id": self.page_id, "name": self.page_name})
         if kind == "subscribe":
@@ -103,16 +118,6 @@ class FakeGraph:
         if kind == "comments":
             return web.json_response({"id": f"{path.split('/')[0]}_reply{next(self._ids)}"})
         return _error(GraphError(400, 100, f"Unknown path {path}"))
-
-    def _over_rate(self) -> bool:
-        if self.per_second is None:
-            return False
-        now = time.monotonic()
-        self._window = [t for t in self._window if now - t < 1.0]
-        if len(self._window) >= self.per_second:
-            return True
-        self._window.append(now)
-        return False
 
 
 async def _form(request: web.Request) -> dict[str, Any]:

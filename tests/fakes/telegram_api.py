@@ -10,11 +10,14 @@ from __future__ import annotations
 import contextlib
 import itertools
 import json
+import random
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
+
+from tests.fakes.rate import SlidingWindow
 
 BOT_USER = {"id": 7000000001, "is_bot": True, "first_name": "Shop", "username": "shop_test_bot"}
 
@@ -38,6 +41,14 @@ class FakeTelegram:
         default_factory=lambda: {"BQACAgUAAxkBAAIBaGVhYmNkZWZnaGlqa2xtbm9w": b"%PDF-1.4 invoice"}
     )
     _ids: itertools.count = field(default_factory=lambda: itertools.count(500))
+    limit: SlidingWindow = field(default_factory=SlidingWindow)
+    """Enforce the Bot API's per-bot rate: over it, answer 429 with retry_after like Telegram."""
+    error_rate: float = 0.0
+    """Share of sends answered 500, at random (seeded), to test retries."""
+    accepted: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    rejected: int = 0
+    accepted_at: list[float] = field(default_factory=list)
+    _random: random.Random = field(default_factory=lambda: random.Random(7))
 
     def app(self) -> web.Application:
         app = web.Application()
@@ -75,6 +86,15 @@ class FakeTelegram:
         pending = self.failures.get(method)
         if pending:
             return _error(pending.pop(0))
+        if method.startswith("send"):
+            if self.limit.over():
+                self.rejected += 1
+                return _error(Failure(429, "Too Many Requests: retry after 1", {"retry_after": 1}))
+            if self._random.random() < self.error_rate:
+                self.rejected += 1
+                return _error(Failure(500, "Internal Server Error"))
+            self.accepted.append((method, params))
+            self.accepted_at.append(time.monotonic())
         handler = getattr(self, f"_{method}", None)
         if handler is None:
             return _error(Failure(404, "Not Found: method not found"))

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import itertools
+import random
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
+
+from tests.fakes.rate import SlidingWindow
 
 OA_ID = "3886132808788086"
 APP_ID = "3608465249409039"
@@ -23,9 +26,14 @@ class FakeZalo:
     calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     failures: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     refreshes: int = 0
-    per_second: float | None = None
+    limit: SlidingWindow = field(default_factory=SlidingWindow)
+    error_rate: float = 0.0
+    """Share of sends answered HTTP 502, at random (seeded)."""
+    accepted: list[dict[str, Any]] = field(default_factory=list)
+    rejected: int = 0
+    accepted_at: list[float] = field(default_factory=list)
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
-    _window: list[float] = field(default_factory=list)
+    _random: random.Random = field(default_factory=lambda: random.Random(13))
 
     def app(self) -> web.Application:
         app = web.Application()
@@ -69,8 +77,14 @@ class FakeZalo:
         problem = self._check(request, "message")
         if problem:
             return web.json_response(problem)
-        if self.per_second is not None and self._over_rate():
+        if self.limit.over():
+            self.rejected += 1
             return web.json_response({"error": -32, "message": "Exceed rate limit"})
+        if self._random.random() < self.error_rate:
+            self.rejected += 1
+            return web.Response(status=502, text="Bad Gateway")
+        self.accepted.append(body)
+        self.accepted_at.append(time.monotonic())
         return web.json_response(
             {
                 "error": 0,
@@ -120,11 +134,3 @@ class FakeZalo:
         return web.json_response(
             {"access_token": access, "refresh_token": refresh, "expires_in": "90000"}
         )
-
-    def _over_rate(self) -> bool:
-        now = time.monotonic()
-        self._window = [t for t in self._window if now - t < 1.0]
-        if len(self._window) >= (self.per_second or 0):
-            return True
-        self._window.append(now)
-        return False

@@ -1,0 +1,78 @@
+"""Two shortcuts for the embedded store, with results identical to mongomock's own.
+
+mongomock answers every query by scanning the whole collection:
+- `_id` lookups: most hot queries name the `_id` (events in the worker, conversations and
+  messages by id), so for a plain top-level `_id` value (or `$in` list) we start from
+  mongomock's id map and still apply the whole filter to those candidates;
+- unique checks: after every insert and update it scans for duplicates of each unique index,
+  even when the document lies outside a partial index and so cannot collide; we skip those.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from mongomock import DuplicateKeyError, helpers
+from mongomock.collection import Collection
+from mongomock.filtering import filter_applies
+
+_patched = False
+
+
+def _candidate_ids(filter_: Any) -> list[Any] | None:
+    if not isinstance(filter_, Mapping) or "_id" not in filter_:
+        return None
+    wanted = filter_["_id"]
+    if isinstance(wanted, Mapping):
+        if set(wanted) == {"$in"} and isinstance(wanted["$in"], list | tuple):
+            ids = list(wanted["$in"])
+        elif set(wanted) == {"$eq"}:
+            ids = [wanted["$eq"]]
+        else:
+            return None
+    else:
+        ids = [wanted]
+    try:
+        return [i for i in ids if hash(i) is not None]
+    except TypeError:  # unhashable ids (documents as _id): scan
+        return None
+
+
+def install() -> None:
+    global _patched
+    if _patched:
+        return
+    scan = Collection._iter_documents
+
+    def iter_documents(self: Collection, filter_: Any) -> Iterator[dict[str, Any]]:
+        ids = _candidate_ids(filter_)
+        if ids is None:
+            return scan(self, filter_)
+        found = [self._store[i] for i in ids if i in self._store]
+        return (doc for doc in found if filter_applies(filter_, doc))
+
+    Collection._iter_documents = iter_documents  # type: ignore[method-assign]
+    Collection._ensure_uniques = _ensure_uniques  # type: ignore[method-assign]
+    _patched = True
+
+
+def _ensure_uniques(self: Collection, new_data: dict[str, Any]) -> None:
+    """mongomock's check (new_data is already stored), minus indexes that exclude new_data."""
+    for index in self._store.indexes.values():
+        if not index.get("unique"):
+            continue
+        partial = index.get("partialFilterExpression")
+        if partial is not None and not filter_applies(partial, new_data):
+            continue  # outside the partial index: it cannot collide with anything
+        values = {}
+        for key, _ in index.get("key"):
+            try:
+                values[key] = helpers.get_value_by_dot(new_data, key)
+            except KeyError:
+                values[key] = None
+        if index.get("sparse") and set(values.values()) == {None}:
+            continue
+        query = values if partial is None else {"$and": [partial, values]}
+        if len(list(self._iter_documents(query))) > 1:
+            raise DuplicateKeyError("E11000 Duplicate Key Error", 11000)
