@@ -39,11 +39,12 @@ format: $(TEST_STAMP)
 
 bench: $(TEST_STAMP)
 	$(BIN)/python -m benchmarks.ingest
+	$(BIN)/python -m benchmarks.delivery
 
 ## Extract user-facing strings and update the Vietnamese catalogue.
 i18n: $(TEST_STAMP)
 	$(BIN)/pybabel extract -F babel.cfg --no-location --omit-header -o inbox/web/locale/messages.pot .
-	$(BIN)/pybabel update --no-location -i inbox/web/locale/messages.pot -d inbox/web/locale -l vi
+	$(BIN)/pybabel update --omit-header -i inbox/web/locale/messages.pot -d inbox/web/locale -l vi
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

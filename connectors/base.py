@@ -257,3 +257,7 @@ class Connector(Protocol):
     async def refresh_credentials(self, channel: ChannelRef) -> Refreshed | None:
         """New credentials when the platform's expire (None: they never do)."""
         ...
+
+    async def fetch_profile(self, channel: ChannelRef, external_id: str) -> Sender | None:
+        """The person's name and picture when webhooks do not carry them (None: unknown)."""
+        ...

@@ -17,6 +17,7 @@ from connectors.base import (
     RateLimit,
     Refreshed,
     ReplyWindow,
+    Sender,
     SentRef,
     WebhookRejected,
 )
@@ -61,6 +62,9 @@ class DemoConnector:
 
     async def refresh_credentials(self, channel: ChannelRef) -> Refreshed | None:
         return None
+
+    async def fetch_profile(self, channel: ChannelRef, external_id: str) -> Sender | None:
+        return None  # the messages carry the sender's name
 
     async def fetch_attachment(
         self, channel: ChannelRef, attachment: Attachment

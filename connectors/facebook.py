@@ -178,6 +178,19 @@ class FacebookConnector:
     async def refresh_credentials(self, channel: ChannelRef) -> Refreshed | None:
         return None
 
+    async def fetch_profile(self, channel: ChannelRef, external_id: str) -> Sender | None:
+        """Messenger webhooks carry only the PSID; the User Profile API gives the name."""
+        try:
+            profile = await self._graph(
+                channel, external_id, args={"fields": "first_name,last_name,profile_pic"}
+            )
+        except SendError:
+            return None  # no permission or a comment author's id: keep what we have
+        name = " ".join(p for p in (profile.get("first_name"), profile.get("last_name")) if p)
+        return Sender(
+            external_id=external_id, name=name or None, avatar_url=profile.get("profile_pic")
+        )
+
     async def fetch_attachment(
         self, channel: ChannelRef, attachment: Attachment
     ) -> tuple[bytes, str | None]:

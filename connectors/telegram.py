@@ -146,6 +146,9 @@ class TelegramConnector:
     async def refresh_credentials(self, channel: ChannelRef) -> Refreshed | None:
         return None
 
+    async def fetch_profile(self, channel: ChannelRef, external_id: str) -> Sender | None:
+        return None  # the messages carry the sender's name
+
     async def fetch_attachment(
         self, channel: ChannelRef, attachment: Attachment
     ) -> tuple[bytes, str | None]:

@@ -11,6 +11,7 @@ import hmac
 import json
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar, Literal
+from urllib.parse import quote
 
 import aiohttp
 from aiohttp import web
@@ -201,6 +202,18 @@ class ZaloConnector:
     def rate_limits(self, channel: ChannelRef, out: Outbound) -> list[RateLimit]:
         rate = float(channel.config.get("max_per_second", 10.0)) * SAFETY
         return [RateLimit(f"zalo:{channel.config['oa_id']}", rate)]
+
+    async def fetch_profile(self, channel: ChannelRef, external_id: str) -> Sender | None:
+        """Zalo events carry only the user id; the OA's user detail gives name and avatar."""
+        query = json.dumps({"user_id": external_id})
+        try:
+            answer = await _call(channel, "GET", f"/v3.0/oa/user/detail?data={quote(query)}")
+        except SendError:
+            return None
+        data = answer.get("data") or {}
+        return Sender(
+            external_id=external_id, name=data.get("display_name"), avatar_url=data.get("avatar")
+        )
 
     async def fetch_attachment(
         self, channel: ChannelRef, attachment: Attachment

@@ -187,3 +187,72 @@ async def test_the_interface_speaks_vietnamese(browser, server, rt):
 
     await expect(page.locator("#list-title")).to_contain_text("Tất cả")
     await expect(page.locator(".composer-tabs button").first).to_contain_text("Trả lời")
+
+
+async def test_files_are_attached_from_the_composer(
+    browser, server, rt, http, admin, telegram_channel, fake_telegram, tmp_path
+):
+    fake, _ = fake_telegram
+    await make_agent(rt, "lan@example.com", Role.AGENT)
+    await customer_writes(http, telegram_channel, 77, "Gửi mình bảng giá nhé")
+    page = await signed_in(browser, server, "lan@example.com")
+    await page.locator(".conversation").first.click()
+    price_list = tmp_path / "bang-gia.pdf"
+    price_list.write_bytes(b"%PDF-1.4 price list")
+
+    await page.set_input_files("#composer-attach", str(price_list))
+    await expect(page.locator(".file-chip")).to_contain_text("bang-gia.pdf")
+    await page.fill("#composer-text", "Bảng giá đây ạ")
+    await page.click("#composer-send")
+
+    bubble = page.locator(".bubble.out", has_text="Bảng giá đây ạ")
+    await expect(bubble.locator(".delivery")).to_have_attribute("data-status", "sent")
+    await expect(bubble.locator(".attachment")).to_have_text("File: bang-gia.pdf")
+    await expect(page.locator(".file-chip")).to_have_count(0)
+    (document,) = fake.sent("sendDocument")
+    assert document["caption"] == "Bảng giá đây ạ"
+
+
+async def test_a_closed_messaging_window_is_explained_and_blocks_replies_not_notes(
+    browser, server, rt, http, admin, facebook_channel
+):
+    from datetime import UTC, datetime, timedelta
+
+    from tests.conftest import facebook_posts, load_fixture
+
+    await make_agent(rt, "lan@example.com", Role.AGENT)
+    await facebook_posts(http, facebook_channel, load_fixture("facebook", "text_message.json"))
+    await rt.store.db["conversations"].update_many(
+        {}, {"$set": {"last_customer_message_at": datetime.now(UTC) - timedelta(days=2)}}
+    )
+    page = await signed_in(browser, server, "lan@example.com")
+
+    await page.locator(".conversation").first.click()
+
+    await expect(page.locator("#window-note")).to_contain_text("within 24 hours")
+    await expect(page.locator("#composer-send")).to_be_disabled()
+    await page.keyboard.press("n")
+    await expect(page.locator("#window-note")).to_be_hidden()
+    await expect(page.locator("#composer-send")).to_be_enabled()
+    await shot(page, "inbox-window-closed")
+
+
+async def test_an_email_shows_its_subject_quote_and_formatted_body_safely(
+    browser, server, rt, http, admin, email_channel
+):
+    from tests.conftest import load_fixture, relay_email
+
+    await make_agent(rt, "lan@example.com", Role.AGENT)
+    await relay_email(http, email_channel, load_fixture("email", "html_only.eml"))
+    page = await signed_in(browser, server, "lan@example.com")
+    await page.locator(".conversation").first.click()
+
+    bubble = page.locator(".bubble.in")
+    await expect(bubble.locator(".subject")).to_have_text("Website checkout error")
+    await bubble.get_by_role("button", name="Show formatted").click()
+
+    frame = bubble.locator("iframe.html-body")
+    await expect(frame).to_have_attribute("sandbox", "")
+    await expect(page.frame_locator("iframe.html-body").locator("b")).to_have_text("Error 502")
+    await shot(page, "inbox-email")
+    assert page.errors == []

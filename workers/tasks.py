@@ -13,13 +13,13 @@ from inbox.queue import (
     SWEEP,
 )
 from inbox.runtime import Runtime
-from inbox.services import channels, conversations, delivery, polling
+from inbox.services import channels, conversations, delivery, polling, profiles
 from workers.celery_app import celery_app
 from workers.loop import run
 
 log = logging.getLogger(__name__)
 
-EVENT_HANDLERS: list[events.Handler] = []
+EVENT_HANDLERS: list[events.Handler] = [profiles.on_event]
 """What runs for each event, in order (the bot and the automation rules plug in here)."""
 
 RETRY_OPTIONS = {

@@ -17,6 +17,7 @@ from inbox.events import Actor, EventType, Scope, emit
 from inbox.ids import new_id
 from inbox.models import ContactOut
 from inbox.runtime import Runtime
+from inbox.services import conversations
 
 
 async def resolve(rt: Runtime, channel: ChannelRef, sender: Sender) -> dict[str, Any]:
@@ -53,6 +54,7 @@ async def _ensure_contact(
         "language": sender.language,
         "attributes": {},
         "tags": [],
+        "profile_pending": sender.name is None,
         "created_at": clock.now(),
     }
     contacts = rt.store["contacts"]
@@ -75,3 +77,15 @@ async def _ensure_contact(
 
 async def get(rt: Runtime, contact_id: ObjectId) -> dict[str, Any]:
     return await rt.store.get("contacts", contact_id, "contact")
+
+
+async def complete_profile(rt: Runtime, contact: dict[str, Any], profile: Sender | None) -> None:
+    """Fill in the name and picture the platform gave after the first message."""
+    updates: dict[str, Any] = {"profile_pending": False}
+    if profile is not None and profile.name:
+        updates["name"] = profile.name
+    if profile is not None and profile.avatar_url:
+        updates["avatar_url"] = profile.avatar_url
+    await rt.store["contacts"].update_one({"_id": contact["_id"]}, {"$set": updates})
+    if len(updates) > 1:
+        await conversations.refresh_contact(rt, {**contact, **updates})

@@ -17,7 +17,7 @@ from connectors.base import ChannelRef, Inbound, InboundKind
 from inbox import clock
 from inbox.auth import Principal
 from inbox.errors import Conflict, Invalid
-from inbox.events import Actor, EventType, emit_in_conversation
+from inbox.events import SYSTEM, Actor, EventType, emit_in_conversation
 from inbox.ids import new_id, parse_id, str_id
 from inbox.models import (
     ConversationOut,
@@ -403,3 +403,19 @@ async def move_thread(rt: Runtime, conversation: dict[str, Any], thread_id: str)
     await rt.store["conversations"].update_one(
         {"_id": conversation["_id"]}, {"$set": sets, "$inc": {"revision": 1}}
     )
+
+
+async def refresh_contact(rt: Runtime, contact: dict[str, Any]) -> None:
+    """The contact's name or picture changed: update their conversations' summaries."""
+    summary = {"name": contact["name"], "avatar_url": contact.get("avatar_url")}
+    cursor = rt.store["conversations"].find(
+        {"contact_id": contact["_id"]}, sort=[("last_message_at", -1)]
+    )
+    async for conversation in cursor:
+        updated = await rt.store["conversations"].find_one_and_update(
+            {"_id": conversation["_id"]},
+            {"$set": {"contact": summary}, "$inc": {"revision": 1}},
+            return_document=ReturnDocument.AFTER,
+        )
+        changes = {"contact": {"from": conversation["contact"], "to": summary}}
+        await _emit(rt, EventType.CONVERSATION_UPDATED, updated, SYSTEM, changes)

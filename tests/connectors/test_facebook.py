@@ -415,3 +415,16 @@ async def test_an_uploaded_image_is_sent_as_an_attachment(
     assert image["filedata"]["content"] == b"\x89PNG\r\n\x1a\nfake"
     assert text["message"]["text"] == "Bảng size đây ạ"
     assert reply["attachments"][0]["name"] == "size-chart.png"
+
+
+async def test_a_new_customers_name_and_picture_are_fetched_in_the_background(
+    http, admin, facebook_channel
+):
+    await facebook_posts(http, facebook_channel, load_fixture("facebook", "text_message.json"))
+
+    async def named():
+        (conversation,) = await conversations(admin)
+        return conversation if conversation["contact"]["name"] == "Linh Đặng" else None
+
+    conversation = await eventually(named)
+    assert conversation["contact"]["avatar_url"] == "https://platform-lookaside.fbsbx.com/p.jpg"

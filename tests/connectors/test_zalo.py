@@ -332,3 +332,13 @@ async def test_a_file_zalo_cannot_take_fails_with_a_clear_reason(
 
     failed = await reaches(admin, conversation["id"], ours["id"], "failed")
     assert failed["delivery"]["error"] == "Zalo accepts images up to 1 MB, JPG or PNG."
+
+
+async def test_a_new_followers_name_comes_from_the_oa_user_detail(http, admin, zalo_channel):
+    await zalo_posts(http, zalo_channel, TEXT)
+
+    async def named():
+        conversation = await only_conversation(admin)
+        return conversation if conversation["contact"]["name"] == "Phạm Văn Tú" else None
+
+    assert await eventually(named)

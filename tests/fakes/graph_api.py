@@ -41,6 +41,15 @@ class FakeGraph:
     """Enforce a Send API rate: over it, answer error 613 like Meta does."""
     error_rate: float = 0.0
     """Share of sends answered with a temporary error (code 2), at random (seeded)."""
+    profiles: dict[str, dict[str, str]] = field(
+        default_factory=lambda: {
+            "24680135791357": {
+                "first_name": "Linh",
+                "last_name": "Đặng",
+                "profile_pic": "https://platform-lookaside.fbsbx.com/p.jpg",
+            }
+        }
+    )
     accepted: list[dict[str, Any]] = field(default_factory=list)
     rejected: int = 0
     accepted_at: list[float] = field(default_factory=list)
@@ -105,6 +114,8 @@ class FakeGraph:
             self.accepted_at.append(time.monotonic())
         if kind == "me":
             return web.json_response({"id": self.page_id, "name": self.page_name})
+        if kind in self.profiles:
+            return web.json_response(self.profiles[kind])
         if kind == "subscribe":
             return web.json_response({"success": True})
         if kind == "messages":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 import random
 import time
 from dataclasses import dataclass, field
@@ -38,6 +39,7 @@ class FakeZalo:
     def app(self) -> web.Application:
         app = web.Application()
         app.router.add_get("/v2.0/oa/getoa", self._getoa)
+        app.router.add_get("/v3.0/oa/user/detail", self._user)
         app.router.add_post("/v3.0/oa/message/cs", self._message)
         app.router.add_post("/v2.0/oa/upload/image", self._upload)
         app.router.add_post("/v2.0/oa/upload/file", self._upload)
@@ -69,6 +71,23 @@ class FakeZalo:
             return web.json_response(problem)
         return web.json_response(
             {"error": 0, "message": "Success", "data": {"oa_id": OA_ID, "name": "Shop OA"}}
+        )
+
+    async def _user(self, request: web.Request) -> web.Response:
+        problem = self._check(request, "user")
+        if problem:
+            return web.json_response(problem)
+        user_id = json.loads(request.query["data"])["user_id"]
+        return web.json_response(
+            {
+                "error": 0,
+                "message": "Success",
+                "data": {
+                    "user_id": user_id,
+                    "display_name": "Phạm Văn Tú",
+                    "avatar": "https://s120-ava-talk.zadn.vn/a.jpg",
+                },
+            }
         )
 
     async def _message(self, request: web.Request) -> web.Response:

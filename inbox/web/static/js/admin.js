@@ -15,14 +15,86 @@ function emptyRow(columns, text) {
   return el("tr", {}, el("td", { colspan: columns, class: "muted" }, text));
 }
 
+// What each kind of channel asks for: [config key, label, input type, required].
+const CHANNEL_FIELDS = {
+  telegram: [["bot_token", _("Bot token from @BotFather"), "password", true]],
+  facebook: [
+    ["page_id", _("Page ID"), "text", true],
+    ["page_access_token", _("Page access token"), "password", true],
+    ["app_secret", _("App secret"), "password", true],
+    ["verify_token", _("Verify token (optional)"), "text", false],
+    ["human_agent_tag", _("The app has the human agent permission (replies up to 7 days)"), "checkbox", false],
+  ],
+  zalo: [
+    ["oa_id", _("OA ID"), "text", true],
+    ["app_id", _("App ID"), "text", true],
+    ["oa_secret_key", _("OA secret key (webhook page)"), "password", true],
+    ["app_secret_key", _("App secret key (token refresh)"), "password", true],
+    ["access_token", _("Access token"), "password", true],
+    ["refresh_token", _("Refresh token"), "password", true],
+  ],
+  email: [
+    ["address", _("Support address"), "email", true],
+    ["display_name", _("Sender name"), "text", false],
+    ["smtp_host", _("SMTP host"), "text", true],
+    ["smtp_port", _("SMTP port"), "number", true, "587"],
+    ["imap_host", _("IMAP host (empty: relay only)"), "text", false],
+    ["imap_port", _("IMAP port"), "number", false, "993"],
+    ["username", _("User name"), "text", true],
+    ["password", _("Password"), "password", true],
+    ["use_tls", _("Use TLS"), "checkbox", false, true],
+  ],
+};
+const CHANNEL_HELP = {
+  telegram: _("The webhook is registered with Telegram for you. Telegram needs an HTTPS address: set INBOX_PUBLIC_URL."),
+  facebook: _("The page is subscribed for you. Then paste the webhook URL and verify token into your Meta app's Webhooks settings."),
+  zalo: _("Then paste the webhook URL into the Zalo app's webhook settings and enable the message events."),
+  email: _("Mail is read from the IMAP folder every minute and replies go through SMTP. A mail relay may post raw messages to the webhook URL instead."),
+};
+
+function renderChannelFields() {
+  const kind = $("channel-kind").value;
+  $("channel-fields").replaceChildren(...CHANNEL_FIELDS[kind].map(([key, label, type, required, initial]) => {
+    const input = el("input", { name: key, type, required: required && type !== "checkbox", value: type === "checkbox" ? undefined : initial });
+    if (type === "checkbox") input.checked = Boolean(initial);
+    return el("label", { class: type === "checkbox" ? "check" : "" }, label, input);
+  }));
+  $("channel-help").textContent = CHANNEL_HELP[kind];
+}
+
+function channelConfig(form) {
+  const config = {};
+  for (const [key, , type] of CHANNEL_FIELDS[form.elements.kind.value]) {
+    const input = form.elements[key];
+    if (type === "checkbox") config[key] = input.checked;
+    else if (input.value !== "") config[key] = type === "number" ? Number(input.value) : input.value;
+  }
+  return config;
+}
+
+function showConnected(channel) {
+  const box = $("channel-result");
+  const facts = [[_("Webhook URL"), channel.webhook_url]];
+  if (channel.config.verify_token) facts.push([_("Verify token"), channel.config.verify_token]);
+  if (channel.webhook_secret) facts.push([_("Relay secret (shown once)"), channel.webhook_secret]);
+  box.replaceChildren(
+    el("h3", {}, _("{name} is connected", { name: channel.name })),
+    el("dl", { class: "facts" }, ...facts.flatMap(([label, value]) => [el("dt", {}, label), el("dd", {}, el("code", {}, value))])),
+  );
+  box.hidden = false;
+}
+
 async function loadChannels() {
   const { items } = await api("GET", "/channels");
   $("channel-rows").replaceChildren(...(items.length ? items.map((channel) => el("tr", {},
     el("td", {}, channel.name, channel.demo ? el("span", { class: "muted small" }, " ", _("(demo)")) : null),
     el("td", {}, CHANNEL_LABELS[channel.kind] || channel.kind),
+    el("td", {}, channel.health.state === "ok"
+      ? el("span", { class: "health ok" }, _("Working"))
+      : el("span", { class: "health bad", title: channel.health.message || "" }, channel.health.message || channel.health.state)),
     el("td", {}, el("code", {}, channel.webhook_url)),
     el("td", {}, el("button", { type: "button", class: "link", onclick: () => removeChannel(channel) }, _("Disconnect"))),
-  )) : [emptyRow(4, _("No channels yet. Connect one below."))]));
+  )) : [emptyRow(5, _("No channels yet. Connect one below."))]));
 }
 
 async function removeChannel(channel) {
@@ -67,8 +139,9 @@ function onSubmit(formId, build, after) {
     const button = form.querySelector("button[type=submit]");
     button.disabled = true;
     try {
-      const result = await build(Object.fromEntries(new FormData(form)));
+      const result = await build(Object.fromEntries(new FormData(form)), form);
       form.reset();
+      if (formId === "channel-form") renderChannelFields();
       await after(result);
     } catch (error) {
       const details = Array.isArray(error.details) ? ` (${error.details.map((d) => `${d.field}: ${d.message}`).join("; ")})` : "";
@@ -79,9 +152,11 @@ function onSubmit(formId, build, after) {
   });
 }
 
-onSubmit("telegram-form",
-  (data) => api("POST", "/channels", { kind: "telegram", name: data.name, config: { bot_token: data.bot_token } }),
-  (channel) => { toast(_("Connected. Telegram now sends updates to {url}", { url: channel.webhook_url })); return loadChannels(); });
+onSubmit("channel-form",
+  (data, form) => api("POST", "/channels", { kind: data.kind, name: data.name, config: channelConfig(form) }),
+  (channel) => { showConnected(channel); return loadChannels(); });
+$("channel-kind").addEventListener("change", renderChannelFields);
+renderChannelFields();
 onSubmit("agent-form",
   (data) => api("POST", "/agents", { name: data.name, email: data.email, password: data.password, role: data.role, team_ids: data.team ? [data.team] : [] }),
   () => { toast(_("Agent added.")); return loadAgents(); });

@@ -48,6 +48,19 @@ export async function api(method, path, body) {
   return data;
 }
 
+/** Upload one file for a message; returns {id, name, size, mime_type, url}. */
+export async function upload(file) {
+  const form = new FormData();
+  form.append("file", file, file.name);
+  const response = await fetch("/api/v1/files", {
+    method: "POST", body: form, credentials: "same-origin",
+    headers: csrf ? { "X-CSRF-Token": csrf } : {},
+  }).catch(() => null);
+  const data = response ? await response.json().catch(() => null) : null;
+  if (!response || !response.ok) throw new ApiError(response ? response.status : 0, data);
+  return data;
+}
+
 /** Build an element; children are nodes or strings (always inserted as text, never HTML). */
 export function el(tag, attributes = {}, ...children) {
   const node = document.createElement(tag);

@@ -1,8 +1,8 @@
 // The shared inbox: conversation list, thread, composer, live updates, keyboard.
 
 import {
-  _, fill, api, el, shortTime, clockTime, dayLabel, timeElement, toast, initials, colourFor,
-  channelDot, CHANNEL_LABELS, setupAvailability,
+  _, fill, api, upload, el, shortTime, clockTime, fullTime, dayLabel, timeElement, toast, initials,
+  colourFor, channelDot, CHANNEL_LABELS, setupAvailability,
 } from "./core.js";
 import { Live } from "./live.js";
 
@@ -26,6 +26,7 @@ const state = {
   customerWroteAt: null,
   mode: "reply",
   viewers: new Map(),
+  files: [],
 };
 
 // ---- the list -------------------------------------------------------------------------
@@ -179,6 +180,9 @@ async function select(conversationId) {
   state.selectedId = conversationId;
   state.messages.clear();
   state.viewers.clear();
+  state.window = null;
+  state.files = [];
+  renderFiles();
   syncUrl();
   for (const item of document.querySelectorAll(".conversation")) {
     item.setAttribute("aria-selected", String(item.dataset.id === conversationId));
@@ -228,7 +232,26 @@ function renderThreadHeader(conversation) {
   fillSelect($("assignee-select"), [["", _("Unassigned")], ...boot.agents.filter((a) => a.active).map((a) => [a.id, a.name])], conversation.assignee_id || "");
   fillSelect($("team-select"), [["", _("No team")], ...boot.teams.map((t) => [t.id, t.name])], conversation.team_id || "");
   $("priority-select").value = conversation.priority || "";
+  if (conversation.reply_window) state.window = conversation.reply_window;
+  renderComposerState();
   renderDetails(conversation);
+}
+
+/** The messaging window and the comment mode shape what the composer may do. */
+function renderComposerState() {
+  const conversation = state.current;
+  const replyWindow = state.window;
+  const note = $("window-note");
+  const replying = state.mode === "reply";
+  const closed = replying && replyWindow && !replyWindow.open;
+  note.hidden = !replying || !replyWindow || !replyWindow.note;
+  note.className = `window-note${closed ? " closed" : ""}`;
+  note.textContent = replyWindow?.note || "";
+  if (replyWindow?.open && replyWindow.closes_at) {
+    note.textContent += " " + _("Replies possible until {time}.", { time: fullTime(replyWindow.closes_at) });
+  }
+  $("composer-send").disabled = Boolean(closed);
+  $("comment-mode").hidden = !(replying && conversation?.kind === "comment");
 }
 
 function fillSelect(select, options, value) {
@@ -324,8 +347,12 @@ function messageNode(message) {
   const who = message.kind === "note" ? _("{name} · private note", { name: message.sender.name }) : message.direction === "out" ? message.sender.name : null;
   return el("div", { class: classes, dataset: { id: message.id } },
     who ? el("div", { class: "who" }, who) : null,
+    message.subject && message.direction === "in" ? el("div", { class: "subject" }, message.subject) : null,
     ...message.attachments.map(attachmentNode),
     message.text ? el("div", { class: "text" }, message.text) : null,
+    message.automated ? el("span", { class: "badge", title: _("Sent by a machine: never answered automatically") }, _("Automatic")) : null,
+    message.quoted ? revealer(_("Show quoted text"), () => el("div", { class: "quoted" }, message.quoted)) : null,
+    message.html ? revealer(_("Show formatted"), () => htmlFrame(message.html)) : null,
     el("div", { class: "foot" },
       message.edited_at ? el("span", { class: "edited" }, _("edited")) : null,
       timeElement(message.created_at, clockTime(message.created_at)),
@@ -333,6 +360,26 @@ function messageNode(message) {
     failed ? el("div", { class: "delivery-error" }, message.delivery.error || _("Not delivered"),
       el("button", { type: "button", class: "delivery-retry", onclick: () => retry(message.id) }, _("Retry"))) : null,
   );
+}
+
+/** A small toggle that shows extra content (quoted history, the formatted email) on demand. */
+function revealer(label, build) {
+  const holder = el("div", {});
+  const button = el("button", { type: "button", class: "toggle", onclick: () => {
+    const open = holder.childElementCount > 0;
+    holder.replaceChildren(...(open ? [] : [build()]));
+    button.textContent = open ? label : _("Hide");
+  } }, label);
+  return el("div", {}, button, holder);
+}
+
+/** Sanitised email HTML, in a sandbox that can run nothing and load nothing from here. */
+function htmlFrame(markup) {
+  const policy = "default-src 'none'; img-src https: data:; style-src 'unsafe-inline'";
+  return el("iframe", {
+    class: "html-body", sandbox: "", referrerpolicy: "no-referrer", title: _("Formatted email"),
+    srcdoc: `<!doctype html><meta http-equiv="Content-Security-Policy" content="${policy}"><base target="_blank">${markup}`,
+  });
 }
 
 function safeUrl(url) {
@@ -402,6 +449,7 @@ function setMode(mode) {
   }
   $("composer-text").placeholder = mode === "note" ? _("Write a private note (only agents see it)…") : _("Write a reply…");
   $("composer-send").textContent = mode === "note" ? _("Add note") : _("Send");
+  renderComposerState();
   $("composer-text").focus();
 }
 
@@ -409,15 +457,24 @@ async function send(event) {
   event?.preventDefault();
   const textarea = $("composer-text");
   const text = textarea.value.trim();
-  if (!text || !state.selectedId) return;
+  const ready = state.files.filter((file) => file.id);
+  if ((!text && ready.length === 0) || !state.selectedId) return;
+  if (state.files.some((file) => !file.id)) {
+    toast(_("Wait for the files to finish uploading."), "error");
+    return;
+  }
   const isNote = state.mode === "note";
   if (!isNote && state.composeStartedAt && state.customerWroteAt > state.composeStartedAt
       && !confirm(_("The customer wrote again since you started this reply. Send it anyway?"))) return;
   const button = $("composer-send");
   button.disabled = true;
   try {
-    keepMessage(await api("POST", `/conversations/${state.selectedId}/messages`, { text, private: isNote }));
+    const body = { text: text || null, private: isNote, attachment_ids: ready.map((file) => file.id) };
+    if (!isNote && state.current?.kind === "comment") body.mode = $("comment-mode-select").value;
+    keepMessage(await api("POST", `/conversations/${state.selectedId}/messages`, body));
     textarea.value = "";
+    state.files = [];
+    renderFiles();
     state.composeStartedAt = null;
     renderMessages({ scroll: "bottom" });
   } catch (error) {
@@ -425,6 +482,27 @@ async function send(event) {
   } finally {
     button.disabled = false;
     textarea.focus();
+  }
+}
+
+function renderFiles() {
+  $("composer-files").replaceChildren(...state.files.map((file) => el("span", { class: `file-chip${file.id ? "" : " uploading"}` },
+    file.id ? file.name : _("Uploading {name}…", { name: file.name }),
+    el("button", { type: "button", "aria-label": _("Remove"), onclick: () => { state.files = state.files.filter((f) => f !== file); renderFiles(); } }, "×"))));
+}
+
+async function attach(fileList) {
+  for (const file of fileList) {
+    const entry = { name: file.name, id: null };
+    state.files.push(entry);
+    renderFiles();
+    try {
+      Object.assign(entry, await upload(file));
+    } catch (error) {
+      state.files = state.files.filter((f) => f !== entry);
+      toast(`${file.name}: ${error.message}`, "error");
+    }
+    renderFiles();
   }
 }
 
@@ -458,7 +536,10 @@ async function onEvent(event) {
   if (!event.type.startsWith("message.")) return;
   if (data.conversation_id === state.selectedId) {
     keepMessage(data);
-    if (data.direction === "in" && event.type === "message.created") state.customerWroteAt = data.created_at;
+    if (data.direction === "in" && event.type === "message.created") {
+      state.customerWroteAt = data.created_at;
+      api("GET", `/conversations/${data.conversation_id}`).then(renderThreadHeader).catch(() => null);
+    }
     renderMessages();
   }
   if (event.type !== "message.created" || data.kind === "activity") return;
@@ -545,6 +626,13 @@ $("assignee-select").addEventListener("change", (event) => patch({ assignee_id: 
 $("team-select").addEventListener("change", (event) => patch({ team_id: event.target.value || null }));
 $("priority-select").addEventListener("change", (event) => patch({ priority: event.target.value || null }));
 $("composer").addEventListener("submit", send);
+$("composer-attach").addEventListener("change", (event) => { attach([...event.target.files]); event.target.value = ""; });
+$("composer").addEventListener("dragover", (event) => event.preventDefault());
+$("composer").addEventListener("drop", (event) => { event.preventDefault(); attach([...event.dataTransfer.files]); });
+$("composer-text").addEventListener("paste", (event) => {
+  const pasted = [...(event.clipboardData?.files || [])];
+  if (pasted.length) { event.preventDefault(); attach(pasted); }
+});
 $("composer-text").addEventListener("input", () => {
   state.composeStartedAt ??= new Date().toISOString();
   if (state.mode === "reply") live.typing();
