@@ -10,6 +10,8 @@ from typing import Any, ClassVar, Literal, Protocol
 from aiohttp import web
 from pydantic import BaseModel
 
+from inbox.errors import NotFound
+
 
 class InboundKind(StrEnum):
     MESSAGE = "message"
@@ -206,6 +208,33 @@ class SendError(Exception):
         """The channel's credentials are no longer valid: an admin must connect it again."""
         self.stale_credentials = stale_credentials
         """The access token expired: refresh the credentials, then send once more."""
+
+
+class OptionalCapabilities:
+    """Defaults for what only some platforms have; a connector overrides what applies."""
+
+    async def handshake(self, channel: ChannelRef, request: web.Request) -> web.Response | None:
+        return None  # no subscription check
+
+    def reply_window(
+        self,
+        channel: ChannelRef,
+        last_customer_at: datetime | None,
+        now: datetime,
+        thread_kind: str,
+    ) -> ReplyWindow:
+        return ALWAYS_OPEN  # no messaging window
+
+    async def refresh_credentials(self, channel: ChannelRef) -> Refreshed | None:
+        return None  # credentials that do not expire
+
+    async def fetch_profile(self, channel: ChannelRef, external_id: str) -> Sender | None:
+        return None  # messages carry the sender's name
+
+    async def fetch_attachment(
+        self, channel: ChannelRef, attachment: Attachment
+    ) -> tuple[bytes, str | None]:
+        raise NotFound("This platform's attachments are linked or stored directly.")
 
 
 class Connector(Protocol):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from datetime import datetime
 from typing import Any, ClassVar, Literal
 
 import aiosmtplib
@@ -14,23 +13,18 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from connectors import email_imap
 from connectors.base import (
-    ALWAYS_OPEN,
-    Attachment,
     ChannelRef,
     Inbound,
+    OptionalCapabilities,
     Outbound,
     PayloadInvalid,
     RateLimit,
-    Refreshed,
-    ReplyWindow,
-    Sender,
     SendError,
     SentRef,
     SetupError,
     WebhookRejected,
 )
 from connectors.email_mime import build_reply, outbound_message_id, parse_email
-from inbox.errors import NotFound
 
 SIGNATURE_HEADER = "X-Inbox-Signature-256"
 SMTP_TIMEOUT = 30
@@ -61,7 +55,7 @@ class EmailConfig(BaseModel):
     max_per_second: float = Field(default=5.0, gt=0, le=100)
 
 
-class EmailConnector:
+class EmailConnector(OptionalCapabilities):
     kind: ClassVar[str] = "email"
     config_model: ClassVar[type[BaseModel]] = EmailConfig
     payload_format: ClassVar[Literal["json", "raw"]] = "raw"
@@ -93,32 +87,9 @@ class EmailConnector:
         if not given or not hmac.compare_digest(given.encode(), expected.encode()):
             raise WebhookRejected(f"missing or wrong {SIGNATURE_HEADER}")
 
-    async def handshake(self, channel: ChannelRef, request: web.Request) -> web.Response | None:
-        return None
-
-    def reply_window(
-        self,
-        channel: ChannelRef,
-        last_customer_at: datetime | None,
-        now: datetime,
-        thread_kind: str,
-    ) -> ReplyWindow:
-        return ALWAYS_OPEN
-
     def rate_limits(self, channel: ChannelRef, out: Outbound) -> list[RateLimit]:
         rate = float(channel.config.get("max_per_second", 5.0))
         return [RateLimit(f"email:{channel.id}", rate)]
-
-    async def refresh_credentials(self, channel: ChannelRef) -> Refreshed | None:
-        return None
-
-    async def fetch_profile(self, channel: ChannelRef, external_id: str) -> Sender | None:
-        return None  # the messages carry the sender's name
-
-    async def fetch_attachment(
-        self, channel: ChannelRef, attachment: Attachment
-    ) -> tuple[bytes, str | None]:
-        raise NotFound("Email attachments are stored with the message.")
 
     # ---- receiving --------------------------------------------------------------------
 

@@ -20,10 +20,10 @@ from connectors.base import (
     ChannelRef,
     Inbound,
     InboundKind,
+    OptionalCapabilities,
     Outbound,
     PayloadInvalid,
     RateLimit,
-    Refreshed,
     ReplyWindow,
     Sender,
     SendError,
@@ -32,7 +32,6 @@ from connectors.base import (
     WebhookRejected,
 )
 from connectors.telegram import split_text
-from inbox.errors import NotFound
 
 SIGNATURE_HEADER = "X-Hub-Signature-256"
 DEFAULT_GRAPH = "https://graph.facebook.com"
@@ -101,7 +100,7 @@ class _RebasedSession(requests.Session):
         return super().request(method, url, *args, **kwargs)
 
 
-class FacebookConnector:
+class FacebookConnector(OptionalCapabilities):
     kind: ClassVar[str] = "facebook"
     config_model: ClassVar[type[BaseModel]] = FacebookConfig
     payload_format: ClassVar[Literal["json", "raw"]] = "json"
@@ -175,9 +174,6 @@ class FacebookConnector:
             limits.append(RateLimit(f"facebook:{page}:media", MEDIA_RATE))
         return limits
 
-    async def refresh_credentials(self, channel: ChannelRef) -> Refreshed | None:
-        return None
-
     async def fetch_profile(self, channel: ChannelRef, external_id: str) -> Sender | None:
         """Messenger webhooks carry only the PSID; the User Profile API gives the name."""
         try:
@@ -190,11 +186,6 @@ class FacebookConnector:
         return Sender(
             external_id=external_id, name=name or None, avatar_url=profile.get("profile_pic")
         )
-
-    async def fetch_attachment(
-        self, channel: ChannelRef, attachment: Attachment
-    ) -> tuple[bytes, str | None]:
-        raise NotFound("Facebook attachments are linked directly.")
 
     # ---- receiving --------------------------------------------------------------------
 

@@ -6,7 +6,7 @@ import asyncio
 import hmac
 import os
 import secrets
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any, ClassVar, Literal
 
 from aiohttp import web
@@ -27,16 +27,14 @@ from telegram.error import (
 )
 
 from connectors.base import (
-    ALWAYS_OPEN,
     Attachment,
     ChannelRef,
     Inbound,
     InboundKind,
+    OptionalCapabilities,
     Outbound,
     PayloadInvalid,
     RateLimit,
-    Refreshed,
-    ReplyWindow,
     Sender,
     SendError,
     SentRef,
@@ -88,7 +86,7 @@ class TelegramConfig(BaseModel):
         return secret
 
 
-class TelegramConnector:
+class TelegramConnector(OptionalCapabilities):
     kind: ClassVar[str] = "telegram"
     config_model: ClassVar[type[BaseModel]] = TelegramConfig
     payload_format: ClassVar[Literal["json", "raw"]] = "json"
@@ -123,18 +121,6 @@ class TelegramConnector:
         if not given or not hmac.compare_digest(given.encode(), expected.encode()):
             raise WebhookRejected("missing or wrong X-Telegram-Bot-Api-Secret-Token")
 
-    async def handshake(self, channel: ChannelRef, request: web.Request) -> web.Response | None:
-        return None
-
-    def reply_window(
-        self,
-        channel: ChannelRef,
-        last_customer_at: datetime | None,
-        now: datetime,
-        thread_kind: str,
-    ) -> ReplyWindow:
-        return ALWAYS_OPEN  # a bot may write any time after the user started it
-
     def rate_limits(self, channel: ChannelRef, out: Outbound) -> list[RateLimit]:
         """Bot FAQ: about 30 messages/s per bot, 1/s per chat (short bursts), 20/min per group."""
         group = out.thread_id.startswith("-")
@@ -142,12 +128,6 @@ class TelegramConnector:
             f"telegram:{channel.id}:{out.thread_id}", GROUP_RATE if group else CHAT_RATE, burst=3
         )
         return [RateLimit(f"telegram:{channel.id}", BOT_RATE), per_chat]
-
-    async def refresh_credentials(self, channel: ChannelRef) -> Refreshed | None:
-        return None
-
-    async def fetch_profile(self, channel: ChannelRef, external_id: str) -> Sender | None:
-        return None  # the messages carry the sender's name
 
     async def fetch_attachment(
         self, channel: ChannelRef, attachment: Attachment

@@ -23,6 +23,7 @@ from connectors.base import (
     ChannelRef,
     Inbound,
     InboundKind,
+    OptionalCapabilities,
     Outbound,
     PayloadInvalid,
     RateLimit,
@@ -35,7 +36,6 @@ from connectors.base import (
     WebhookRejected,
 )
 from connectors.telegram import split_text
-from inbox.errors import NotFound
 
 SIGNATURE_HEADER = "X-ZEvent-Signature"
 DEFAULT_API = "https://openapi.zalo.me"
@@ -99,7 +99,7 @@ class ZaloConfig(BaseModel):
     )
 
 
-class ZaloConnector:
+class ZaloConnector(OptionalCapabilities):
     kind: ClassVar[str] = "zalo"
     config_model: ClassVar[type[BaseModel]] = ZaloConfig
     payload_format: ClassVar[Literal["json", "raw"]] = "json"
@@ -172,9 +172,6 @@ class ZaloConnector:
         if app_id != channel.config["app_id"]:
             raise WebhookRejected("the webhook is for another Zalo app")
 
-    async def handshake(self, channel: ChannelRef, request: web.Request) -> web.Response | None:
-        return None  # the webhook domain is verified in Zalo's developer console
-
     def reply_window(
         self,
         channel: ChannelRef,
@@ -214,11 +211,6 @@ class ZaloConnector:
         return Sender(
             external_id=external_id, name=data.get("display_name"), avatar_url=data.get("avatar")
         )
-
-    async def fetch_attachment(
-        self, channel: ChannelRef, attachment: Attachment
-    ) -> tuple[bytes, str | None]:
-        raise NotFound("Zalo attachments are linked directly.")
 
     # ---- receiving --------------------------------------------------------------------
 

@@ -10,6 +10,7 @@ no declared index (see inbox.query_audit).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import socket
 import uuid
@@ -256,11 +257,19 @@ async def agent(rt: Runtime, server: RunningApp) -> AsyncIterator[Client]:
 @pytest.fixture
 async def fake_telegram() -> AsyncIterator[tuple[FakeTelegram, str]]:
     """A local Bot API server; yields it and its base URL for the channel's api_base_url."""
-    fake = FakeTelegram()
+    async with serving(FakeTelegram()) as running:
+        yield running
+
+
+@contextlib.asynccontextmanager
+async def serving(fake: Any) -> AsyncIterator[tuple[Any, str]]:
+    """Run a fake platform's app on a free port: (the fake, its base URL)."""
     test_server = TestServer(fake.app(), host="127.0.0.1", port=free_port())
     await test_server.start_server()
-    yield fake, f"http://127.0.0.1:{test_server.port}"
-    await test_server.close()
+    try:
+        yield fake, f"http://127.0.0.1:{test_server.port}"
+    finally:
+        await test_server.close()
 
 
 @pytest.fixture
@@ -355,11 +364,8 @@ async def fake_graph() -> AsyncIterator[tuple[Any, str]]:
     """A local Graph API; yields it and its base URL for the channel's graph_base_url."""
     from tests.fakes.graph_api import FakeGraph
 
-    fake = FakeGraph()
-    test_server = TestServer(fake.app(), host="127.0.0.1", port=free_port())
-    await test_server.start_server()
-    yield fake, f"http://127.0.0.1:{test_server.port}"
-    await test_server.close()
+    async with serving(FakeGraph()) as running:
+        yield running
 
 
 @pytest.fixture
@@ -410,11 +416,8 @@ ZALO_OA_SECRET = "zalo-oa-secret-key-for-webhooks"
 async def fake_zalo() -> AsyncIterator[tuple[Any, str]]:
     from tests.fakes.zalo_api import FakeZalo
 
-    fake = FakeZalo()
-    test_server = TestServer(fake.app(), host="127.0.0.1", port=free_port())
-    await test_server.start_server()
-    yield fake, f"http://127.0.0.1:{test_server.port}"
-    await test_server.close()
+    async with serving(FakeZalo()) as running:
+        yield running
 
 
 @pytest.fixture
