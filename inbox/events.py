@@ -35,6 +35,9 @@ class EventType(StrEnum):
     MESSAGE_CREATED = "message.created"
     MESSAGE_UPDATED = "message.updated"
     CONTACT_CREATED = "contact.created"
+    TICKET_CREATED = "ticket.created"
+    TICKET_UPDATED = "ticket.updated"
+    NOTIFICATION_CREATED = "notification.created"
 
 
 class Actor(BaseModel):
@@ -54,6 +57,10 @@ class Scope(BaseModel):
     conversation_id: str | None = None
     team_id: str | None = None
     assignee_id: str | None = None
+    agent_ids: list[str] = []
+    """Agents who may see it whatever its team (a ticket's assignees)."""
+    private: bool = False
+    """Only `agent_ids` may see it (a notification for one agent)."""
 
     @classmethod
     def of_conversation(cls, conversation: dict[str, Any]) -> Scope:

@@ -84,10 +84,24 @@ class TokenRequest(Body):
     name: str = Field(default="API token", max_length=80)
 
 
+class ChannelSettings(Body):
+    """How the inbox treats a channel's conversations (the same for every kind)."""
+
+    auto_ticket: bool | None = Field(
+        default=None,
+        description="open a ticket for every new conversation (default: on for email only)",
+    )
+
+
 class ChannelCreate(Body):
     kind: str = Field(description="telegram, facebook, zalo or email")
     name: str = Field(min_length=1, max_length=80)
     config: dict[str, Any] = Field(default_factory=dict)
+    settings: ChannelSettings = Field(default_factory=ChannelSettings)
+
+
+class ChannelPatch(Body):
+    settings: ChannelSettings
 
 
 class MessageCreate(Body):
@@ -101,11 +115,22 @@ class MessageCreate(Body):
         description="page comments only: `public` (reply under the comment, the default) "
         "or `private` (a Messenger message to the commenter)",
     )
+    mentions: list[str] = Field(
+        default_factory=list, max_length=20, description="notes only: agent ids to notify"
+    )
+    seen_until: AwareDatetime | None = Field(
+        default=None,
+        description="replies: the time of the newest message the agent saw; a newer customer "
+        "message answers 409 `customer_wrote_again` unless `confirm` is true",
+    )
+    confirm: bool = Field(default=False, description="send even if the customer wrote again")
 
     @model_validator(mode="after")
     def _not_empty(self) -> MessageCreate:
         if self.text is None and not self.attachment_ids:
             raise ValueError("a message needs text or at least one attachment")
+        if self.mentions and not self.private:
+            raise ValueError("mentions belong in internal notes (private: true)")
         return self
 
 
@@ -235,6 +260,7 @@ class ChannelOut(BaseModel):
         default_factory=lambda: {"state": "ok"},
         description="`needs_reauthorisation` (with a message) once the platform refuses our keys",
     )
+    settings: dict[str, Any] = Field(default_factory=dict)
     demo: bool = False
     created_at: str
 
@@ -299,7 +325,8 @@ class AttachmentOut(BaseModel):
 
 class MessageOut(BaseModel):
     id: str
-    conversation_id: str
+    conversation_id: str | None = Field(description="null for a note on a ticket only")
+    ticket_id: str | None = None
     channel_id: str | None
     kind: MessageKind
     direction: Direction
@@ -325,7 +352,8 @@ class MessageOut(BaseModel):
         delivery = doc.get("delivery")
         return cls(
             id=str(doc["_id"]),
-            conversation_id=str(doc["conversation_id"]),
+            conversation_id=str_id(doc.get("conversation_id")),
+            ticket_id=str_id(doc.get("ticket_id")),
             channel_id=str_id(doc.get("channel_id")),
             kind=doc["kind"],
             direction=doc["direction"],
@@ -479,4 +507,290 @@ class ContactOut(BaseModel):
             ],
             language=doc.get("language"),
             created_at=iso(doc["created_at"]),
+        )
+
+
+# ---- tickets --------------------------------------------------------------------------------
+
+
+class TicketStatus(StrEnum):
+    NEW = "new"
+    OPEN = "open"
+    PENDING = "pending"
+    ON_HOLD = "on_hold"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+
+
+OPEN_TICKET_STATUSES = ("new", "open", "pending", "on_hold")
+PRIORITY_RANK = {"urgent": 0, "high": 1, "medium": 2, "low": 3}
+
+
+class TicketFields(Body):
+    """What an agent may set on a ticket (every field optional here; creation requires some)."""
+
+    title: str | None = Field(default=None, min_length=1, max_length=200)
+    summary: str | None = Field(default=None, max_length=10_000)
+    priority: Priority | None = None
+    status: TicketStatus | None = None
+    team_id: str | None = None
+    assignee_ids: list[str] | None = Field(default=None, max_length=20)
+    owner_id: str | None = None
+    category_id: str | None = None
+    tags: list[str] | None = Field(default=None, max_length=50)
+    deal_ref: str | None = Field(default=None, max_length=100)
+    due_at: AwareDatetime | None = None
+    attachment_ids: list[str] | None = Field(default=None, max_length=20)
+    custom: dict[str, Any] | None = None
+
+
+class TicketPromote(TicketFields):
+    """Promote a conversation: the title is required, the rest defaults from the conversation."""
+
+    title: str = Field(min_length=1, max_length=200)
+
+
+class TicketCreate(TicketFields):
+    """A ticket an agent opens for a contact (a call, a visit), maybe on a conversation."""
+
+    title: str = Field(min_length=1, max_length=200)
+    contact_id: str
+    conversation_id: str | None = None
+
+
+class TicketQuery(Body):
+    view: str | None = Field(default=None, description="mine (default), team, all")
+    status: str | None = Field(
+        default=None, description="statuses, comma-separated; `open` = not resolved or closed"
+    )
+    priority: str | None = None
+    assignee: str | None = Field(default=None, description="an agent id, `me` or `none`")
+    team: str | None = Field(default=None, description="a team id or `none`")
+    category: str | None = None
+    tag: str | None = None
+    channel: str | None = None
+    contact: str | None = None
+    created_from: AwareDatetime | None = None
+    created_to: AwareDatetime | None = None
+    q: str | None = Field(
+        default=None, max_length=200, description="words in title, summary, messages"
+    )
+    cursor: str | None = None
+    limit: int | None = None
+
+
+class TicketBulkChanges(Body):
+    status: TicketStatus | None = None
+    priority: Priority | None = None
+    assignee_ids: list[str] | None = Field(default=None, max_length=20)
+    team_id: str | None = None
+
+
+class TicketBulk(Body):
+    ids: list[str] = Field(min_length=1, max_length=200)
+    changes: TicketBulkChanges
+
+
+class TicketMerge(Body):
+    into: str = Field(description="the ticket that survives")
+
+
+class TicketLink(Body):
+    ticket_id: str
+
+
+class CategoryCreate(Body):
+    name: str = Field(min_length=1, max_length=80)
+    parent_id: str | None = None
+
+
+class TicketFieldCreate(Body):
+    key: str = Field(pattern=r"^[a-z][a-z0-9_]{0,39}$")
+    label: str = Field(min_length=1, max_length=80)
+    type: str = Field(pattern=r"^(text|number|date|select)$")
+    options: list[str] = Field(default_factory=list, max_length=100)
+    required: bool = False
+
+
+class ViewCreate(Body):
+    name: str = Field(min_length=1, max_length=80)
+    query: dict[str, str] = Field(description="the ticket list filters to remember")
+
+
+class CustomerUpdateSettings(Body):
+    enabled: bool
+    templates: dict[str, str] = Field(description="per language (en, vi): the message text")
+
+
+class TicketOut(BaseModel):
+    id: str
+    number: str = Field(description="T-000123")
+    title: str
+    summary: str | None
+    status: TicketStatus
+    priority: Priority
+    contact: ContactSummary
+    conversation_ids: list[str]
+    channel: ChannelSummary | None
+    team_id: str | None
+    assignee_ids: list[str]
+    owner_id: str | None
+    category_id: str | None
+    category_path: list[str]
+    tags: list[str]
+    deal_ref: str | None
+    due_at: str | None
+    attachments: list[AttachmentOut]
+    custom: dict[str, Any]
+    links: list[str]
+    merged_into: str | None
+    sla: dict[str, Any] | None = None
+    created_at: str
+    updated_at: str
+    resolved_at: str | None
+    closed_at: str | None
+    revision: int
+
+    @classmethod
+    def of(cls, doc: dict[str, Any]) -> TicketOut:
+        channel = doc.get("channel")
+        return cls(
+            id=str(doc["_id"]),
+            number=ticket_number(doc["seq"]),
+            title=doc["title"],
+            summary=doc.get("summary"),
+            status=doc["status"],
+            priority=doc["priority"],
+            contact=ContactSummary(**doc["contact"], id=str(doc["contact_id"])),
+            conversation_ids=[str(c) for c in doc.get("conversation_ids", [])],
+            channel=ChannelSummary(**channel) if channel else None,
+            team_id=str_id(doc.get("team_id")),
+            assignee_ids=[str(a) for a in doc.get("assignee_ids", [])],
+            owner_id=str_id(doc.get("owner_id")),
+            category_id=str_id(doc.get("category_id")),
+            category_path=doc.get("category_path", []),
+            tags=doc.get("tags", []),
+            deal_ref=doc.get("deal_ref"),
+            due_at=iso(doc.get("due_at")),
+            attachments=[
+                AttachmentOut(**{k: v for k, v in a.items() if k in AttachmentOut.model_fields})
+                for a in doc.get("attachments", [])
+            ],
+            custom=doc.get("custom", {}),
+            links=[str(t) for t in doc.get("links", [])],
+            merged_into=str_id(doc.get("merged_into")),
+            sla=doc.get("sla"),
+            created_at=iso(doc["created_at"]),
+            updated_at=iso(doc["updated_at"]),
+            resolved_at=iso(doc.get("resolved_at")),
+            closed_at=iso(doc.get("closed_at")),
+            revision=doc.get("revision", 0),
+        )
+
+
+def ticket_number(seq: int) -> str:
+    return f"T-{seq:06d}"
+
+
+class BulkFailure(BaseModel):
+    id: str
+    code: str
+    message: str
+
+
+class TicketBulkOut(BaseModel):
+    updated: list[TicketOut]
+    failed: list[BulkFailure]
+
+
+class HistoryOut(BaseModel):
+    at: str
+    actor: dict[str, Any]
+    field: str
+    before: Any
+    after: Any
+
+    @classmethod
+    def of(cls, doc: dict[str, Any]) -> HistoryOut:
+        return cls(
+            at=iso(doc["at"]),
+            actor=doc["actor"],
+            field=doc["field"],
+            before=doc["from"],
+            after=doc["to"],
+        )
+
+
+class CategoryOut(BaseModel):
+    id: str
+    name: str
+    parent_id: str | None
+    level: int
+
+    @classmethod
+    def of(cls, doc: dict[str, Any]) -> CategoryOut:
+        return cls(
+            id=str(doc["_id"]),
+            name=doc["name"],
+            parent_id=str_id(doc.get("parent_id")),
+            level=doc["level"],
+        )
+
+
+class TicketFieldOut(BaseModel):
+    key: str
+    label: str
+    type: str
+    options: list[str]
+    required: bool
+
+    @classmethod
+    def of(cls, doc: dict[str, Any]) -> TicketFieldOut:
+        return cls(**{k: doc[k] for k in cls.model_fields})
+
+
+class ViewOut(BaseModel):
+    id: str
+    name: str
+    query: dict[str, str]
+
+    @classmethod
+    def of(cls, doc: dict[str, Any]) -> ViewOut:
+        return cls(id=str(doc["_id"]), name=doc["name"], query=doc["query"])
+
+
+class CustomerUpdateOut(BaseModel):
+    event: str = Field(description="created, status_changed, assigned or resolved")
+    enabled: bool
+    templates: dict[str, str]
+    placeholders: list[str]
+
+
+class NotificationQuery(Body):
+    unread: bool = False
+
+
+class NotificationOut(BaseModel):
+    id: str
+    kind: str
+    text: str
+    conversation_id: str | None
+    ticket_id: str | None
+    message_id: str | None
+    actor: dict[str, Any]
+    created_at: str
+    read_at: str | None
+
+    @classmethod
+    def of(cls, doc: dict[str, Any]) -> NotificationOut:
+        return cls(
+            id=str(doc["_id"]),
+            kind=doc["kind"],
+            text=doc["text"],
+            conversation_id=str_id(doc.get("conversation_id")),
+            ticket_id=str_id(doc.get("ticket_id")),
+            message_id=str_id(doc.get("message_id")),
+            actor=doc["actor"],
+            created_at=iso(doc["created_at"]),
+            read_at=iso(doc.get("read_at")),
         )

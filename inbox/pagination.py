@@ -19,14 +19,15 @@ MAX_LIMIT = 100
 
 @dataclass(frozen=True)
 class Position:
-    """Where the previous page ended: its last item's sort value and id."""
+    """Where the previous page ended: its last item's sort value (a time or text) and id."""
 
-    at: datetime
+    at: datetime | str
     id: ObjectId
 
 
-def encode(at: datetime, item_id: ObjectId) -> str:
-    raw = json.dumps([at.isoformat(), str(item_id)]).encode()
+def encode(at: datetime | str, item_id: ObjectId) -> str:
+    value = ["d", at.isoformat()] if isinstance(at, datetime) else ["s", at]
+    raw = json.dumps([*value, str(item_id)]).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
@@ -35,21 +36,25 @@ def decode(cursor: str | None) -> Position | None:
         return None
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
-        at, item_id = json.loads(base64.urlsafe_b64decode(padded))
-        return Position(datetime.fromisoformat(at), ObjectId(item_id))
+        kind, at, item_id = json.loads(base64.urlsafe_b64decode(padded))
+        value = datetime.fromisoformat(at) if kind == "d" else str(at)
+        return Position(value, ObjectId(item_id))
     except (ValueError, TypeError, InvalidId):
         raise BadRequest("The cursor is not one this server gave out.") from None
 
 
-def after(field: str, position: Position | None, descending: bool) -> dict[str, Any]:
+def after(
+    field: str, position: Position | None, descending: bool, id_descending: bool | None = None
+) -> dict[str, Any]:
     """The filter for items strictly after `position` in (field, _id) order."""
     if position is None:
         return {}
     op = "$lt" if descending else "$gt"
+    id_op = op if id_descending is None else ("$lt" if id_descending else "$gt")
     return {
         "$or": [
             {field: {op: position.at}},
-            {field: position.at, "_id": {op: position.id}},
+            {field: position.at, "_id": {id_op: position.id}},
         ]
     }
 

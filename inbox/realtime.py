@@ -2,8 +2,8 @@
 
 Every web process subscribes to Redis; an event emitted anywhere (another web process, the
 worker) reaches every connected agent allowed to see it. Browsers also tell the hub which
-conversation they view and when their agent types; that presence is shared the same way,
-with a short-lived Redis hash per conversation so a newcomer learns who is already there.
+conversation or ticket they view and when their agent types; that presence is shared the
+same way, with a short-lived Redis hash per place so a newcomer learns who is already there.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from inbox.errors import Forbidden, NotFound
 from inbox.events import Scope
 from inbox.keys import HUB, RUNTIME, principal
 from inbox.runtime import Runtime
-from inbox.services import conversations
+from inbox.services import conversations, tickets
 from inbox.visibility import can_see
 
 log = logging.getLogger(__name__)
@@ -39,11 +39,22 @@ TOO_SLOW = "\x00close"
 POLL_SECONDS = 0.25
 
 
+PLACES = ("conversation_id", "ticket_id")
+"""What a browser may say it views: {"type": "viewing", "ticket_id": "..."}."""
+
+
+@dataclass(frozen=True)
+class Place:
+    key: str
+    """conversation_id or ticket_id"""
+    id: str
+
+
 @dataclass(eq=False)
 class Client:
     ws: web.WebSocketResponse
     principal: Principal
-    viewing: str | None = None
+    viewing: Place | None = None
     outbox: asyncio.Queue[str] = field(default_factory=lambda: asyncio.Queue(CLIENT_QUEUE))
 
     def push(self, text: str) -> None:
@@ -135,30 +146,40 @@ class Hub:
     async def _on_browser_message(self, client: Client, text: str) -> None:
         try:
             message = json.loads(text)
-            kind, conversation_id = message.get("type"), message.get("conversation_id")
+            kind = message.get("type")
+            place = next(
+                (Place(k, message[k]) for k in PLACES if isinstance(message.get(k), str)), None
+            )
         except (json.JSONDecodeError, AttributeError):
             return
         if kind == "ping":
             client.push(json.dumps({"type": "pong"}))
-        elif kind in ("viewing", "typing") and isinstance(conversation_id, str):
-            if client.viewing and client.viewing != conversation_id:
+        elif kind in ("viewing", "typing") and place is not None:
+            if client.viewing and client.viewing != place:
                 await self._presence(client, client.viewing, "left")
-            client.viewing = conversation_id
-            await self._presence(client, conversation_id, kind)
+            client.viewing = place
+            await self._presence(client, place, kind)
         elif kind == "left" and client.viewing:
             await self._presence(client, client.viewing, "left")
             client.viewing = None
 
-    async def _presence(self, client: Client, conversation_id: str, state: str) -> None:
+    async def _scope(self, place: Place, principal: Principal) -> Scope | None:
+        """Who may see presence at this place; None if this agent may not be there."""
         try:
-            conversation = await conversations.get_visible(
-                self.rt, conversation_id, client.principal
-            )
+            if place.key == "ticket_id":
+                return tickets.scope(await tickets.get_visible(self.rt, place.id, principal))
+            conversation = await conversations.get_visible(self.rt, place.id, principal)
         except NotFound:
+            return None
+        return Scope.of_conversation(conversation)
+
+    async def _presence(self, client: Client, place: Place, state: str) -> None:
+        scope = await self._scope(place, client.principal)
+        if scope is None:
             return
         me = client.principal
         agent = {"id": str(me.id), "name": me.name}
-        key = f"presence:{conversation_id}"
+        key = f"presence:{place.key}:{place.id}"
         if state == "left":
             await self.rt.redis.hdel(key, agent["id"])
         else:
@@ -167,30 +188,29 @@ class Hub:
                 pipe.hset(key, agent["id"], entry)
                 pipe.expire(key, PRESENCE_TTL)
                 await pipe.execute()
-        scope = Scope.of_conversation(conversation).model_dump()
         await events.publish(
             self.rt,
             {
                 "type": "presence",
-                "conversation_id": conversation_id,
+                place.key: place.id,
                 "agent": agent,
                 "state": state,
-                "scope": scope,
+                "scope": scope.model_dump(),
             },
             PRESENCE_CHANNEL,
         )
         if state == "viewing":
-            client.push(json.dumps(await self._viewers(conversation_id, exclude=agent["id"])))
+            client.push(json.dumps(await self._viewers(place, key, exclude=agent["id"])))
 
-    async def _viewers(self, conversation_id: str, exclude: str) -> dict[str, Any]:
-        entries = await self.rt.redis.hgetall(f"presence:{conversation_id}")
+    async def _viewers(self, place: Place, key: str, exclude: str) -> dict[str, Any]:
+        entries = await self.rt.redis.hgetall(key)
         fresh_after = time.time() - PRESENCE_TTL
         agents = [
             entry
             for agent_id, raw in entries.items()
             if agent_id != exclude and (entry := json.loads(raw))["at"] >= fresh_after
         ]
-        return {"type": "viewers", "conversation_id": conversation_id, "agents": agents}
+        return {"type": "viewers", place.key: place.id, "agents": agents}
 
     async def disconnect_all(self) -> None:
         """Close every browser's socket (they reconnect to another process or after restart)."""

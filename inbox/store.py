@@ -77,12 +77,15 @@ COLLECTIONS: dict[str, CollectionSpec] = {
             Index.on("status", "snoozed_until"),
             Index.on("thread_id", "channel_id", ("created_at", DESCENDING)),
             Index.on("number", unique=True, partial={"number": {"$type": "int"}}),
+            Index.on("ticket_id"),
         ]
     ),
     "messages": CollectionSpec(
         [
             Index.on("channel_id", "external_id", unique=True, partial={"external_id": HAS_STRING}),
             Index.on("conversation_id", "created_at"),
+            Index.on("ticket_id", "created_at"),
+            Index.on("caused_by", unique=True, partial={"caused_by": {"$type": "objectId"}}),
             Index.on("delivery.status", "delivery.retry_at"),
         ]
     ),
@@ -95,8 +98,34 @@ COLLECTIONS: dict[str, CollectionSpec] = {
             Index.on("received_at", expire_after_seconds=30 * 86400),
         ]
     ),
-    "files": CollectionSpec([Index.on("conversation_id")]),
+    "files": CollectionSpec([Index.on("conversation_id"), Index.on("ticket_id")]),
     "file_chunks": CollectionSpec([Index.on("file_id", "n", unique=True)]),
+    "tickets": CollectionSpec(
+        [
+            Index.on("seq", unique=True),
+            Index.on("rank"),
+            Index.on("status", "rank"),
+            Index.on("assignee_ids", "status", "rank"),
+            Index.on("team_id", "status", "rank"),
+            Index.on("priority", "rank"),
+            Index.on("contact_id", "rank"),
+            Index.on("channel_id", "rank"),
+            Index.on("category_ids", "rank"),
+            Index.on("tags", "rank"),
+            Index.on("search_terms", "rank"),
+            Index.on("created_at", "rank"),
+            Index.on("conversation_ids"),
+            Index.on("thread_keys", "updated_at"),
+        ]
+    ),
+    "ticket_history": CollectionSpec([Index.on("ticket_id", "at")]),
+    "categories": CollectionSpec(
+        [Index.on("path_key", unique=True), Index.on("parent_id")], small=True
+    ),
+    "ticket_fields": CollectionSpec([Index.on("key", unique=True)], small=True),
+    "ticket_views": CollectionSpec([Index.on("agent_id", "name", unique=True)]),
+    "notifications": CollectionSpec([Index.on("agent_id", "read_at", ("created_at", DESCENDING))]),
+    "customer_updates": CollectionSpec(small=True),
     "counters": CollectionSpec(small=True),
 }
 

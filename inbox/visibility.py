@@ -21,9 +21,12 @@ def conversation_filter(principal: Principal) -> dict[str, Any]:
 
 
 def can_see(principal: Principal, scope: Scope | dict[str, Any]) -> bool:
-    if principal.is_admin:
-        return True
     scope = scope if isinstance(scope, Scope) else Scope(**scope)
-    if scope.assignee_id is not None and scope.assignee_id == str(principal.id):
+    me = str(principal.id)
+    if scope.private:
+        return me in scope.agent_ids
+    if principal.is_admin or me in scope.agent_ids:
+        return True
+    if scope.assignee_id is not None and scope.assignee_id == me:
         return True
     return scope.team_id is None or scope.team_id in {str(t) for t in principal.team_ids}

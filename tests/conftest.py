@@ -504,12 +504,21 @@ def email_config(smtp_port: int, **extra: Any) -> dict[str, Any]:
     }
 
 
+NO_AUTO_TICKET = {"auto_ticket": False}
+"""Connector tests watch mail alone; the ticket tests switch automatic tickets on."""
+
+
 @pytest.fixture
 async def email_channel(admin: Client, smtp) -> dict[str, Any]:
     _, port = smtp
     status, channel = await admin.post(
         "/api/v1/channels",
-        json={"kind": "email", "name": "Shop support", "config": email_config(port)},
+        json={
+            "kind": "email",
+            "name": "Shop support",
+            "config": email_config(port),
+            "settings": NO_AUTO_TICKET,
+        },
     )
     assert status == 201, channel
     return channel

@@ -13,13 +13,27 @@ from inbox.queue import (
     SWEEP,
 )
 from inbox.runtime import Runtime
-from inbox.services import channels, conversations, delivery, polling, profiles
+from inbox.services import (
+    auto_tickets,
+    channels,
+    conversations,
+    customer_updates,
+    delivery,
+    polling,
+    profiles,
+    ticket_followup,
+)
 from workers.celery_app import celery_app
 from workers.loop import run
 
 log = logging.getLogger(__name__)
 
-EVENT_HANDLERS: list[events.Handler] = [profiles.on_event]
+EVENT_HANDLERS: list[events.Handler] = [
+    profiles.on_event,
+    auto_tickets.on_event,
+    ticket_followup.on_event,
+    customer_updates.on_event,
+]
 """What runs for each event, in order (the bot and the automation rules plug in here)."""
 
 RETRY_OPTIONS = {

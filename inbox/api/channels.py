@@ -8,7 +8,7 @@ from inbox.api.routing import api
 from inbox.auth import Access
 from inbox.ids import parse_id
 from inbox.keys import runtime
-from inbox.models import ChannelCreate, ChannelOut, DeadLetterOut, Page
+from inbox.models import ChannelCreate, ChannelOut, ChannelPatch, DeadLetterOut, Page
 from inbox.services import channels, dead_letters
 
 
@@ -36,6 +36,21 @@ async def create_channel(request: web.Request, body: ChannelCreate) -> ChannelOu
 async def get_channel(request: web.Request) -> ChannelOut:
     rt = runtime(request)
     doc = await channels.get_doc(rt, parse_id(request.match_info["id"], "channel"))
+    return channels.view(rt, doc)
+
+
+@api(
+    "PATCH",
+    "/channels/{id}",
+    summary="Change a channel's inbox settings (auto_ticket)",
+    tag="channels",
+    body=ChannelPatch,
+    response=ChannelOut,
+    level=Access.ADMIN,
+)
+async def update_channel(request: web.Request, body: ChannelPatch) -> ChannelOut:
+    rt = runtime(request)
+    doc = await channels.update(rt, parse_id(request.match_info["id"], "channel"), body)
     return channels.view(rt, doc)
 
 

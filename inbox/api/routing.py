@@ -120,7 +120,17 @@ def json_response(result: Any, status: int = 200) -> web.Response:
 
 def setup(app: web.Application) -> None:
     # Importing the resource modules fills ROUTES.
-    from inbox.api import agents, auth, channels, conversations, files, teams  # noqa: F401
+    from inbox.api import (  # noqa: F401
+        agents,
+        auth,
+        channels,
+        conversations,
+        files,
+        notifications,
+        teams,
+        ticket_settings,
+        tickets,
+    )
 
     for route in ROUTES:
         app.router.add_route(route.method, route.path, route.handler)

@@ -14,7 +14,7 @@ from connectors.base import ChannelRef, SetupError
 from inbox import clock
 from inbox.errors import Invalid, NotFound, Upstream
 from inbox.ids import new_id
-from inbox.models import ChannelCreate, ChannelOut
+from inbox.models import ChannelCreate, ChannelOut, ChannelPatch, ChannelSettings
 from inbox.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -68,9 +68,27 @@ def view(rt: Runtime, doc: dict[str, Any], revealed: dict[str, str] | None = Non
         webhook_url=webhook_url(rt, doc["kind"], doc["_id"]),
         webhook_secret=(revealed or {}).get("webhook_secret"),
         health=_health(doc),
+        settings=settings_of(doc),
         demo=doc.get("demo", False),
         created_at=clock.iso(doc["created_at"]),
     )
+
+
+def settings_of(doc: dict[str, Any]) -> dict[str, Any]:
+    """The channel's inbox settings, defaults filled in."""
+    return {"auto_ticket": doc["kind"] == "email", **doc.get("settings", {})}
+
+
+def _given(settings: ChannelSettings) -> dict[str, Any]:
+    return {k: v for k, v in settings.model_dump(exclude_unset=True).items() if v is not None}
+
+
+async def update(rt: Runtime, channel_id: ObjectId, body: ChannelPatch) -> dict[str, Any]:
+    """Change the channel's inbox settings."""
+    doc = await get_doc(rt, channel_id)
+    settings = {**doc.get("settings", {}), **_given(body.settings)}
+    await rt.store["channels"].update_one({"_id": channel_id}, {"$set": {"settings": settings}})
+    return {**doc, "settings": settings}
 
 
 def _health(doc: dict[str, Any]) -> dict[str, Any]:
@@ -113,6 +131,7 @@ async def create(rt: Runtime, body: ChannelCreate) -> ChannelOut:
         "secrets": rt.secrets.encrypt(secret),
         "info": {k: v for k, v in info.items() if k != "credentials_expire_at"},
         "credentials_expire_at": info.get("credentials_expire_at"),
+        "settings": _given(body.settings),
         "demo": False,
         "created_at": clock.now(),
     }

@@ -419,3 +419,17 @@ async def refresh_contact(rt: Runtime, contact: dict[str, Any]) -> None:
         )
         changes = {"contact": {"from": conversation["contact"], "to": summary}}
         await _emit(rt, EventType.CONVERSATION_UPDATED, updated, SYSTEM, changes)
+
+
+async def claim_for_ticket(rt: Runtime, conversation: dict[str, Any], ticket_id: ObjectId) -> bool:
+    """Point the conversation at a ticket, unless another ticket took it meanwhile."""
+    updated = await rt.store["conversations"].find_one_and_update(
+        {"_id": conversation["_id"], "ticket_id": conversation.get("ticket_id")},
+        {"$set": {"ticket_id": ticket_id}, "$inc": {"revision": 1}},
+        return_document=ReturnDocument.AFTER,
+    )
+    if updated is None:
+        return False
+    changes = {"ticket_id": {"from": str_id(conversation.get("ticket_id")), "to": str(ticket_id)}}
+    await _emit(rt, EventType.CONVERSATION_UPDATED, updated, SYSTEM, changes)
+    return True

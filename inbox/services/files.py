@@ -73,23 +73,37 @@ async def read(rt: Runtime, file_id: ObjectId) -> bytes:
     return b"".join([chunk async for chunk in chunks(rt, file_id)])
 
 
-async def attach(
-    rt: Runtime, file_ids: list[ObjectId], conversation_id: ObjectId, uploader: ObjectId
+async def attachable(
+    rt: Runtime,
+    file_ids: list[ObjectId],
+    uploader: ObjectId | None,
+    holder: ObjectId | None = None,
 ) -> list[dict[str, Any]]:
-    """Bind an agent's uploads to the conversation their message goes to."""
-    attached = []
+    """The uploads, if each is this agent's and unbound, or already bound to `holder`."""
+    found = []
     for file_id in file_ids:
         doc = await get(rt, file_id)
-        owner = doc.get("conversation_id")
-        if owner not in (None, conversation_id) or (
-            owner is None and doc["uploaded_by"] != uploader
-        ):
+        bound = doc.get("conversation_id") or doc.get("ticket_id")
+        if bound not in (None, holder) or (bound is None and doc["uploaded_by"] != uploader):
             raise NotFound(f"No file with id {file_id}.")
-        await rt.store["files"].update_one(
-            {"_id": file_id}, {"$set": {"conversation_id": conversation_id}}
-        )
-        attached.append({**doc, "conversation_id": conversation_id})
-    return attached
+        found.append(doc)
+    return found
+
+
+async def attach(
+    rt: Runtime,
+    file_ids: list[ObjectId],
+    uploader: ObjectId | None,
+    *,
+    conversation_id: ObjectId | None = None,
+    ticket_id: ObjectId | None = None,
+) -> list[dict[str, Any]]:
+    """Bind an agent's uploads to the conversation or ticket that now holds them."""
+    owner = {"conversation_id": conversation_id} if conversation_id else {"ticket_id": ticket_id}
+    found = await attachable(rt, file_ids, uploader, conversation_id or ticket_id)
+    for doc in found:
+        await rt.store["files"].update_one({"_id": doc["_id"]}, {"$set": owner})
+    return [{**doc, **owner} for doc in found]
 
 
 def attachment_of(doc: dict[str, Any]) -> dict[str, Any]:

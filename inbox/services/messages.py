@@ -14,7 +14,7 @@ from pymongo.errors import DuplicateKeyError
 
 from connectors.base import Attachment, Inbound
 from inbox import clock
-from inbox.events import Actor, EventType, emit_in_conversation
+from inbox.events import Actor, EventType, Scope, emit, emit_in_conversation
 from inbox.html import sanitise
 from inbox.ids import new_id
 from inbox.models import DeliveryStatus, Direction, MessageKind, MessageOut, SenderType
@@ -178,9 +178,15 @@ async def insert_reply(
     actor: Actor,
     attachments: list[dict[str, Any]] | None = None,
     mode: str | None = None,
+    caused_by: ObjectId | None = None,
 ) -> dict[str, Any]:
-    """A message to the customer, queued for delivery on the conversation's channel."""
+    """A message to the customer, queued for delivery on the conversation's channel.
+
+    `caused_by` names the event an automatic message answers, so it is sent once only.
+    """
     message = _base(conversation, MessageKind.MESSAGE, Direction.OUT)
+    if caused_by is not None:
+        message["caused_by"] = caused_by
     message.update(
         text=text,
         attachments=attachments or [],
@@ -195,7 +201,10 @@ async def insert_reply(
             "updated_at": message["created_at"],
         },
     )
-    await rt.store["messages"].insert_one(message)
+    try:
+        await rt.store["messages"].insert_one(message)
+    except DuplicateKeyError:
+        return await rt.store["messages"].find_one({"caused_by": caused_by})
     await emit_message(rt, EventType.MESSAGE_CREATED, message, conversation, actor)
     return message
 
@@ -206,12 +215,55 @@ async def insert_note(
     text: str | None,
     actor: Actor,
     attachments: list[dict[str, Any]] | None = None,
+    mentions: list[ObjectId] | None = None,
 ) -> dict[str, Any]:
     """An internal note: seen by agents only, never sent."""
     message = _base(conversation, MessageKind.NOTE, Direction.OUT)
-    message.update(text=text, attachments=attachments or [], sender=_sender_of(actor))
+    message.update(
+        text=text,
+        attachments=attachments or [],
+        sender=_sender_of(actor),
+        mentions=mentions or [],
+    )
     await rt.store["messages"].insert_one(message)
     await emit_message(rt, EventType.MESSAGE_CREATED, message, conversation, actor)
+    return message
+
+
+async def insert_ticket_note(
+    rt: Runtime,
+    ticket_id: ObjectId,
+    scope: Scope,
+    text: str | None,
+    actor: Actor,
+    attachments: list[dict[str, Any]],
+    mentions: list[ObjectId],
+) -> dict[str, Any]:
+    """A note on a ticket that has no conversation (one opened for a phone call, say)."""
+    message = {
+        "_id": new_id(),
+        "conversation_id": None,
+        "ticket_id": ticket_id,
+        "channel_id": None,
+        "kind": str(MessageKind.NOTE),
+        "direction": str(Direction.OUT),
+        "text": text,
+        "attachments": attachments,
+        "sender": _sender_of(actor),
+        "mentions": mentions,
+        "revision": 0,
+        "created_at": clock.now(),
+    }
+    await rt.store["messages"].insert_one(message)
+    await emit(
+        rt,
+        EventType.MESSAGE_CREATED,
+        subject_type="message",
+        subject_id=message["_id"],
+        data=MessageOut.of(message).model_dump(),
+        scope=scope,
+        actor=actor,
+    )
     return message
 
 
@@ -267,3 +319,55 @@ async def unconfirmed_send(
         if ours and not candidate.get("external_id") and candidate.get("text") == text:
             return candidate
     return None
+
+
+async def texts(rt: Runtime, conversation_id: ObjectId, limit: int = 500) -> list[str]:
+    """The words exchanged in a conversation (its latest messages), for search."""
+    cursor = rt.store["messages"].find(
+        {"conversation_id": conversation_id, "kind": {"$ne": str(MessageKind.ACTIVITY)}},
+        projection={"text": 1},
+        sort=[("created_at", -1)],
+        limit=limit,
+    )
+    return [doc["text"] async for doc in cursor if doc.get("text")]
+
+
+async def latest_from_customer(rt: Runtime, conversation_id: ObjectId) -> dict[str, Any] | None:
+    return await rt.store["messages"].find_one(
+        {"conversation_id": conversation_id, "direction": "in"}, sort=[("created_at", -1)]
+    )
+
+
+async def customer_messages_since(
+    rt: Runtime, conversation_id: ObjectId, since: datetime
+) -> list[dict[str, Any]]:
+    """The customer's messages in a conversation after `since`, oldest first."""
+    cursor = rt.store["messages"].find(
+        {"conversation_id": conversation_id, "created_at": {"$gt": since}, "direction": "in"},
+        sort=[("created_at", 1)],
+        limit=20,
+    )
+    return await cursor.to_list(None)
+
+
+async def list_for_ticket(
+    rt: Runtime,
+    conversation_ids: list[ObjectId],
+    ticket_ids: list[ObjectId],
+    position: Position | None,
+    limit: int,
+    descending: bool,
+) -> list[dict[str, Any]]:
+    """A ticket's thread: its conversations' messages and its own notes, in time order."""
+    order = -1 if descending else 1
+    query = {
+        "$or": [
+            {"conversation_id": {"$in": conversation_ids}},
+            {"ticket_id": {"$in": ticket_ids}},
+        ],
+        **({"$and": [after("created_at", position, descending)]} if position else {}),
+    }
+    cursor = rt.store["messages"].find(
+        query, sort=[("created_at", order), ("_id", order)], limit=limit + 1
+    )
+    return await cursor.to_list(None)

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
+
+from bson import ObjectId
 
 from connectors import registry
 from connectors.base import ALWAYS_OPEN, ReplyWindow
 from inbox import clock
 from inbox.auth import Principal
-from inbox.errors import Invalid
+from inbox.errors import Conflict, Invalid
+from inbox.events import Scope
 from inbox.ids import parse_id
-from inbox.models import ConversationPatch, MessageCreate
+from inbox.models import ConversationPatch, MessageCreate, MessageOut
 from inbox.queue import DELIVER_MESSAGE
 from inbox.runtime import Runtime
-from inbox.services import channels, conversations, files, messages
+from inbox.services import channels, conversations, files, messages, notifications
 
 COMMENT_MODES = ("public", "private")
 
@@ -40,18 +44,35 @@ async def post(
 ) -> dict[str, Any]:
     """An agent's reply (queued for delivery) or internal note, with uploaded attachments."""
     conversation = await conversations.get_visible(rt, conversation_id, principal)
+    return await post_in(rt, conversation, body, principal, Scope.of_conversation(conversation))
+
+
+async def post_in(
+    rt: Runtime,
+    conversation: dict[str, Any],
+    body: MessageCreate,
+    principal: Principal,
+    seen_from: Scope,
+) -> dict[str, Any]:
+    """Post into a conversation the agent may work on; `seen_from` is where mentions point."""
     actor = messages.agent_actor(principal.id, principal.name)
-    file_ids = [parse_id(f, "file") for f in body.attachment_ids]
-    stored = await files.attach(rt, file_ids, conversation["_id"], principal.id)
-    attachments = [files.attachment_of(doc) for doc in stored]
     if body.private:
-        return await messages.insert_note(rt, conversation, body.text, actor, attachments)
+        mentioned = await notifications.mentioned_agents(rt, body.mentions, seen_from)
+        attachments = await _attachments(rt, body, principal, conversation["_id"])
+        note = await messages.insert_note(
+            rt, conversation, body.text, actor, attachments, [a["_id"] for a in mentioned]
+        )
+        await notifications.mentioned(rt, mentioned, note, actor, conversation.get("ticket_id"))
+        return note
     _check_mode(conversation, body.mode)
     window = await reply_window(rt, conversation)
     if not window.open:
         raise Invalid(
             window.note or "The channel does not allow a reply now.", code="reply_window_closed"
         )
+    if body.seen_until is not None and not body.confirm:
+        await _refuse_if_customer_wrote_again(rt, conversation, body.seen_until)
+    attachments = await _attachments(rt, body, principal, conversation["_id"])
     message = await messages.insert_reply(
         rt, conversation, body.text, actor, attachments, body.mode
     )
@@ -61,6 +82,28 @@ async def post(
         patch = ConversationPatch(assignee_id=str(principal.id))
         await conversations.update(rt, conversation, patch, actor)
     return message
+
+
+async def _attachments(
+    rt: Runtime, body: MessageCreate, principal: Principal, conversation_id: ObjectId
+) -> list[dict[str, Any]]:
+    file_ids = [parse_id(f, "file") for f in body.attachment_ids]
+    stored = await files.attach(rt, file_ids, principal.id, conversation_id=conversation_id)
+    return [files.attachment_of(doc) for doc in stored]
+
+
+async def _refuse_if_customer_wrote_again(
+    rt: Runtime, conversation: dict[str, Any], seen_until: datetime
+) -> None:
+    """Agent collision: the customer said more since the agent last looked."""
+    newer = await messages.customer_messages_since(rt, conversation["_id"], seen_until)
+    if newer:
+        raise Conflict(
+            "The customer wrote again since you opened this conversation; "
+            "read their new message, then send again to confirm.",
+            {"new_messages": [MessageOut.of(m).model_dump(mode="json") for m in newer]},
+            code="customer_wrote_again",
+        )
 
 
 def _check_mode(conversation: dict[str, Any], mode: str | None) -> None:

@@ -6,7 +6,13 @@ from __future__ import annotations
 import aioimaplib
 
 from inbox.services import polling
-from tests.conftest import email_config, eventually, load_fixture, relay_email
+from tests.conftest import (
+    NO_AUTO_TICKET,
+    email_config,
+    eventually,
+    load_fixture,
+    relay_email,
+)
 
 
 async def conversations(client):
@@ -41,6 +47,7 @@ async def test_connecting_signs_in_to_smtp_and_reveals_the_relay_secret_once(adm
 
     assert status == 201
     assert len(channel["webhook_secret"]) >= 32
+    assert channel["settings"] == {"auto_ticket": True}  # a helpdesk mailbox opens tickets
     _, again = await admin.get(f"/api/v1/channels/{channel['id']}")
     assert again["webhook_secret"] is None
     assert again["config"]["webhook_secret"].startswith("••••")
@@ -269,7 +276,8 @@ async def mailbox_channel(admin, smtp, dovecot_server, password=None):
         password=password or real_password,
     )
     status, channel = await admin.post(
-        "/api/v1/channels", json={"kind": "email", "name": "Support", "config": config}
+        "/api/v1/channels",
+        json={"kind": "email", "name": "Support", "config": config, "settings": NO_AUTO_TICKET},
     )
     return status, channel, login, real_password
 

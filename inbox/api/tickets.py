@@ -1,0 +1,202 @@
+"""Tickets: promote, create, list, change, merge, link, and their thread and history."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from inbox import pagination
+from inbox.api.routing import api
+from inbox.keys import principal, runtime
+from inbox.models import (
+    HistoryOut,
+    MessageCreate,
+    MessageOut,
+    MessageQuery,
+    Page,
+    TicketBulk,
+    TicketBulkOut,
+    TicketCreate,
+    TicketFields,
+    TicketLink,
+    TicketMerge,
+    TicketOut,
+    TicketPromote,
+    TicketQuery,
+)
+from inbox.services import ticket_history, ticket_lists, ticket_relations, ticket_thread, tickets
+
+
+@api(
+    "POST",
+    "/conversations/{id}/ticket",
+    summary="Promote a conversation to a ticket (409 with the ticket if it already is one)",
+    tag="tickets",
+    body=TicketPromote,
+    response=TicketOut,
+    status=201,
+)
+async def promote(request: web.Request, body: TicketPromote) -> TicketOut:
+    ticket = await tickets.promote(
+        runtime(request), request.match_info["id"], body, principal(request)
+    )
+    return TicketOut.of(ticket)
+
+
+@api(
+    "POST",
+    "/tickets",
+    summary="Open a ticket for a contact (a call, a visit), maybe on one of their conversations",
+    tag="tickets",
+    body=TicketCreate,
+    response=TicketOut,
+    status=201,
+)
+async def create_ticket(request: web.Request, body: TicketCreate) -> TicketOut:
+    return TicketOut.of(await tickets.create(runtime(request), body, principal(request)))
+
+
+@api(
+    "GET",
+    "/tickets",
+    summary="List tickets: due soonest first, then by priority (default: my open tickets)",
+    tag="tickets",
+    query=TicketQuery,
+    response=Page[TicketOut],
+)
+async def list_tickets(request: web.Request, query: TicketQuery) -> Page[TicketOut]:
+    limit = pagination.clamp_limit(query.limit)
+    docs = await ticket_lists.page(
+        runtime(request), principal(request), query, pagination.decode(query.cursor), limit
+    )
+    docs, next_cursor = pagination.page(docs, limit, "rank")
+    return Page(items=[TicketOut.of(d) for d in docs], next_cursor=next_cursor)
+
+
+@api(
+    "POST",
+    "/tickets/bulk",
+    summary="Change status, priority, assignees or team of several tickets",
+    tag="tickets",
+    body=TicketBulk,
+    response=TicketBulkOut,
+)
+async def bulk_update(request: web.Request, body: TicketBulk) -> TicketBulkOut:
+    updated, failed = await tickets.bulk_update(
+        runtime(request), body.ids, body.changes, principal(request)
+    )
+    return TicketBulkOut(updated=[TicketOut.of(t) for t in updated], failed=failed)
+
+
+@api(
+    "GET", "/tickets/{id}", summary="One ticket, by id or number", tag="tickets", response=TicketOut
+)
+async def get_ticket(request: web.Request) -> TicketOut:
+    ticket = await tickets.get_visible(
+        runtime(request), request.match_info["id"], principal(request)
+    )
+    return TicketOut.of(ticket)
+
+
+@api(
+    "PATCH",
+    "/tickets/{id}",
+    summary="Change any fields; each change goes into the ticket's history",
+    tag="tickets",
+    body=TicketFields,
+    response=TicketOut,
+)
+async def update_ticket(request: web.Request, body: TicketFields) -> TicketOut:
+    rt, me = runtime(request), principal(request)
+    ticket = await tickets.get_visible(rt, request.match_info["id"], me)
+    return TicketOut.of(await tickets.update(rt, ticket, body, me))
+
+
+@api(
+    "GET",
+    "/tickets/{id}/messages",
+    summary="The ticket's thread: its conversations' messages and its notes",
+    tag="tickets",
+    query=MessageQuery,
+    response=Page[MessageOut],
+)
+async def list_messages(request: web.Request, query: MessageQuery) -> Page[MessageOut]:
+    rt = runtime(request)
+    ticket = await tickets.get_visible(rt, request.match_info["id"], principal(request))
+    limit = pagination.clamp_limit(query.limit)
+    position = pagination.decode(query.cursor)
+    docs = await ticket_thread.page(rt, ticket, position, limit, query.order == "desc")
+    docs, next_cursor = pagination.page(docs, limit, "created_at")
+    return Page(items=[MessageOut.of(d) for d in docs], next_cursor=next_cursor)
+
+
+@api(
+    "POST",
+    "/tickets/{id}/messages",
+    summary="Reply to the customer on the ticket's latest conversation, or add a note",
+    tag="tickets",
+    body=MessageCreate,
+    response=MessageOut,
+    status=201,
+)
+async def post_message(request: web.Request, body: MessageCreate) -> MessageOut:
+    rt, me = runtime(request), principal(request)
+    ticket = await tickets.get_visible(rt, request.match_info["id"], me)
+    return MessageOut.of(await ticket_thread.post(rt, ticket, body, me))
+
+
+@api(
+    "GET",
+    "/tickets/{id}/history",
+    summary="Every change: who, when, before and after (merged tickets' included)",
+    tag="tickets",
+    response=Page[HistoryOut],
+)
+async def history(request: web.Request) -> Page[HistoryOut]:
+    rt = runtime(request)
+    ticket = await tickets.get_visible(rt, request.match_info["id"], principal(request))
+    entries = await ticket_history.of(rt, [ticket["_id"], *ticket.get("merged_ids", [])])
+    return Page(items=[HistoryOut.of(e) for e in entries])
+
+
+@api(
+    "POST",
+    "/tickets/{id}/merge",
+    summary="Merge this ticket into another; answers the surviving ticket",
+    tag="tickets",
+    body=TicketMerge,
+    response=TicketOut,
+)
+async def merge(request: web.Request, body: TicketMerge) -> TicketOut:
+    rt, me = runtime(request), principal(request)
+    source = await tickets.get_visible(rt, request.match_info["id"], me)
+    target = await tickets.get_visible(rt, body.into, me)
+    return TicketOut.of(await ticket_relations.merge(rt, source, target, me))
+
+
+@api(
+    "POST",
+    "/tickets/{id}/links",
+    summary="Link a related ticket (shown on both)",
+    tag="tickets",
+    body=TicketLink,
+    response=TicketOut,
+)
+async def add_link(request: web.Request, body: TicketLink) -> TicketOut:
+    rt, me = runtime(request), principal(request)
+    ticket = await tickets.get_visible(rt, request.match_info["id"], me)
+    other = await tickets.get_visible(rt, body.ticket_id, me)
+    return TicketOut.of(await ticket_relations.link(rt, ticket, other, me, on=True))
+
+
+@api(
+    "DELETE",
+    "/tickets/{id}/links/{other}",
+    summary="Remove a link between two tickets",
+    tag="tickets",
+    response=TicketOut,
+)
+async def remove_link(request: web.Request) -> TicketOut:
+    rt, me = runtime(request), principal(request)
+    ticket = await tickets.get_visible(rt, request.match_info["id"], me)
+    other = await tickets.get_visible(rt, request.match_info["other"], me)
+    return TicketOut.of(await ticket_relations.link(rt, ticket, other, me, on=False))

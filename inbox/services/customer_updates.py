@@ -1,0 +1,195 @@
+"""Keeping customers told: a short message on their own channel when their ticket moves.
+
+Four events (created, status changed, assigned, resolved), each with a template per language
+that admins edit or switch off. The messages are ordinary replies on the ticket's latest
+conversation, with delivery status; an event's message is sent once however often the
+worker handles the event.
+"""
+
+from __future__ import annotations
+
+import string
+from typing import Any
+
+from inbox import i18n
+from inbox.errors import Invalid, NotFound
+from inbox.events import Actor, EventType
+from inbox.models import CustomerUpdateSettings, SenderType, ticket_number
+from inbox.queue import DELIVER_MESSAGE
+from inbox.runtime import Runtime
+from inbox.services import agents, contacts, conversations, messages, replies, tickets
+
+
+def N_(message: str) -> str:
+    """Mark a string for translation where it is defined; translate it where it is used."""
+    return message
+
+
+CREATED, STATUS_CHANGED, ASSIGNED, RESOLVED = "created", "status_changed", "assigned", "resolved"
+DEFAULTS: dict[str, dict[str, str]] = {
+    CREATED: {
+        "en": "We have received your request and opened ticket {number}: {title}. "
+        "We will keep you posted here.",
+        "vi": "Chúng tôi đã nhận yêu cầu của bạn và tạo phiếu hỗ trợ {number}: {title}. "
+        "Chúng tôi sẽ cập nhật cho bạn tại đây.",
+    },
+    STATUS_CHANGED: {
+        "en": "Update on your ticket {number}: it is now {status}.",
+        "vi": "Cập nhật phiếu hỗ trợ {number}: hiện đang {status}.",
+    },
+    ASSIGNED: {
+        "en": "{agent} is now taking care of your ticket {number}.",
+        "vi": "{agent} đang phụ trách phiếu hỗ trợ {number} của bạn.",
+    },
+    RESOLVED: {
+        "en": "Your ticket {number} has been resolved. If anything is still wrong, "
+        "just reply to this message.",
+        "vi": "Phiếu hỗ trợ {number} của bạn đã được giải quyết. Nếu vẫn còn vấn đề, "
+        "bạn chỉ cần trả lời tin nhắn này.",
+    },
+}
+PLACEHOLDERS = ("number", "title", "status", "agent", "contact")
+STATUS_WORDS = {
+    "new": N_("received"),
+    "open": N_("in progress"),
+    "pending": N_("waiting for your reply"),
+    "on_hold": N_("on hold"),
+    "resolved": N_("resolved"),
+    "closed": N_("closed"),
+}
+
+
+# ---- settings ------------------------------------------------------------------------------
+
+
+async def all_settings(rt: Runtime) -> list[dict[str, Any]]:
+    stored = {doc["_id"]: doc async for doc in rt.store["customer_updates"].find({})}
+    return [_settings(event, stored.get(event)) for event in DEFAULTS]
+
+
+def _settings(event: str, stored: dict[str, Any] | None) -> dict[str, Any]:
+    stored = stored or {}
+    return {
+        "event": event,
+        "enabled": stored.get("enabled", True),
+        "templates": {**DEFAULTS[event], **stored.get("templates", {})},
+        "placeholders": list(PLACEHOLDERS),
+    }
+
+
+async def settings_for(rt: Runtime, event: str) -> dict[str, Any]:
+    if event not in DEFAULTS:
+        raise NotFound(f"No customer update {event!r}; there are {', '.join(DEFAULTS)}.")
+    return _settings(event, await rt.store["customer_updates"].find_one({"_id": event}))
+
+
+async def save(rt: Runtime, event: str, body: CustomerUpdateSettings) -> dict[str, Any]:
+    await settings_for(rt, event)
+    _check_templates(body.templates)
+    await rt.store["customer_updates"].replace_one(
+        {"_id": event}, {"enabled": body.enabled, "templates": body.templates}, upsert=True
+    )
+    return await settings_for(rt, event)
+
+
+def _check_templates(templates: dict[str, str]) -> None:
+    errors = []
+    for language, text in templates.items():
+        field = f"templates.{language}"
+        if language not in i18n.LANGUAGES:
+            errors.append({"field": field, "message": f"use one of {', '.join(i18n.LANGUAGES)}"})
+        elif not text.strip() or len(text) > 1000:
+            errors.append({"field": field, "message": "1 to 1000 characters"})
+        else:
+            try:
+                names = {name for _, name, _, _ in string.Formatter().parse(text) if name}
+            except ValueError as error:
+                errors.append({"field": field, "message": str(error)})
+                continue
+            unknown = names - set(PLACEHOLDERS)
+            if unknown:
+                message = f"unknown placeholders {sorted(unknown)}; use {list(PLACEHOLDERS)}"
+                errors.append({"field": field, "message": message})
+    if errors:
+        raise Invalid("Invalid templates.", errors)
+
+
+# ---- sending -------------------------------------------------------------------------------
+
+
+def which_update(event: dict[str, Any]) -> str | None:
+    """The customer update a ticket event calls for, if any."""
+    if event["type"] == EventType.TICKET_CREATED:
+        return CREATED
+    if event["type"] != EventType.TICKET_UPDATED or event["actor"]["type"] == "contact":
+        return None  # the customer knows what they did themselves
+    changes = event.get("changes") or {}
+    if "status" in changes:
+        return RESOLVED if changes["status"]["to"] == "resolved" else STATUS_CHANGED
+    if "owner_id" in changes and changes["owner_id"]["to"] is not None:
+        return ASSIGNED
+    return None
+
+
+async def on_event(rt: Runtime, event: dict[str, Any]) -> None:
+    """An event handler: send the customer update a ticket event calls for."""
+    update = which_update(event)
+    if update is None or event["subject"]["type"] != "ticket":
+        return
+    settings = await settings_for(rt, update)
+    if not settings["enabled"]:
+        return
+    if await rt.store["messages"].find_one({"caused_by": event["_id"]}) is not None:
+        return  # sent when this event was handled before
+    ticket = await rt.store["tickets"].find_one({"_id": event["subject"]["id"]})
+    conversation = ticket and await tickets.latest_conversation(rt, ticket)
+    if conversation is None:
+        return  # no channel to the customer (a ticket opened for a phone call)
+    latest = await messages.latest_from_customer(rt, conversation["_id"])
+    if latest is not None and latest.get("automated"):
+        return  # a machine wrote (an auto-reply, a list): never answer it automatically
+    contact = await contacts.get(rt, ticket["contact_id"])
+    language = _language(contact.get("language"), rt.settings.language)
+    status = ((event.get("changes") or {}).get("status") or {}).get("to") or ticket["status"]
+    values = await _values(rt, ticket, contact, language, status)
+    await _send(rt, conversation, settings["templates"][language].format_map(values), event)
+
+
+async def _send(
+    rt: Runtime, conversation: dict[str, Any], text: str, event: dict[str, Any]
+) -> None:
+    window = await replies.reply_window(rt, conversation)
+    system = Actor(type=str(SenderType.SYSTEM), name="Customer update")
+    if not window.open:
+        activity = {"field": "customer_update", "from": None, "to": None, "note": window.note}
+        await messages.insert_activity(rt, conversation, activity, system)
+        return
+    message = await messages.insert_reply(rt, conversation, text, system, caused_by=event["_id"])
+    await conversations.after_outbound(rt, conversation, message)
+    await rt.queue.enqueue(DELIVER_MESSAGE, str(message["_id"]))
+
+
+def _language(preferred: str | None, default: str) -> str:
+    code = (preferred or "").lower()[:2]
+    if code in i18n.LANGUAGES:
+        return code
+    return default if default in i18n.LANGUAGES else i18n.DEFAULT_LANGUAGE
+
+
+async def _values(
+    rt: Runtime, ticket: dict[str, Any], contact: dict[str, Any], language: str, status: str
+) -> dict[str, str]:
+    owner = ""
+    if ticket.get("owner_id"):
+        try:
+            owner = (await agents.get(rt, ticket["owner_id"]))["name"]
+        except NotFound:
+            owner = ""
+    words = i18n.translations(language)
+    return {
+        "number": ticket_number(ticket["seq"]),
+        "title": ticket["title"],
+        "status": words.gettext(STATUS_WORDS[status]),
+        "agent": owner,
+        "contact": contact["name"],
+    }

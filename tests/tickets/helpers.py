@@ -1,0 +1,43 @@
+"""Shared steps of the ticket tests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aiohttp
+
+from inbox.auth import issue_token
+from inbox.models import Role
+from tests.conftest import Client, make_agent
+
+
+async def conversation_of(client: Client) -> dict[str, Any]:
+    """The most recent conversation the client sees."""
+    status, page = await client.get("/api/v1/conversations?status=open,pending,resolved")
+    assert status == 200 and page["items"], page
+    return page["items"][0]
+
+
+async def promote(
+    client: Client, conversation_id: str, title: str, **fields: Any
+) -> dict[str, Any]:
+    status, ticket = await client.post(
+        f"/api/v1/conversations/{conversation_id}/ticket", json={"title": title, **fields}
+    )
+    assert status == 201, ticket
+    return ticket
+
+
+async def thread(client: Client, ticket_id: str) -> list[dict[str, Any]]:
+    status, page = await client.get(f"/api/v1/tickets/{ticket_id}/messages?limit=100")
+    assert status == 200, page
+    return page["items"]
+
+
+async def agent_client(rt, server, email: str, team_ids: list[str]) -> Client:
+    """A signed-in agent of these teams; close its session when done."""
+    doc = await make_agent(rt, email, Role.AGENT, team_ids=team_ids)
+    token, _ = await issue_token(rt, doc["_id"], "tests")
+    client = Client(aiohttp.ClientSession(), server.url, token)
+    client.agent = doc  # type: ignore[attr-defined]
+    return client

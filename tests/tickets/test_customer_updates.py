@@ -1,0 +1,221 @@
+"""Customers hear about their ticket on their own channel: created, status, assigned, resolved."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.conftest import (
+    Client,
+    customer_writes,
+    email_config,
+    eventually,
+    facebook_posts,
+    load_fixture,
+    make_agent,
+    relay_email,
+    telegram_update,
+)
+from tests.tickets.helpers import conversation_of, promote
+
+
+async def telegram_texts(fake) -> list[str]:
+    return [params["text"] for params in fake.sent("sendMessage")]
+
+
+async def texts_after(fake, count: int) -> list[str]:
+    async def arrived() -> list[str]:
+        texts = await telegram_texts(fake)
+        return texts if len(texts) >= count else []
+
+    return await eventually(arrived)
+
+
+async def all_events_handled(rt) -> bool:
+    return await rt.store["events"].count_documents({"processed_at": None}) == 0
+
+
+async def test_each_ticket_event_sends_the_customer_a_message_in_their_language(
+    http, admin, rt, telegram_channel, fake_telegram
+):
+    fake, _ = fake_telegram
+    bea = await make_agent(rt, "bea@example.com", name="Bea Trần")
+    await customer_writes(http, telegram_channel, 7, "Đơn hàng chưa tới")  # language_code vi
+    ticket = await promote(admin, (await conversation_of(admin))["id"], "Giao hàng chậm")
+
+    (created,) = await texts_after(fake, 1)
+    await admin.patch(f"/api/v1/tickets/{ticket['id']}", json={"status": "pending"})
+    status_changed = (await texts_after(fake, 2))[1]
+    await admin.patch(f"/api/v1/tickets/{ticket['id']}", json={"assignee_ids": [str(bea["_id"])]})
+    assigned = (await texts_after(fake, 3))[2]
+    await admin.patch(f"/api/v1/tickets/{ticket['id']}", json={"status": "resolved"})
+    resolved = (await texts_after(fake, 4))[3]
+
+    number = ticket["number"]
+    assert created.startswith("Chúng tôi đã nhận yêu cầu") and number in created
+    assert "Giao hàng chậm" in created
+    assert status_changed == f"Cập nhật phiếu hỗ trợ {number}: hiện đang chờ bạn phản hồi."
+    assert assigned == f"Bea Trần đang phụ trách phiếu hỗ trợ {number} của bạn."
+    assert resolved.startswith(f"Phiếu hỗ trợ {number} của bạn đã được giải quyết")
+    assert {str(p["chat_id"]) for p in fake.sent("sendMessage")} == {"7"}
+
+    _, page = await admin.get(f"/api/v1/tickets/{ticket['id']}/messages?limit=100")
+    updates = [m for m in page["items"] if m["sender"]["type"] == "system" and m["text"]]
+    assert len(updates) == 4
+
+    async def all_sent() -> bool:
+        _, page = await admin.get(f"/api/v1/tickets/{ticket['id']}/messages?limit=100")
+        found = [m for m in page["items"] if m["sender"]["type"] == "system" and m["text"]]
+        return all(m["delivery"]["status"] == "sent" for m in found)
+
+    await eventually(all_sent)
+
+
+async def test_english_speakers_get_english_and_the_customers_own_reopen_sends_nothing(
+    http, admin, rt, telegram_channel, fake_telegram
+):
+    fake, _ = fake_telegram
+    update = telegram_update(8, 1, "My order is late", name="John Smith")
+    update["message"]["from"]["language_code"] = "en"
+    await http.post(
+        f"/webhooks/telegram/{telegram_channel['id']}",
+        json=update,
+        headers={"X-Telegram-Bot-Api-Secret-Token": telegram_channel["secret_token"]},
+    )
+    ticket = await promote(admin, (await conversation_of(admin))["id"], "Late order")
+    (created,) = await texts_after(fake, 1)
+    await admin.patch(f"/api/v1/tickets/{ticket['id']}", json={"status": "resolved"})
+    await texts_after(fake, 2)
+
+    await customer_writes(http, telegram_channel, 8, "still not here", message_id=2)
+
+    async def reopened() -> bool:
+        _, now = await admin.get(f"/api/v1/tickets/{ticket['id']}")
+        return now["status"] == "open" and await all_events_handled(rt)
+
+    await eventually(reopened)
+    assert created == (
+        f"We have received your request and opened ticket {ticket['number']}: Late order. "
+        "We will keep you posted here."
+    )
+    assert len(await telegram_texts(fake)) == 2
+
+
+async def test_switched_off_updates_are_not_sent_and_edited_templates_are_used(
+    http, admin, rt, telegram_channel, fake_telegram
+):
+    fake, _ = fake_telegram
+    status, off = await admin.request(
+        "PUT",
+        "/api/v1/customer-updates/created",
+        json={"enabled": False, "templates": {}},
+    )
+    assert status == 200 and off["enabled"] is False
+    status, edited = await admin.request(
+        "PUT",
+        "/api/v1/customer-updates/resolved",
+        json={"enabled": True, "templates": {"vi": "Xong {number} rồi nhé {contact}!"}},
+    )
+    assert status == 200 and edited["templates"]["en"].startswith("Your ticket")
+    await customer_writes(http, telegram_channel, 7, "help")
+    ticket = await promote(admin, (await conversation_of(admin))["id"], "Help")
+
+    await eventually(lambda: all_events_handled(rt))
+    assert await telegram_texts(fake) == []
+    await admin.patch(f"/api/v1/tickets/{ticket['id']}", json={"status": "resolved"})
+    assert await texts_after(fake, 1) == [f"Xong {ticket['number']} rồi nhé Khách Hàng!"]
+
+
+@pytest.mark.parametrize(
+    ("event", "body", "status"),
+    [
+        ("created", {"enabled": True, "templates": {"vi": "Hi {name}"}}, 422),
+        ("created", {"enabled": True, "templates": {"fr": "Bonjour"}}, 422),
+        ("created", {"enabled": True, "templates": {"en": "  "}}, 422),
+        ("created", {"enabled": True, "templates": {"en": "Broken {number"}}, 422),
+        ("created", {"enabled": "yes please", "templates": {}}, 422),
+        ("created", {"templates": {}}, 422),
+        ("exploded", {"enabled": True, "templates": {}}, 404),
+    ],
+)
+async def test_bad_customer_update_settings_are_refused(admin, event, body, status):
+    got, answer = await admin.request("PUT", f"/api/v1/customer-updates/{event}", json=body)
+    assert got == status and "error" in answer
+    _, listed = await admin.get("/api/v1/customer-updates")
+    assert all(s["enabled"] for s in listed["items"])
+
+
+async def test_only_admins_edit_customer_updates(agent):
+    status, _ = await agent.request(
+        "PUT", "/api/v1/customer-updates/created", json={"enabled": False, "templates": {}}
+    )
+    _, listed = await agent.get("/api/v1/customer-updates")
+    assert status == 403
+    assert [s["event"] for s in listed["items"]] == [
+        "created",
+        "status_changed",
+        "assigned",
+        "resolved",
+    ]
+
+
+async def test_messenger_customers_get_updates_on_messenger(
+    http, admin, facebook_channel, fake_graph
+):
+    fake, _ = fake_graph
+    await facebook_posts(http, facebook_channel, load_fixture("facebook", "text_message.json"))
+    ticket = await promote(admin, (await conversation_of(admin))["id"], "Size M")
+
+    async def sent() -> list[dict[str, Any]]:
+        return fake.sent()
+
+    (message,) = await eventually(sent)
+    assert ticket["number"] in str(message)
+
+
+async def test_email_opens_a_ticket_and_mails_the_customer_in_the_thread(
+    http, admin: Client, rt, smtp
+):
+    recorder, port = smtp
+    _, channel = await admin.post(
+        "/api/v1/channels",
+        json={"kind": "email", "name": "Support", "config": email_config(port)},
+    )
+
+    await relay_email(http, channel, load_fixture("email", "plain.eml"))
+
+    async def ticket() -> dict[str, Any] | None:
+        _, page = await admin.get("/api/v1/tickets?view=all")
+        return page["items"][0] if page["items"] else None
+
+    opened = await eventually(ticket)
+    conversation = await conversation_of(admin)
+    assert opened["conversation_ids"] == [conversation["id"]]
+    assert opened["title"] == conversation["subject"]
+
+    async def mailed() -> list[Any]:
+        return recorder.messages
+
+    (mail,) = await eventually(mailed)
+    assert opened["number"] in mail.get_body(("plain",)).get_content()
+    assert mail["In-Reply-To"] and mail["Auto-Submitted"] == "auto-replied"
+
+
+async def test_email_from_a_machine_opens_a_ticket_but_gets_no_automatic_answer(
+    http, admin, rt, smtp
+):
+    recorder, port = smtp
+    _, channel = await admin.post(
+        "/api/v1/channels",
+        json={"kind": "email", "name": "Support", "config": email_config(port)},
+    )
+
+    await relay_email(http, channel, load_fixture("email", "auto_reply.eml"))
+
+    async def opened() -> bool:
+        _, page = await admin.get("/api/v1/tickets?view=all")
+        return len(page["items"]) == 1 and await all_events_handled(rt)
+
+    await eventually(opened)
+    assert recorder.messages == []
