@@ -34,6 +34,8 @@ from inbox.settings import Settings
 from inbox.store import Store
 from tests.fakes.telegram_api import FakeTelegram
 
+pytest_plugins = ("tests.browser",)
+
 FIXTURES = Path(__file__).parent / "fixtures"
 QUERY_AUDIT = QueryAudit()
 BOT_TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"

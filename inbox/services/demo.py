@@ -1,8 +1,10 @@
-"""The demo seed: teams, agents, a channel of each kind and a few conversations on each,
-so a newcomer opens a populated inbox. Everything goes through the real services."""
+"""The demo seed: teams, agents, a channel of each kind, a few conversations on each and
+tickets for some, so a newcomer opens a populated inbox. Everything goes through the real
+services."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from bson import ObjectId
@@ -15,14 +17,27 @@ from inbox.events import Actor
 from inbox.models import (
     AgentCreate,
     AssignmentMethod,
+    CategoryCreate,
     ConversationPatch,
     ConversationStatus,
     MessageCreate,
     Priority,
     TeamCreate,
+    TicketFields,
+    TicketPromote,
 )
 from inbox.runtime import Runtime
-from inbox.services import agents, channels, conversations, ingest, messages, replies, teams
+from inbox.services import (
+    agents,
+    categories,
+    channels,
+    conversations,
+    ingest,
+    messages,
+    replies,
+    teams,
+    tickets,
+)
 
 DEMO_PASSWORD = "demo-password"  # noqa: S105  (printed for newcomers; demo data only)
 DEMO_AGENT_EMAILS = ("lan@demo.example", "minh@demo.example", "thu@demo.example")
@@ -46,6 +61,8 @@ CHANNELS = [
     ("email", "support@shop.example", {"address": "support@shop.example"}),
 ]
 
+CATEGORIES = {"Orders": ["Delivery", "Returns"], "Payments": ["Refunds"], "Technical": []}
+
 # (channel kind, customer, messages in order: ("in", text) | ("reply"|"note", agent, text),
 #  then the conversation's final state)
 CONVERSATIONS: list[dict[str, Any]] = [
@@ -62,6 +79,13 @@ CONVERSATIONS: list[dict[str, Any]] = [
             ("in", "Dạ cảm ơn shop nhiều!"),
         ],
         "state": {"team": "Support", "status": ConversationStatus.OPEN},
+        "ticket": {
+            "title": "Đơn #DH1024 giao chậm",
+            "by": "lan@demo.example",
+            "category": ("Orders", "Delivery"),
+            "due_hours": 20,
+            "deal_ref": "DH1024",
+        },
     },
     {
         "channel": "facebook",
@@ -75,6 +99,14 @@ CONVERSATIONS: list[dict[str, Any]] = [
             ),
         ],
         "state": {"team": "Billing", "priority": Priority.HIGH, "assign": None},
+        "ticket": {
+            "title": "Charged twice for order #DH0998",
+            "by": "minh@demo.example",
+            "category": ("Payments", "Refunds"),
+            "due_hours": -2,
+            "deal_ref": "DH0998",
+            "tags": ["refund", "payment"],
+        },
     },
     {
         "channel": "zalo",
@@ -88,6 +120,12 @@ CONVERSATIONS: list[dict[str, Any]] = [
             ),
         ],
         "state": {"team": "Support", "status": ConversationStatus.PENDING},
+        "ticket": {
+            "title": "Đổi trả: lỗi nút nguồn",
+            "by": "lan@demo.example",
+            "category": ("Orders", "Returns"),
+            "status": "pending",
+        },
     },
     {
         "channel": "email",
@@ -109,6 +147,12 @@ CONVERSATIONS: list[dict[str, Any]] = [
             ("photo", "Màn hình laptop bị sọc như thế này sau khi cập nhật driver"),
         ],
         "state": {"team": "Technical", "priority": Priority.URGENT},
+        "ticket": {
+            "title": "Laptop screen stripes after a driver update",
+            "by": "thu@demo.example",
+            "category": ("Technical",),
+            "due_hours": 3,
+        },
     },
     {
         "channel": "facebook",
@@ -145,9 +189,44 @@ async def seed(rt: Runtime) -> bool:
     refs = {}
     for kind, name, info in CHANNELS:
         refs[kind] = channels.ref(rt, await channels.create_demo(rt, kind, name, info))
+    category_ids = await _categories(rt)
     for number, script in enumerate(CONVERSATIONS):
-        await _play(rt, refs[script["channel"]], script, principals, team_ids, number)
+        conversation_id = await _play(
+            rt, refs[script["channel"]], script, principals, team_ids, number
+        )
+        if "ticket" in script and conversation_id:
+            await _ticket(rt, conversation_id, script["ticket"], principals, category_ids)
     return True
+
+
+async def _categories(rt: Runtime) -> dict[tuple[str, ...], str]:
+    found: dict[tuple[str, ...], str] = {}
+    for name, children in CATEGORIES.items():
+        parent = await categories.create(rt, CategoryCreate(name=name))
+        found[(name,)] = str(parent["_id"])
+        for child in children:
+            doc = await categories.create(rt, CategoryCreate(name=child, parent_id=found[(name,)]))
+            found[(name, child)] = str(doc["_id"])
+    return found
+
+
+async def _ticket(
+    rt: Runtime,
+    conversation_id: str,
+    script: dict[str, Any],
+    principals: dict[str, Principal],
+    category_ids: dict[tuple[str, ...], str],
+) -> None:
+    """Promote the conversation as the agent would, then set the ticket's fields."""
+    agent = principals[script["by"]]
+    due = clock.now() + timedelta(hours=script["due_hours"]) if "due_hours" in script else None
+    body = TicketPromote(title=script["title"], category_id=category_ids[script["category"]])
+    ticket = await tickets.promote(rt, conversation_id, body, agent)
+    fields = {"assignee_ids": [str(agent.id)], "due_at": due, "tags": script.get("tags", [])}
+    for name in ("deal_ref", "status"):
+        if name in script:
+            fields[name] = script[name]
+    await tickets.update(rt, ticket, TicketFields(**fields), agent)
 
 
 async def _play(
@@ -157,7 +236,8 @@ async def _play(
     principals: dict[str, Principal],
     team_ids: dict[str, Any],
     number: int,
-) -> None:
+) -> str | None:
+    """Play a conversation's script; returns its id."""
     customer: Sender = script["customer"]
     conversation_id = None
     for step, line in enumerate(script["thread"]):
@@ -183,6 +263,7 @@ async def _play(
             body = MessageCreate(text=text, private=kind == "note")
             await replies.post(rt, conversation_id, body, principals[email])
     await _finish(rt, conversation_id, script["state"], team_ids)
+    return conversation_id
 
 
 async def _finish(

@@ -88,7 +88,7 @@ async def mentioned(
         rt,
         [a["_id"] for a in agents_mentioned],
         "mention",
-        f"{actor.name}: {note.get('text') or ''}",
+        note.get("text") or "",
         actor,
         conversation_id=note.get("conversation_id"),
         ticket_id=note.get("ticket_id") or ticket_id,

@@ -41,7 +41,7 @@ async def on_event(rt: Runtime, event: dict[str, Any]) -> None:
         await rt.store["tickets"].update_one(
             {"_id": ticket["_id"]}, {"$addToSet": {"search_terms": {"$each": terms}}}
         )
-    if message["direction"] == "in" and ticket["status"] in tickets.REOPENED_BY_CUSTOMER:
+    if _reopens(message, ticket):
         contact = Actor(
             type="contact", id=str(ticket["contact_id"]), name=ticket["contact"]["name"]
         )
@@ -70,3 +70,13 @@ async def join_recent_ticket(rt: Runtime, conversation: dict[str, Any]) -> dict[
     if not found or found[0]["updated_at"] < clock.now() - timedelta(days=FOLLOW_UP_DAYS):
         return None
     return await tickets.add_conversation(rt, found[0], conversation)
+
+
+def _reopens(message: dict[str, Any], ticket: dict[str, Any]) -> bool:
+    """A customer's message written after the ticket was set aside (not one handled late)."""
+    set_aside_at = ticket.get("status_changed_at") or ticket["created_at"]
+    return (
+        message["direction"] == "in"
+        and ticket["status"] in tickets.REOPENED_BY_CUSTOMER
+        and message["created_at"] > set_aside_at
+    )

@@ -44,6 +44,7 @@ async def merge(
             "$set": {
                 "merged_into": target["_id"],
                 "status": str(TicketStatus.CLOSED),
+                "status_changed_at": now,
                 "closed_at": now,
                 "updated_at": now,
             },

@@ -239,6 +239,7 @@ def _draft(
         "merged_ids": [],
         "created_at": now,
         "updated_at": now,
+        "status_changed_at": now,
         "resolved_at": None,
         "closed_at": None,
         "revision": 0,
@@ -450,6 +451,7 @@ async def apply_changes(
     now = clock.now()
     if "status" in changes:
         status = sets["status"]
+        sets["status_changed_at"] = now
         sets["resolved_at"] = now if status == Status.RESOLVED else ticket.get("resolved_at")
         sets["closed_at"] = now if status == Status.CLOSED else None
         if status in (Status.OPEN, Status.NEW, Status.PENDING, Status.ON_HOLD):

@@ -1,4 +1,4 @@
-"""Pages: sign-in, the shared inbox, admin."""
+"""Pages: sign-in, the shared inbox, tickets, admin."""
 
 from __future__ import annotations
 
@@ -12,8 +12,17 @@ from inbox.auth import Access, access
 from inbox.errors import TooManyRequests
 from inbox.i18n import gettext as _
 from inbox.keys import principal, runtime
-from inbox.models import AgentOut, AgentPatch, Availability, TeamOut
-from inbox.services import agents, channels, teams
+from inbox.models import (
+    AgentOut,
+    AgentPatch,
+    Availability,
+    CategoryOut,
+    TeamOut,
+    TicketFieldOut,
+    TicketOut,
+    ViewOut,
+)
+from inbox.services import agents, categories, channels, teams, ticket_fields, ticket_lists, tickets
 from inbox.web.rendering import render
 
 SESSION_COOKIE_OPTIONS: dict[str, Any] = {"httponly": True, "samesite": "Lax", "path": "/"}
@@ -124,6 +133,35 @@ async def inbox_page(request: web.Request) -> web.StreamResponse:
     return render(request, "inbox.html", {"page": "inbox", "bootstrap": await _directory(request)})
 
 
+async def _ticket_directory(request: web.Request) -> dict[str, Any]:
+    """The directory plus what ticket pages draw: categories and custom fields."""
+    rt = runtime(request)
+    return {
+        **await _directory(request),
+        "categories": [CategoryOut.of(c).model_dump() for c in await categories.list_all(rt)],
+        "fields": [TicketFieldOut.of(f).model_dump() for f in await ticket_fields.list_all(rt)],
+    }
+
+
+@access(Access.AGENT)
+async def tickets_page(request: web.Request) -> web.StreamResponse:
+    bootstrap = await _ticket_directory(request)
+    found = await ticket_lists.views(runtime(request), principal(request))
+    bootstrap["views"] = [ViewOut.of(v).model_dump() for v in found]
+    return render(request, "tickets.html", {"page": "tickets", "bootstrap": bootstrap})
+
+
+@access(Access.AGENT)
+async def ticket_page(request: web.Request) -> web.StreamResponse:
+    """One ticket, by number (T-000123) or id."""
+    ticket = await tickets.get_visible(
+        runtime(request), request.match_info["ref"], principal(request)
+    )
+    bootstrap = await _ticket_directory(request)
+    bootstrap["ticket"] = TicketOut.of(ticket).model_dump(mode="json")
+    return render(request, "ticket.html", {"page": "tickets", "bootstrap": bootstrap})
+
+
 @access(Access.ADMIN)
 async def admin_page(request: web.Request) -> web.StreamResponse:
     context = {"page": "admin", "bootstrap": await _directory(request)}
@@ -136,4 +174,6 @@ def setup(app: web.Application) -> None:
     app.router.add_post("/login", login)
     app.router.add_post("/logout", logout)
     app.router.add_get("/inbox", inbox_page)
+    app.router.add_get("/tickets", tickets_page)
+    app.router.add_get("/tickets/{ref}", ticket_page)
     app.router.add_get("/admin", admin_page)

@@ -7,7 +7,9 @@ from typing import Any
 
 import aiohttp
 import pytest
+from bson import ObjectId
 
+from inbox.services import ticket_followup
 from tests.conftest import customer_writes, eventually, make_agent
 from tests.tickets.helpers import agent_client, conversation_of, promote, thread
 
@@ -382,3 +384,23 @@ async def test_agents_see_tickets_of_their_teams_and_their_own_only(
     assert hidden[0] == 404 and listed["items"] == []
     assert shown[0] == 200
     await outsider.session.close()
+
+
+async def test_a_customer_message_handled_late_does_not_reopen_a_ticket_set_aside_after_it(
+    http, admin, rt, telegram_channel
+):
+    await customer_writes(http, telegram_channel, 7, "help", message_id=1)
+    conversation = await conversation_of(admin)
+    ticket = await promote(admin, conversation["id"], "Help")
+    _, page = await admin.get(f"/api/v1/conversations/{conversation['id']}/messages")
+    written_before = next(m for m in page["items"] if m["direction"] == "in")
+    await admin.patch(f"/api/v1/tickets/{ticket['id']}", json={"status": "pending"})
+
+    late = {
+        "type": "message.created",
+        "subject": {"type": "message", "id": ObjectId(written_before["id"])},
+    }
+    await ticket_followup.on_event(rt, late)
+
+    _, after = await admin.get(f"/api/v1/tickets/{ticket['id']}")
+    assert after["status"] == "pending"

@@ -89,7 +89,7 @@ export function shortTime(iso) {
   const when = new Date(iso);
   const now = new Date();
   if (when.toDateString() === now.toDateString()) return timeFormat.format(when);
-  if (now - when < 6 * 86400000) return dayFormat.format(when);
+  if (when < now && now - when < 6 * 86400000) return dayFormat.format(when);
   return dateFormat.format(when);
 }
 

@@ -10,7 +10,7 @@ export class Live {
     this.viewing = null;
     this.connectedOnce = false;
     this.connect();
-    setInterval(() => this.viewing && this.send({ type: "viewing", conversation_id: this.viewing }), 15000);
+    setInterval(() => this.viewing && this.send({ type: "viewing", ...this.viewing }), 15000);
   }
 
   connect() {
@@ -20,7 +20,7 @@ export class Live {
     this.socket.addEventListener("open", () => {
       this.delay = 500;
       this.show("live", _("Live"));
-      if (this.viewing) this.send({ type: "viewing", conversation_id: this.viewing });
+      if (this.viewing) this.send({ type: "viewing", ...this.viewing });
       if (this.connectedOnce) this.handlers.onReconnect?.();
       this.connectedOnce = true;
     });
@@ -42,17 +42,18 @@ export class Live {
     if (this.socket?.readyState === WebSocket.OPEN) this.socket.send(JSON.stringify(message));
   }
 
-  view(conversationId) {
-    if (this.viewing === conversationId) return;
-    this.viewing = conversationId;
-    this.send(conversationId ? { type: "viewing", conversation_id: conversationId } : { type: "left" });
+  /** Tell the others what this agent looks at: {conversation_id: id}, {ticket_id: id} or null. */
+  view(place) {
+    if (JSON.stringify(this.viewing) === JSON.stringify(place)) return;
+    this.viewing = place;
+    this.send(place ? { type: "viewing", ...place } : { type: "left" });
   }
 
   typing() {
     const now = Date.now();
     if (this.viewing && now - (this.lastTyping || 0) > 3000) {
       this.lastTyping = now;
-      this.send({ type: "typing", conversation_id: this.viewing });
+      this.send({ type: "typing", ...this.viewing });
     }
   }
 
@@ -60,5 +61,51 @@ export class Live {
     if (!this.status) return;
     this.status.dataset.state = state;
     this.status.textContent = text;
+  }
+}
+
+/** Who else is looking at (or typing in) the same conversation or ticket, from presence messages. */
+export class Viewers {
+  constructor(bar, key) {
+    this.bar = bar;
+    this.key = key; // "conversation_id" or "ticket_id"
+    this.id = null;
+    this.people = new Map();
+    setInterval(() => this.render(), 5000);
+  }
+
+  watch(id) {
+    this.id = id;
+    this.people.clear();
+    this.render();
+  }
+
+  onPresence(message) {
+    if (message[this.key] !== this.id) return;
+    if (message.state === "left") this.people.delete(message.agent.id);
+    else this.people.set(message.agent.id, { name: message.agent.name, state: message.state, seen: Date.now() });
+    this.render();
+  }
+
+  onViewers(message) {
+    if (message[this.key] !== this.id) return;
+    for (const agent of message.agents) this.people.set(agent.id, { name: agent.name, state: agent.state, seen: agent.at * 1000 });
+    this.render();
+  }
+
+  render() {
+    const now = Date.now();
+    const others = [...this.people.values()].filter((viewer) => now - viewer.seen < 45000);
+    if (others.length === 0) {
+      this.bar.hidden = true;
+      return;
+    }
+    const typing = others.filter((viewer) => viewer.state === "typing" && now - viewer.seen < 6000).map((v) => v.name);
+    const viewing = others.filter((viewer) => !typing.includes(viewer.name)).map((v) => v.name);
+    const parts = [];
+    if (typing.length) parts.push(_("{names} typing…", { names: typing.join(", ") }));
+    if (viewing.length) parts.push(_("{names} also viewing", { names: viewing.join(", ") }));
+    this.bar.textContent = parts.join(" · ");
+    this.bar.hidden = false;
   }
 }

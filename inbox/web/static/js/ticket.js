@@ -1,0 +1,331 @@
+// One ticket: its thread and composer, every field, history, links and merging; live.
+
+import { _, api, el, fullTime, shortTime, timeElement, toast, setupAvailability } from "./core.js";
+import { Live, Viewers } from "./live.js";
+import { Bell } from "./bell.js";
+import { Thread, PRIORITY_LABELS, TICKET_STATUS_LABELS, newer } from "./thread.js";
+import { Composer } from "./composer.js";
+import { dueNode } from "./due.js";
+
+const boot = JSON.parse(document.getElementById("bootstrap").textContent);
+const me = boot.me;
+const agentsById = new Map(boot.agents.map((agent) => [agent.id, agent]));
+const teamsById = new Map(boot.teams.map((team) => [team.id, team]));
+const categoriesById = new Map(boot.categories.map((category) => [category.id, category]));
+const $ = (id) => document.getElementById(id);
+let ticket = boot.ticket;
+
+// ---- header and fields ------------------------------------------------------------------
+
+function render() {
+  document.title = `${ticket.number} · ${ticket.title}`;
+  $("ticket-number").textContent = ticket.number;
+  $("ticket-title").textContent = ticket.title;
+  const pill = $("ticket-status");
+  pill.dataset.status = ticket.status;
+  pill.textContent = TICKET_STATUS_LABELS[ticket.status];
+  renderFields();
+  renderFacts();
+  renderLinks();
+  const merged = Boolean(ticket.merged_into);
+  $("merged-banner").hidden = !merged;
+  if (merged) {
+    $("merged-banner").replaceChildren(_("This ticket was merged and is read only."), " ",
+      el("a", { href: `/tickets/${ticket.merged_into}` }, _("Open the ticket it was merged into")));
+  }
+  for (const control of document.querySelectorAll("#fields select, #fields input, #fields textarea, #link-form input, #merge-form input")) {
+    control.disabled = merged;
+  }
+  $("composer").hidden = merged;
+}
+
+function fillSelect(select, options, value) {
+  select.replaceChildren(...options.map(([optionValue, label]) => el("option", { value: optionValue }, label)));
+  select.value = value ?? "";
+}
+
+function categoryLabel(category) {
+  const names = [];
+  for (let at = category; at; at = categoriesById.get(at.parent_id)) names.unshift(at.name);
+  return names.join(" › ");
+}
+
+function localInput(iso) {
+  if (!iso) return "";
+  const when = new Date(iso);
+  return new Date(when - when.getTimezoneOffset() * 60000).toISOString().slice(0, 16);
+}
+
+function renderFields() {
+  fillSelect($("field-status"), Object.entries(TICKET_STATUS_LABELS), ticket.status);
+  fillSelect($("field-priority"), Object.entries(PRIORITY_LABELS), ticket.priority);
+  fillSelect($("field-team"), [["", _("No team")], ...boot.teams.map((t) => [t.id, t.name])], ticket.team_id);
+  fillSelect($("field-owner"), [["", _("Nobody")], ...ticket.assignee_ids.map((id) => [id, agentsById.get(id)?.name || id])], ticket.owner_id);
+  fillSelect($("field-category"), [["", _("No category")], ...boot.categories.map((c) => [c.id, categoryLabel(c)])], ticket.category_id);
+  $("field-assignees").replaceChildren(...boot.agents.filter((a) => a.active || ticket.assignee_ids.includes(a.id)).map((agent) => el("label", { class: "check" },
+    el("input", { type: "checkbox", value: agent.id, checked: ticket.assignee_ids.includes(agent.id), onchange: saveAssignees }),
+    agent.name)));
+  $("field-due").value = localInput(ticket.due_at);
+  $("field-tags").value = ticket.tags.join(", ");
+  $("field-deal").value = ticket.deal_ref || "";
+  $("field-summary").value = ticket.summary || "";
+  $("custom-fields").replaceChildren(...boot.fields.map(customInput));
+}
+
+function customInput(field) {
+  const value = ticket.custom[field.key] ?? "";
+  const save = (raw) => {
+    const typed = raw === "" ? null : field.type === "number" ? Number(raw) : raw;
+    saveFields({ custom: { [field.key]: typed } });
+  };
+  let control;
+  if (field.type === "select") {
+    control = el("select", { onchange: (event) => save(event.target.value) },
+      el("option", { value: "" }, "—"), ...field.options.map((option) => el("option", { value: option }, option)));
+    control.value = value;
+  } else {
+    const type = { number: "number", date: "date" }[field.type] || "text";
+    control = el("input", { type, value, step: field.type === "number" ? "any" : undefined, onchange: (event) => save(event.target.value) });
+  }
+  return el("label", {}, field.label + (field.required ? " *" : ""), control);
+}
+
+function renderFacts() {
+  $("contact-name").textContent = ticket.contact.name;
+  const fact = (label, value) => [el("dt", {}, label), el("dd", {}, value)];
+  $("ticket-facts").replaceChildren(
+    ...(ticket.channel ? fact(_("Channel"), ticket.channel.name) : fact(_("Channel"), _("none (notes only)"))),
+    ...fact(_("Due"), dueNode(ticket)),
+    ...fact(_("Opened"), timeElement(ticket.created_at, fullTime(ticket.created_at))),
+    ...(ticket.resolved_at ? fact(_("Resolved"), timeElement(ticket.resolved_at, fullTime(ticket.resolved_at))) : []),
+    ...fact(_("Conversations"), String(ticket.conversation_ids.length)),
+  );
+}
+
+/** One change at a time, as the agent makes it; a refusal puts the field back. */
+async function saveFields(changes) {
+  try {
+    const updated = await api("PATCH", `/tickets/${ticket.id}`, changes);
+    if (newer(ticket, updated)) ticket = updated;
+  } catch (error) {
+    toast(error.message, "error");
+  }
+  render();
+}
+
+function saveAssignees() {
+  const ids = [...document.querySelectorAll("#field-assignees input:checked")].map((box) => box.value);
+  saveFields({ assignee_ids: ids });
+}
+
+function editTitle() {
+  if (ticket.merged_into) return;
+  const heading = $("ticket-title");
+  const input = el("input", { class: "title-input", value: ticket.title, maxlength: "200", "aria-label": _("Title") });
+  const finish = (keep) => {
+    input.replaceWith(heading);
+    const title = input.value.trim();
+    if (keep && title && title !== ticket.title) saveFields({ title });
+  };
+  input.addEventListener("keydown", (event) => {
+    if (event.key === "Enter") finish(true);
+    if (event.key === "Escape") finish(false);
+  });
+  input.addEventListener("blur", () => input.isConnected && finish(true));
+  heading.replaceWith(input);
+  input.select();
+}
+
+// ---- links and merging ------------------------------------------------------------------
+
+const linked = new Map();
+
+async function renderLinks() {
+  const list = $("links");
+  if (ticket.links.length === 0) {
+    list.replaceChildren(el("li", { class: "muted small" }, _("No related tickets.")));
+    return;
+  }
+  for (const id of ticket.links) {
+    if (!linked.has(id)) linked.set(id, await api("GET", `/tickets/${id}`).catch(() => ({ id, number: "?", title: "" })));
+  }
+  list.replaceChildren(...ticket.links.map((id) => {
+    const other = linked.get(id);
+    return el("li", {},
+      el("a", { href: `/tickets/${other.number}` }, other.number), " ", other.title, " ",
+      el("button", { type: "button", class: "link small", "aria-label": _("Unlink {number}", { number: other.number }), onclick: () => unlink(other) }, "×"));
+  }));
+}
+
+async function link(event) {
+  event.preventDefault();
+  const input = event.target.other;
+  try {
+    ticket = await api("POST", `/tickets/${ticket.id}/links`, { ticket_id: input.value.trim() });
+    input.value = "";
+    render();
+  } catch (error) {
+    toast(error.message, "error");
+  }
+}
+
+async function unlink(other) {
+  try {
+    ticket = await api("DELETE", `/tickets/${ticket.id}/links/${other.id}`);
+    render();
+  } catch (error) {
+    toast(error.message, "error");
+  }
+}
+
+async function merge(event) {
+  event.preventDefault();
+  const into = event.target.into.value.trim();
+  if (!confirm(_("Merge {number} into {into}? This ticket becomes read only.", { number: ticket.number, into }))) return;
+  try {
+    const survivor = await api("POST", `/tickets/${ticket.id}/merge`, { into });
+    location.href = `/tickets/${survivor.number}`;
+  } catch (error) {
+    toast(error.message, "error");
+  }
+}
+
+// ---- thread, history ----------------------------------------------------------------------
+
+const thread = new Thread($("messages"), { agentsById, teamsById }, () => `/tickets/${ticket.id}/messages`);
+
+async function loadThread() {
+  thread.loading();
+  try {
+    thread.clear();
+    await thread.fetchPage();
+    thread.render({ scroll: "bottom" });
+  } catch (error) {
+    $("messages").replaceChildren(el("div", { class: "banner" }, error.message,
+      el("button", { type: "button", onclick: loadThread }, _("Try again"))));
+  }
+}
+
+/** Replies go to the ticket's latest conversation: its channel decides what is possible. */
+async function loadReplyContext() {
+  const latest = ticket.conversation_ids[ticket.conversation_ids.length - 1];
+  if (!latest) {
+    composer.setContext({ window: { open: false, note: _("This ticket has no conversation with the customer; add notes.") } });
+    return;
+  }
+  const conversation = await api("GET", `/conversations/${latest}`).catch(() => null);
+  composer.setContext({ window: conversation?.reply_window || null, kind: conversation?.kind || "message" });
+}
+
+const FIELD_LABELS = {
+  created: _("opened the ticket"), status: _("Status"), priority: _("Priority"), title: _("Title"), summary: _("Summary"),
+  team_id: _("Team"), assignee_ids: _("Assignees"), owner_id: _("Owner"), category_id: _("Category"), category_path: _("Category"),
+  tags: _("Tags"), deal_ref: _("Deal / order"), due_at: _("Due"), custom: _("Custom fields"), attachments: _("Attachments"),
+  link: _("Related ticket"), merged: _("merged in"), merged_into: _("merged into"),
+};
+
+function historyValue(field, value) {
+  if (value === null || value === undefined || value === "" || (Array.isArray(value) && value.length === 0)) return "—";
+  if (field === "status") return TICKET_STATUS_LABELS[value] || value;
+  if (field === "priority") return PRIORITY_LABELS[value] || value;
+  if (field === "team_id") return teamsById.get(value)?.name || value;
+  if (field === "owner_id") return agentsById.get(value)?.name || value;
+  if (field === "assignee_ids") return value.map((id) => agentsById.get(id)?.name || id).join(", ");
+  if (field === "category_id") return categoryLabel(categoriesById.get(value)) || value;
+  if (field === "due_at") return fullTime(value);
+  if (field === "attachments") return value.map((a) => a.name).join(", ");
+  if (Array.isArray(value)) return value.join(", ");
+  if (typeof value === "object") return Object.entries(value).map(([k, v]) => `${k}: ${v ?? "—"}`).join(", ");
+  return String(value);
+}
+
+async function loadHistory() {
+  const box = $("history");
+  box.replaceChildren(el("li", { class: "skeleton" }));
+  try {
+    const page = await api("GET", `/tickets/${ticket.id}/history`);
+    box.replaceChildren(...page.items.filter((entry) => entry.field !== "category_path").map((entry) => {
+      const who = entry.actor.name || _("The system");
+      const label = FIELD_LABELS[entry.field] || entry.field;
+      const change = ["created", "merged", "merged_into"].includes(entry.field)
+        ? `${who} ${label} ${entry.after ?? ""}`
+        : `${who} · ${label}: ${historyValue(entry.field, entry.before)} → ${historyValue(entry.field, entry.after)}`;
+      return el("li", {}, el("span", {}, change), timeElement(entry.at, shortTime(entry.at)));
+    }).reverse());
+  } catch (error) {
+    box.replaceChildren(el("li", { class: "banner" }, error.message));
+  }
+}
+
+function showTab(tab) {
+  for (const button of document.querySelectorAll(".ticket-header [role=tab]")) {
+    button.setAttribute("aria-selected", String(button.dataset.tab === tab));
+  }
+  $("messages").hidden = tab !== "thread";
+  $("history").hidden = tab !== "history";
+  $("composer").hidden = tab !== "thread" || Boolean(ticket.merged_into);
+  if (tab === "history") loadHistory();
+}
+
+// ---- live -------------------------------------------------------------------------------
+
+const viewers = new Viewers($("viewers"), "ticket_id");
+viewers.watch(ticket.id);
+const bell = new Bell();
+const live = new Live({
+  onEvent: (event) => {
+    if (event.type === "notification.created") bell.add(event.data);
+    else if (event.type.startsWith("ticket.") && event.data.id === ticket.id && newer(ticket, event.data)) {
+      ticket = event.data;
+      render();
+      if (!$("history").hidden) loadHistory();
+    } else if (event.type.startsWith("message.") && (ticket.conversation_ids.includes(event.data.conversation_id) || event.data.ticket_id === ticket.id)) {
+      thread.keep(event.data);
+      thread.render();
+    }
+  },
+  onPresence: (message) => viewers.onPresence(message),
+  onViewers: (message) => viewers.onViewers(message),
+  onReconnect: () => { loadThread(); bell.load(); api("GET", `/tickets/${ticket.id}`).then((fresh) => { ticket = fresh; render(); }).catch(() => null); },
+});
+live.view({ ticket_id: ticket.id });
+
+const composer = new Composer({
+  agents: boot.agents.filter((agent) => agent.id !== me.id),
+  post: (body) => api("POST", `/tickets/${ticket.id}/messages`, body),
+  seenUntil: () => thread.seenUntil(),
+  onSent: (message) => { thread.keep(message); thread.render({ scroll: "bottom" }); },
+  onTyping: () => live.typing(),
+});
+
+// ---- wiring -----------------------------------------------------------------------------
+
+const simple = { "field-status": "status", "field-priority": "priority", "field-team": "team_id", "field-owner": "owner_id", "field-category": "category_id", "field-deal": "deal_ref", "field-summary": "summary" };
+for (const [id, name] of Object.entries(simple)) {
+  $(id).addEventListener("change", (event) => saveFields({ [name]: event.target.value.trim() || null }));
+}
+$("field-due").addEventListener("change", (event) => saveFields({ due_at: event.target.value ? new Date(event.target.value).toISOString() : null }));
+$("field-tags").addEventListener("change", (event) => saveFields({ tags: event.target.value.split(",").map((t) => t.trim()).filter(Boolean) }));
+$("ticket-title").addEventListener("click", editTitle);
+$("ticket-title").addEventListener("keydown", (event) => { if (event.key === "Enter") editTitle(); });
+$("link-form").addEventListener("submit", link);
+$("merge-form").addEventListener("submit", merge);
+for (const button of document.querySelectorAll(".ticket-header [role=tab]")) button.addEventListener("click", () => showTab(button.dataset.tab));
+
+document.addEventListener("keydown", (event) => {
+  if (event.target.closest("input, textarea, select, dialog") || event.ctrlKey || event.metaKey || event.altKey) return;
+  const actions = {
+    r: () => composer.setMode("reply"), n: () => composer.setMode("note"), u: () => { location.href = "/tickets"; },
+    h: () => showTab($("history").hidden ? "history" : "thread"),
+  };
+  const action = actions[event.key];
+  if (action) {
+    event.preventDefault();
+    action();
+  }
+});
+
+render();
+loadThread();
+loadReplyContext();
+setupAvailability(me);
