@@ -134,3 +134,43 @@ async def test_the_ticket_page_edits_fields_and_a_mention_reaches_a_colleague_li
     await expect(lan.locator("#history li").first).to_contain_text("Urgent")
     await shot(lan, "ticket-page")
     assert lan.errors == [] and minh.errors == []
+
+
+async def test_admins_set_up_categories_fields_and_customer_updates(browser, server, rt):
+    await make_agent(rt, "boss@example.com", Role.ADMIN, name="Boss")
+    page = await signed_in(browser, server, "boss@example.com")
+    await page.goto(f"{server.url}/admin#tickets")
+
+    form = page.locator("#category-form")
+    await form.locator("input[name=name]").fill("Orders")
+    await form.locator("button[type=submit]").click()
+    await expect(page.locator("#category-rows")).to_contain_text("Orders")
+    await form.locator("select[name=parent_id]").select_option(label="Orders")
+    await form.locator("input[name=name]").fill("Returns")
+    await form.locator("button[type=submit]").click()
+    await expect(page.locator("#category-rows tr")).to_have_count(2)
+
+    fields = page.locator("#field-form")
+    await fields.locator("input[name=label]").fill("Carrier")
+    await fields.locator("input[name=key]").fill("carrier")
+    await fields.locator("select[name=type]").select_option("select")
+    await fields.locator("input[name=options]").fill("GHN, GHTK")
+    await fields.locator("button[type=submit]").click()
+    await expect(page.locator("#field-rows")).to_contain_text("GHN, GHTK")
+
+    created = page.locator(".update-card[data-event=created]")
+    await created.locator("input[type=checkbox]").uncheck()
+    await created.locator("textarea").first.fill("Ticket {number} is open.")
+    await created.locator("button.primary").click()
+    await expect(page.locator(".toast")).to_contain_text("Saved")
+    resolved = page.locator(".update-card[data-event=resolved]")
+    await resolved.locator("textarea").first.fill("Hello {name}")
+    await resolved.locator("button.primary").click()
+    await expect(page.locator(".toast.error")).to_contain_text("unknown placeholders")
+    await shot(page, "admin-tickets")
+
+    categories = await rt.store["categories"].find({}, sort=[("level", 1)]).to_list(None)
+    assert [c["name"] for c in categories] == ["Orders", "Returns"]
+    setting = await rt.store["customer_updates"].find_one({"_id": "created"})
+    assert setting["enabled"] is False and setting["templates"]["en"] == "Ticket {number} is open."
+    assert page.errors == []

@@ -1,6 +1,8 @@
-// Admin: channels, agents and teams, over the same API as everything else.
+// Admin: channels, agents and teams (ticket settings in admin_tickets.js), over the public API.
 
 import { _, api, el, toast, CHANNEL_LABELS, setupAvailability } from "./core.js";
+import { emptyRow, onSubmit } from "./admin_forms.js";
+import { setupTicketSettings } from "./admin_tickets.js";
 
 const boot = JSON.parse(document.getElementById("bootstrap").textContent);
 const $ = (id) => document.getElementById(id);
@@ -9,10 +11,6 @@ function showTab(name) {
   for (const tab of document.querySelectorAll("[data-tab]")) tab.setAttribute("aria-selected", String(tab.dataset.tab === name));
   for (const panel of document.querySelectorAll("[data-panel]")) panel.hidden = panel.dataset.panel !== name;
   history.replaceState(null, "", `/admin#${name}`);
-}
-
-function emptyRow(columns, text) {
-  return el("tr", {}, el("td", { colspan: columns, class: "muted" }, text));
 }
 
 // What each kind of channel asks for: [config key, label, input type, required].
@@ -93,8 +91,22 @@ async function loadChannels() {
       ? el("span", { class: "health ok" }, _("Working"))
       : el("span", { class: "health bad", title: channel.health.message || "" }, channel.health.message || channel.health.state)),
     el("td", {}, el("code", {}, channel.webhook_url)),
+    el("td", {}, el("label", { class: "check", title: _("Open a ticket for every new conversation") },
+      el("input", { type: "checkbox", checked: channel.settings.auto_ticket, onchange: (event) => setAutoTicket(channel, event.target) }),
+      _("Auto tickets"))),
     el("td", {}, el("button", { type: "button", class: "link", onclick: () => removeChannel(channel) }, _("Disconnect"))),
-  )) : [emptyRow(5, _("No channels yet. Connect one below."))]));
+  )) : [emptyRow(6, _("No channels yet. Connect one below."))]));
+}
+
+async function setAutoTicket(channel, box) {
+  try {
+    await api("PATCH", `/channels/${channel.id}`, { settings: { auto_ticket: box.checked } });
+    toast(box.checked ? _("{name} now opens a ticket for each new conversation.", { name: channel.name })
+      : _("{name} no longer opens tickets by itself.", { name: channel.name }));
+  } catch (error) {
+    box.checked = !box.checked;
+    toast(error.message, "error");
+  }
 }
 
 async function removeChannel(channel) {
@@ -132,29 +144,9 @@ async function loadTeams() {
   );
 }
 
-function onSubmit(formId, build, after) {
-  const form = $(formId);
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    const button = form.querySelector("button[type=submit]");
-    button.disabled = true;
-    try {
-      const result = await build(Object.fromEntries(new FormData(form)), form);
-      form.reset();
-      if (formId === "channel-form") renderChannelFields();
-      await after(result);
-    } catch (error) {
-      const details = Array.isArray(error.details) ? ` (${error.details.map((d) => `${d.field}: ${d.message}`).join("; ")})` : "";
-      toast(`${error.message}${details}`, "error");
-    } finally {
-      button.disabled = false;
-    }
-  });
-}
-
 onSubmit("channel-form",
   (data, form) => api("POST", "/channels", { kind: data.kind, name: data.name, config: channelConfig(form) }),
-  (channel) => { showConnected(channel); return loadChannels(); });
+  (channel) => { renderChannelFields(); showConnected(channel); return loadChannels(); });
 $("channel-kind").addEventListener("change", renderChannelFields);
 renderChannelFields();
 onSubmit("agent-form",
@@ -166,5 +158,5 @@ onSubmit("team-form",
 
 for (const tab of document.querySelectorAll("[data-tab]")) tab.addEventListener("click", () => showTab(tab.dataset.tab));
 showTab(location.hash.slice(1) || "channels");
-Promise.all([loadChannels(), loadTeams().then(loadAgents)]).catch((error) => toast(error.message, "error"));
+Promise.all([loadChannels(), loadTeams().then(loadAgents), setupTicketSettings()]).catch((error) => toast(error.message, "error"));
 setupAvailability(boot.me);

@@ -1,9 +1,9 @@
 // One ticket: its thread and composer, every field, history, links and merging; live.
 
-import { _, api, el, fullTime, shortTime, timeElement, toast, setupAvailability } from "./core.js";
+import { _, api, upload, el, fullTime, shortTime, timeElement, toast, setupAvailability } from "./core.js";
 import { Live, Viewers } from "./live.js";
 import { Bell } from "./bell.js";
-import { Thread, PRIORITY_LABELS, TICKET_STATUS_LABELS, newer } from "./thread.js";
+import { Thread, PRIORITY_LABELS, TICKET_STATUS_LABELS, attachmentNode, newer } from "./thread.js";
 import { Composer } from "./composer.js";
 import { dueNode } from "./due.js";
 
@@ -70,6 +70,18 @@ function renderFields() {
   $("field-deal").value = ticket.deal_ref || "";
   $("field-summary").value = ticket.summary || "";
   $("custom-fields").replaceChildren(...boot.fields.map(customInput));
+  $("ticket-attachments").replaceChildren(...(ticket.attachments.length
+    ? ticket.attachments.map(attachmentNode) : [el("span", { class: "muted small" }, _("None yet."))]));
+}
+
+async function attachFiles(files) {
+  try {
+    const uploaded = [];
+    for (const file of files) uploaded.push(await upload(file));
+    await saveFields({ attachment_ids: uploaded.map((file) => file.id) });
+  } catch (error) {
+    toast(error.message, "error");
+  }
 }
 
 function customInput(field) {
@@ -306,6 +318,7 @@ for (const [id, name] of Object.entries(simple)) {
 }
 $("field-due").addEventListener("change", (event) => saveFields({ due_at: event.target.value ? new Date(event.target.value).toISOString() : null }));
 $("field-tags").addEventListener("change", (event) => saveFields({ tags: event.target.value.split(",").map((t) => t.trim()).filter(Boolean) }));
+$("ticket-attach").addEventListener("change", (event) => { attachFiles([...event.target.files]); event.target.value = ""; });
 $("ticket-title").addEventListener("click", editTitle);
 $("ticket-title").addEventListener("keydown", (event) => { if (event.key === "Enter") editTitle(); });
 $("link-form").addEventListener("submit", link);
