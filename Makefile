@@ -40,6 +40,7 @@ format: $(TEST_STAMP)
 bench: $(TEST_STAMP)
 	$(BIN)/python -m benchmarks.ingest
 	$(BIN)/python -m benchmarks.delivery
+	$(BIN)/python -m benchmarks.rules
 
 ## Extract user-facing strings and update the Vietnamese catalogue.
 i18n: $(TEST_STAMP)

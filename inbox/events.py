@@ -7,15 +7,19 @@ outage of Redis or of the workers delays automation but loses nothing.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
 from typing import Any
 
 from bson import ObjectId
 from pydantic import BaseModel
+from pydantic_core import to_jsonable_python
 
 from inbox import clock
 from inbox.ids import new_id, str_id
@@ -37,6 +41,9 @@ class EventType(StrEnum):
     CONTACT_CREATED = "contact.created"
     TICKET_CREATED = "ticket.created"
     TICKET_UPDATED = "ticket.updated"
+    TICKET_ESCALATED = "ticket.escalated"
+    TICKET_TIME_IN_STATUS = "ticket.time_in_status"
+    CONVERSATION_ESCALATED = "conversation.escalated"
     NOTIFICATION_CREATED = "notification.created"
 
 
@@ -74,6 +81,33 @@ class Scope(BaseModel):
 Handler = Callable[[Runtime, dict[str, Any]], Awaitable[None]]
 
 
+@dataclass(frozen=True)
+class Cause:
+    """The event whose handling is making the current changes (an automation rule's run)."""
+
+    event_id: ObjectId
+    depth: int
+    """How many automatic steps separate the changes from a person's or a platform's act."""
+
+
+_cause: ContextVar[Cause | None] = ContextVar("event_cause", default=None)
+
+
+@contextlib.contextmanager
+def acting_on(event: dict[str, Any]) -> Iterator[Cause]:
+    """Events emitted inside this block carry `event` as their cause, one level deeper."""
+    cause = Cause(event["_id"], event.get("depth", 0) + 1)
+    token = _cause.set(cause)
+    try:
+        yield cause
+    finally:
+        _cause.reset(token)
+
+
+def current_cause() -> Cause | None:
+    return _cause.get()
+
+
 async def emit(
     rt: Runtime,
     type: EventType,
@@ -87,14 +121,21 @@ async def emit(
     caused_by: ObjectId | None = None,
     depth: int = 0,
 ) -> ObjectId:
-    """Persist, publish and enqueue one event; returns its id."""
+    """Persist, publish and enqueue one event; returns its id.
+
+    Inside `acting_on(...)` the event records that cause and its depth, so automation can see
+    how it came about and stop chains that feed themselves.
+    """
+    cause = _cause.get()
+    if caused_by is None and cause is not None:
+        caused_by, depth = cause.event_id, cause.depth
     created_at = clock.now()
     event = {
         "_id": new_id(),
         "type": str(type),
         "subject": {"type": subject_type, "id": subject_id},
-        "data": data,
-        "changes": changes,
+        "data": to_jsonable_python(data, fallback=str),
+        "changes": to_jsonable_python(changes, fallback=str),
         "scope": scope.model_dump(),
         "actor": actor.model_dump(),
         "caused_by": caused_by,

@@ -144,6 +144,7 @@ class ConversationPatch(Body):
     snoozed_until: AwareDatetime | None = Field(
         default=None, description="with status snoozed: reopen at this time"
     )
+    tags: list[str] | None = Field(default=None, max_length=50)
 
 
 class ConversationQuery(Body):
@@ -644,6 +645,7 @@ class TicketOut(BaseModel):
     custom: dict[str, Any]
     links: list[str]
     merged_into: str | None
+    escalation_level: int = Field(default=0, description="support level, L0 to L3")
     sla: dict[str, Any] | None = None
     created_at: str
     updated_at: str
@@ -679,6 +681,7 @@ class TicketOut(BaseModel):
             custom=doc.get("custom", {}),
             links=[str(t) for t in doc.get("links", [])],
             merged_into=str_id(doc.get("merged_into")),
+            escalation_level=doc.get("escalation_level", 0),
             sla=doc.get("sla"),
             created_at=iso(doc["created_at"]),
             updated_at=iso(doc["updated_at"]),

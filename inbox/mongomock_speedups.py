@@ -5,17 +5,24 @@ mongomock answers every query by scanning the whole collection:
   messages by id), so for a plain top-level `_id` value (or `$in` list) we start from
   mongomock's id map and still apply the whole filter to those candidates;
 - unique checks: after every insert and update it scans for duplicates of each unique index,
-  even when the document lies outside a partial index and so cannot collide; we skip those.
+  even when the document lies outside a partial index and so cannot collide; we skip those;
+- TTL indexes: it scans a collection for expired documents on every access; like MongoDB's
+  TTL monitor, we remove them at most once a minute per collection.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from time import monotonic
 from typing import Any
 
 from mongomock import DuplicateKeyError, helpers
 from mongomock.collection import Collection
 from mongomock.filtering import filter_applies
+from mongomock.store import CollectionStore
+
+TTL_EVERY = 60.0
+"""Seconds between removals of expired documents (MongoDB's TTL monitor runs every 60 s)."""
 
 _patched = False
 
@@ -54,6 +61,15 @@ def install() -> None:
 
     Collection._iter_documents = iter_documents  # type: ignore[method-assign]
     Collection._ensure_uniques = _ensure_uniques  # type: ignore[method-assign]
+    expire = CollectionStore._remove_expired_documents
+
+    def remove_expired_documents(self: CollectionStore) -> None:
+        if not self._ttl_indexes or monotonic() < getattr(self, "_next_expiry", 0.0):
+            return
+        self._next_expiry = monotonic() + TTL_EVERY
+        expire(self)
+
+    CollectionStore._remove_expired_documents = remove_expired_documents  # type: ignore[method-assign]
     _patched = True
 
 

@@ -41,6 +41,8 @@ class Settings(BaseSettings):
     delivery_retry_base_seconds: float = 5.0
     """First retry of a failed send after about this long, doubling each time (with jitter)."""
     delivery_retry_max_seconds: float = 900.0
+    reassign_offline_minutes: int = 15
+    """An agent offline this long has their open work reassigned (0: never)."""
     event_retention_hours: int = 168
     """Processed events older than this are deleted by the sweep (history stays in threads)."""
     login_attempts_per_15_min: int = 10

@@ -10,6 +10,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
+from bson import ObjectId
 from motor.motor_asyncio import AsyncIOMotorClient, AsyncIOMotorCollection, AsyncIOMotorDatabase
 from pymongo import ASCENDING, DESCENDING
 
@@ -85,7 +86,7 @@ COLLECTIONS: dict[str, CollectionSpec] = {
             Index.on("channel_id", "external_id", unique=True, partial={"external_id": HAS_STRING}),
             Index.on("conversation_id", "created_at"),
             Index.on("ticket_id", "created_at"),
-            Index.on("caused_by", unique=True, partial={"caused_by": {"$type": "objectId"}}),
+            Index.on("sent_for", unique=True, partial={"sent_for": HAS_STRING}),
             Index.on("delivery.status", "delivery.retry_at"),
         ]
     ),
@@ -116,9 +117,23 @@ COLLECTIONS: dict[str, CollectionSpec] = {
             Index.on("created_at", "rank"),
             Index.on("conversation_ids"),
             Index.on("thread_keys", "updated_at"),
+            Index.on("status", "status_changed_at"),
         ]
     ),
     "ticket_history": CollectionSpec([Index.on("ticket_id", "at")]),
+    "escalations": CollectionSpec(
+        [Index.on("ticket_id", "at"), Index.on("conversation_id", "at"), Index.on("close_by")]
+    ),
+    "rules": CollectionSpec([Index.on("event", "position")], small=True),
+    "rule_runs": CollectionSpec(  # one document per event: every rule's run on it
+        [
+            Index.on("runs.rule_id", ("at", DESCENDING)),
+            Index.on("at", expire_after_seconds=30 * 86400),
+        ]
+    ),
+    "time_triggers": CollectionSpec([Index.on("rule_id", "ticket_id", "since", unique=True)]),
+    "macros": CollectionSpec([Index.on("name", unique=True)], small=True),
+    "calendars": CollectionSpec([Index.on("name", unique=True)], small=True),
     "categories": CollectionSpec(
         [Index.on("path_key", unique=True), Index.on("parent_id")], small=True
     ),
@@ -169,6 +184,13 @@ class Store:
         if doc is None:
             raise NotFound(f"No {what} with id {doc_id}.")
         return doc
+
+    async def name_of(self, collection: str, doc_id: Any) -> str:
+        """The `name` of an agent, team, channel... by id (a string or ObjectId); "" if none."""
+        if not doc_id or not ObjectId.is_valid(doc_id):
+            return ""
+        doc = await self[collection].find_one({"_id": ObjectId(doc_id)}, projection={"name": 1})
+        return doc["name"] if doc else ""
 
     async def ensure_indexes(self) -> None:
         # One create_index per index: mongomock's create_indexes drops partial filters.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import Celery
 
-from inbox.queue import POLL_MAILBOXES, REFRESH_CREDENTIALS, SWEEP
+from inbox.queue import AUTOMATION_TICK, POLL_MAILBOXES, REFRESH_CREDENTIALS, SWEEP
 from inbox.settings import Settings
 
 celery_app = Celery("inbox", set_as_current=False)
@@ -13,6 +13,7 @@ BEAT_SCHEDULE = {
     "sweep": {"task": SWEEP, "schedule": 30.0},
     "refresh-credentials": {"task": REFRESH_CREDENTIALS, "schedule": 600.0},
     "poll-mailboxes": {"task": POLL_MAILBOXES, "schedule": 60.0},
+    "automation-tick": {"task": AUTOMATION_TICK, "schedule": 60.0},
 }
 
 

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
+from automations import assignment, engine, time_triggers, webhooks
 from inbox import events
 from inbox.queue import (
+    AUTOMATION_TICK,
+    CALL_WEBHOOK,
     DELIVER_MESSAGE,
     POLL_MAILBOXES,
     PROCESS_EVENT,
@@ -33,6 +37,7 @@ EVENT_HANDLERS: list[events.Handler] = [
     auto_tickets.on_event,
     ticket_followup.on_event,
     customer_updates.on_event,
+    engine.on_event,
 ]
 """What runs for each event, in order (the bot and the automation rules plug in here)."""
 
@@ -71,6 +76,33 @@ async def _refresh(rt: Runtime) -> int:
 
 async def _poll(rt: Runtime) -> dict[str, int]:
     return await polling.poll_all(rt)
+
+
+async def _automation_tick(rt: Runtime) -> dict[str, int]:
+    minutes = rt.settings.reassign_offline_minutes
+    handed_over = (
+        await assignment.hand_over_from_offline(rt, timedelta(minutes=minutes)) if minutes else 0
+    )
+    return {"time_rules": await time_triggers.tick(rt), "reassigned": handed_over}
+
+
+@celery_app.task(name=AUTOMATION_TICK)
+def automation_tick() -> dict[str, int]:
+    """Every minute: fire time rules that are due, reassign work of agents gone offline."""
+    return run(_automation_tick)
+
+
+@celery_app.task(
+    name=CALL_WEBHOOK,
+    autoretry_for=(webhooks.WebhookFailed,),
+    retry_backoff=5,
+    retry_backoff_max=600,
+    retry_jitter=True,
+    max_retries=5,
+)
+def call_webhook(run_id: str, url: str) -> int:
+    """A rule's webhook call; each attempt is recorded in the rule's run."""
+    return run(lambda rt: webhooks.call(rt, run_id, url))
 
 
 @celery_app.task(name=POLL_MAILBOXES)

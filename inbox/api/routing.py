@@ -7,6 +7,7 @@ OpenAPI document, so the three cannot drift apart.
 from __future__ import annotations
 
 import functools
+import importlib
 import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -118,19 +119,23 @@ def json_response(result: Any, status: int = 200) -> web.Response:
     return web.json_response(to_json(result), status=status)
 
 
-def setup(app: web.Application) -> None:
-    # Importing the resource modules fills ROUTES.
-    from inbox.api import (  # noqa: F401
-        agents,
-        auth,
-        channels,
-        conversations,
-        files,
-        notifications,
-        teams,
-        ticket_settings,
-        tickets,
-    )
+API_MODULES = (
+    "inbox.api.auth",
+    "inbox.api.agents",
+    "inbox.api.teams",
+    "inbox.api.channels",
+    "inbox.api.conversations",
+    "inbox.api.files",
+    "inbox.api.notifications",
+    "inbox.api.tickets",
+    "inbox.api.ticket_settings",
+    "automations.api",
+)
+"""Importing these fills ROUTES; named here so the core does not import automation code."""
 
+
+def setup(app: web.Application) -> None:
+    for module in API_MODULES:
+        importlib.import_module(module)
     for route in ROUTES:
         app.router.add_route(route.method, route.path, route.handler)

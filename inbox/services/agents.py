@@ -66,6 +66,8 @@ async def update(rt: Runtime, agent_id: ObjectId, body: AgentPatch) -> dict[str,
         value = getattr(body, field)
         if value is not None:
             changes[field] = str(value)
+    if changes.get("availability", agent.get("availability")) != agent.get("availability"):
+        changes["availability_changed_at"] = clock.now()
     if body.team_ids is not None:
         changes["team_ids"] = [parse_id(t, "team") for t in body.team_ids]
         await teams.require_all(rt, changes["team_ids"])

@@ -339,6 +339,8 @@ async def _changes(
         )
     if "priority" in fields:
         sets["priority"] = None if patch.priority is None else str(patch.priority)
+    if "tags" in fields:
+        sets["tags"] = list(dict.fromkeys(t.strip() for t in patch.tags or [] if t.strip()))
     changes = {
         name: (conversation.get(name), value)
         for name, value in sets.items()

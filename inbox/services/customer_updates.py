@@ -1,9 +1,9 @@
 """Keeping customers told: a short message on their own channel when their ticket moves.
 
-Four events (created, status changed, assigned, resolved), each with a template per language
-that admins edit or switch off. The messages are ordinary replies on the ticket's latest
-conversation, with delivery status; an event's message is sent once however often the
-worker handles the event.
+Five events (created, status changed, assigned, resolved, escalated), each with a template
+per language that admins edit or switch off. The messages are ordinary replies on the
+ticket's latest conversation, with delivery status; an event's message is sent once however
+often the worker handles the event.
 """
 
 from __future__ import annotations
@@ -15,9 +15,8 @@ from inbox import i18n
 from inbox.errors import Invalid, NotFound
 from inbox.events import Actor, EventType
 from inbox.models import CustomerUpdateSettings, SenderType, ticket_number
-from inbox.queue import DELIVER_MESSAGE
 from inbox.runtime import Runtime
-from inbox.services import agents, contacts, conversations, messages, replies, tickets
+from inbox.services import contacts, messages, replies, tickets
 
 
 def N_(message: str) -> str:
@@ -26,6 +25,7 @@ def N_(message: str) -> str:
 
 
 CREATED, STATUS_CHANGED, ASSIGNED, RESOLVED = "created", "status_changed", "assigned", "resolved"
+ESCALATED = "escalated"
 DEFAULTS: dict[str, dict[str, str]] = {
     CREATED: {
         "en": "We have received your request and opened ticket {number}: {title}. "
@@ -47,8 +47,15 @@ DEFAULTS: dict[str, dict[str, str]] = {
         "vi": "Phiếu hỗ trợ {number} của bạn đã được giải quyết. Nếu vẫn còn vấn đề, "
         "bạn chỉ cần trả lời tin nhắn này.",
     },
+    ESCALATED: {
+        "en": "Your request {number} is now with our specialist team ({team}). "
+        "They will get back to you here.",
+        "vi": "Yêu cầu {number} của bạn đã được chuyển đến nhóm chuyên trách ({team}). "
+        "Họ sẽ phản hồi bạn tại đây.",
+    },
 }
-PLACEHOLDERS = ("number", "title", "status", "agent", "contact")
+PLACEHOLDERS = ("number", "title", "status", "agent", "contact", "team")
+ESCALATION_EVENTS = (EventType.TICKET_ESCALATED, EventType.CONVERSATION_ESCALATED)
 STATUS_WORDS = {
     "new": N_("received"),
     "open": N_("in progress"),
@@ -121,6 +128,8 @@ def which_update(event: dict[str, Any]) -> str | None:
     """The customer update a ticket event calls for, if any."""
     if event["type"] == EventType.TICKET_CREATED:
         return CREATED
+    if event["type"] in ESCALATION_EVENTS:
+        return ESCALATED
     if event["type"] != EventType.TICKET_UPDATED or event["actor"]["type"] == "contact":
         return None  # the customer knows what they did themselves
     changes = event.get("changes") or {}
@@ -134,39 +143,45 @@ def which_update(event: dict[str, Any]) -> str | None:
 async def on_event(rt: Runtime, event: dict[str, Any]) -> None:
     """An event handler: send the customer update a ticket event calls for."""
     update = which_update(event)
-    if update is None or event["subject"]["type"] != "ticket":
+    if update is None:
         return
     settings = await settings_for(rt, update)
     if not settings["enabled"]:
         return
-    if await rt.store["messages"].find_one({"caused_by": event["_id"]}) is not None:
-        return  # sent when this event was handled before
-    ticket = await rt.store["tickets"].find_one({"_id": event["subject"]["id"]})
-    conversation = ticket and await tickets.latest_conversation(rt, ticket)
+    ticket, conversation = await _where(rt, event)
     if conversation is None:
         return  # no channel to the customer (a ticket opened for a phone call)
     latest = await messages.latest_from_customer(rt, conversation["_id"])
     if latest is not None and latest.get("automated"):
         return  # a machine wrote (an auto-reply, a list): never answer it automatically
-    contact = await contacts.get(rt, ticket["contact_id"])
+    contact = await contacts.get(rt, conversation["contact_id"])
     language = _language(contact.get("language"), rt.settings.language)
-    status = ((event.get("changes") or {}).get("status") or {}).get("to") or ticket["status"]
-    values = await _values(rt, ticket, contact, language, status)
+    values = await _values(rt, event, ticket, conversation, contact, language)
     await _send(rt, conversation, settings["templates"][language].format_map(values), event)
+
+
+async def _where(
+    rt: Runtime, event: dict[str, Any]
+) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    """The ticket (if the event is about one) and the conversation to write on."""
+    subject = event["subject"]
+    if subject["type"] == "conversation":
+        return None, await rt.store["conversations"].find_one({"_id": subject["id"]})
+    ticket = await rt.store["tickets"].find_one({"_id": subject["id"]})
+    if ticket is None:
+        return None, None
+    return ticket, await tickets.latest_conversation(rt, ticket)
 
 
 async def _send(
     rt: Runtime, conversation: dict[str, Any], text: str, event: dict[str, Any]
 ) -> None:
-    window = await replies.reply_window(rt, conversation)
     system = Actor(type=str(SenderType.SYSTEM), name="Customer update")
-    if not window.open:
+    sent = await replies.send_automatic(rt, conversation, text, system, f"{event['_id']}:update")
+    if sent is None:
+        window = await replies.reply_window(rt, conversation)
         activity = {"field": "customer_update", "from": None, "to": None, "note": window.note}
         await messages.insert_activity(rt, conversation, activity, system)
-        return
-    message = await messages.insert_reply(rt, conversation, text, system, caused_by=event["_id"])
-    await conversations.after_outbound(rt, conversation, message)
-    await rt.queue.enqueue(DELIVER_MESSAGE, str(message["_id"]))
 
 
 def _language(preferred: str | None, default: str) -> str:
@@ -177,19 +192,24 @@ def _language(preferred: str | None, default: str) -> str:
 
 
 async def _values(
-    rt: Runtime, ticket: dict[str, Any], contact: dict[str, Any], language: str, status: str
+    rt: Runtime,
+    event: dict[str, Any],
+    ticket: dict[str, Any] | None,
+    conversation: dict[str, Any],
+    contact: dict[str, Any],
+    language: str,
 ) -> dict[str, str]:
-    owner = ""
-    if ticket.get("owner_id"):
-        try:
-            owner = (await agents.get(rt, ticket["owner_id"]))["name"]
-        except NotFound:
-            owner = ""
+    holder = ticket or conversation
+    status = ((event.get("changes") or {}).get("status") or {}).get("to") or holder["status"]
     words = i18n.translations(language)
+    team_id = (event.get("data") or {}).get("to_team_id") or holder.get("team_id")
     return {
-        "number": ticket_number(ticket["seq"]),
-        "title": ticket["title"],
-        "status": words.gettext(STATUS_WORDS[status]),
-        "agent": owner,
+        "number": ticket_number(ticket["seq"]) if ticket else f"C-{conversation['number']:06d}",
+        "title": ticket["title"] if ticket else (conversation.get("subject") or ""),
+        "status": words.gettext(STATUS_WORDS.get(status, status)),
+        "agent": await rt.store.name_of(
+            "agents", holder.get("owner_id") or holder.get("assignee_id")
+        ),
         "contact": contact["name"],
+        "team": await rt.store.name_of("teams", team_id),
     }

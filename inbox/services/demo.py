@@ -10,6 +10,7 @@ from typing import Any
 from bson import ObjectId
 from pymongo.errors import DuplicateKeyError
 
+from automations import demo as automation_demo
 from connectors.base import Attachment, ChannelRef, Inbound, InboundKind, Sender
 from inbox import clock
 from inbox.auth import Principal
@@ -196,6 +197,7 @@ async def seed(rt: Runtime) -> bool:
         )
         if "ticket" in script and conversation_id:
             await _ticket(rt, conversation_id, script["ticket"], principals, category_ids)
+    await automation_demo.seed(rt, team_ids)
     return True
 
 

@@ -178,15 +178,16 @@ async def insert_reply(
     actor: Actor,
     attachments: list[dict[str, Any]] | None = None,
     mode: str | None = None,
-    caused_by: ObjectId | None = None,
+    sent_for: str | None = None,
 ) -> dict[str, Any]:
     """A message to the customer, queued for delivery on the conversation's channel.
 
-    `caused_by` names the event an automatic message answers, so it is sent once only.
+    `sent_for` names what an automatic message answers (an event, a rule's action), so it is
+    sent once only.
     """
     message = _base(conversation, MessageKind.MESSAGE, Direction.OUT)
-    if caused_by is not None:
-        message["caused_by"] = caused_by
+    if sent_for is not None:
+        message["sent_for"] = sent_for
     message.update(
         text=text,
         attachments=attachments or [],
@@ -204,7 +205,7 @@ async def insert_reply(
     try:
         await rt.store["messages"].insert_one(message)
     except DuplicateKeyError:
-        return await rt.store["messages"].find_one({"caused_by": caused_by})
+        return await rt.store["messages"].find_one({"sent_for": sent_for})
     await emit_message(rt, EventType.MESSAGE_CREATED, message, conversation, actor)
     return message
 

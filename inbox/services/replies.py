@@ -12,7 +12,7 @@ from connectors.base import ALWAYS_OPEN, ReplyWindow
 from inbox import clock
 from inbox.auth import Principal
 from inbox.errors import Conflict, Invalid
-from inbox.events import Scope
+from inbox.events import Actor, Scope
 from inbox.ids import parse_id
 from inbox.models import ConversationPatch, MessageCreate, MessageOut
 from inbox.queue import DELIVER_MESSAGE
@@ -104,6 +104,28 @@ async def _refuse_if_customer_wrote_again(
             {"new_messages": [MessageOut.of(m).model_dump(mode="json") for m in newer]},
             code="customer_wrote_again",
         )
+
+
+async def send_automatic(
+    rt: Runtime,
+    conversation: dict[str, Any],
+    text: str,
+    actor: Actor,
+    sent_for: str | None = None,
+) -> dict[str, Any] | None:
+    """A message the system, a rule or the bot sends: queued for delivery, or None when the
+    channel's messaging window is closed. `sent_for` names what it answers: once only."""
+    window = await reply_window(rt, conversation)
+    if not window.open:
+        return None
+    if sent_for is not None:
+        earlier = await rt.store["messages"].find_one({"sent_for": sent_for})
+        if earlier is not None:
+            return earlier
+    message = await messages.insert_reply(rt, conversation, text, actor, sent_for=sent_for)
+    await conversations.after_outbound(rt, conversation, message)
+    await rt.queue.enqueue(DELIVER_MESSAGE, str(message["_id"]))
+    return message
 
 
 def _check_mode(conversation: dict[str, Any], mode: str | None) -> None:

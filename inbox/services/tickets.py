@@ -138,11 +138,15 @@ _WHERE = {"contact_id", "conversation_id"}
 
 
 async def create_for_conversation(
-    rt: Runtime, conversation: dict[str, Any], actor: Actor
+    rt: Runtime,
+    conversation: dict[str, Any],
+    actor: Actor,
+    body: TicketPromote | None = None,
 ) -> dict[str, Any] | None:
-    """The system opens a ticket for a new conversation (email channels set to do so)."""
+    """The system or a rule opens a ticket for a conversation; None if it has one already."""
     contact = await contacts.get(rt, conversation["contact_id"])
-    body = TicketPromote(title=(conversation.get("subject") or contact["name"])[:200])
+    if body is None:
+        body = TicketPromote(title=(conversation.get("subject") or contact["name"])[:200])
     defaults = {
         "team_id": conversation.get("team_id"),
         "assignee_ids": [],

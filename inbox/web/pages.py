@@ -164,8 +164,15 @@ async def ticket_page(request: web.Request) -> web.StreamResponse:
 
 @access(Access.ADMIN)
 async def admin_page(request: web.Request) -> web.StreamResponse:
-    context = {"page": "admin", "bootstrap": await _directory(request)}
+    context = {"page": "admin", "section": "settings", "bootstrap": await _directory(request)}
     return render(request, "admin.html", context)
+
+
+@access(Access.ADMIN)
+async def rules_page(request: web.Request) -> web.StreamResponse:
+    """Automation rules and shortcuts (the builder draws from /api/v1/rules/catalogue)."""
+    context = {"page": "admin", "section": "rules", "bootstrap": await _directory(request)}
+    return render(request, "rules.html", context)
 
 
 def setup(app: web.Application) -> None:
@@ -177,3 +184,4 @@ def setup(app: web.Application) -> None:
     app.router.add_get("/tickets", tickets_page)
     app.router.add_get("/tickets/{ref}", ticket_page)
     app.router.add_get("/admin", admin_page)
+    app.router.add_get("/admin/rules", rules_page)

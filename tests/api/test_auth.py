@@ -142,8 +142,9 @@ async def test_agents_cannot_call_admin_routes(agent, server):
         status, body = await agent.request(route.method, concrete(route.path), json={})
         assert status == 403, route.path
         assert body["error"]["code"] == "admin_only"
-    status, _ = await agent.get("/admin")
-    assert status == 403
+    for page in ("/admin", "/admin/rules"):
+        status, _ = await agent.get(page)
+        assert status == 403, page
 
 
 async def test_an_agent_may_only_change_their_own_availability_and_profile(agent, admin):

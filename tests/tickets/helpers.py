@@ -13,7 +13,9 @@ from tests.conftest import Client, make_agent
 
 async def conversation_of(client: Client) -> dict[str, Any]:
     """The most recent conversation the client sees."""
-    status, page = await client.get("/api/v1/conversations?status=open,pending,resolved")
+    status, page = await client.get(
+        "/api/v1/conversations?status=open,pending,resolved,snoozed,bot"
+    )
     assert status == 200 and page["items"], page
     return page["items"][0]
 

@@ -157,6 +157,7 @@ async def test_only_admins_edit_customer_updates(agent):
         "status_changed",
         "assigned",
         "resolved",
+        "escalated",
     ]
 
 

@@ -127,8 +127,28 @@ async function loadAgents() {
   $("agent-rows").replaceChildren(...items.map((agent) => el("tr", {},
     el("td", {}, agent.name), el("td", {}, agent.email), el("td", {}, _(agent.role === "admin" ? "Admin" : "Agent")),
     el("td", {}, agent.team_ids.map((id) => teams.get(id) || id).join(", ") || "—"),
+    el("td", {}, agentSetting(agent, "level", [0, 1, 2, 3].map((level) => el("option", { value: String(level) }, `L${level}`)))),
+    el("td", {}, agentSetting(agent, "capacity")),
     el("td", {}, AVAILABILITY_LABELS[agent.availability] || agent.availability),
   )));
+}
+
+/** An agent's level (a select) or capacity (a number), saved on change. */
+function agentSetting(agent, name, options = null) {
+  const input = options
+    ? el("select", { "aria-label": _("Level") }, ...options)
+    : el("input", { type: "number", min: "1", max: "500", class: "narrow", "aria-label": _("Open conversations and tickets at most") });
+  input.value = String(agent[name]);
+  input.addEventListener("change", async () => {
+    try {
+      await api("PATCH", `/agents/${agent.id}`, { [name]: Number(input.value) });
+      toast(_("Saved."));
+    } catch (error) {
+      input.value = String(agent[name]);
+      toast(error.message, "error");
+    }
+  });
+  return input;
 }
 
 async function loadTeams() {

@@ -7,6 +7,7 @@ const $ = (id) => document.getElementById(id);
 const TYPE_LABELS = { text: _("Text"), number: _("Number"), date: _("Date"), select: _("Choice") };
 const UPDATE_LABELS = {
   created: _("Ticket created"), status_changed: _("Status changed"), assigned: _("Owner assigned"), resolved: _("Ticket resolved"),
+  escalated: _("Sent to a specialist team"),
 };
 const LANGUAGE_LABELS = { en: "English", vi: "Tiếng Việt" };
 

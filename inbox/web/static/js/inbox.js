@@ -7,6 +7,7 @@ import { Live, Viewers } from "./live.js";
 import { Thread, PRIORITY_LABELS, statusLabel, newer } from "./thread.js";
 import { Composer } from "./composer.js";
 import { Bell } from "./bell.js";
+import { ShortcutBar } from "./shortcuts.js";
 
 const boot = JSON.parse(document.getElementById("bootstrap").textContent);
 const me = boot.me;
@@ -163,6 +164,31 @@ function syncUrl() {
 
 // ---- the thread -----------------------------------------------------------------------
 
+/** Fetch the open conversation again after a shortcut; it may have left this agent's view. */
+async function refreshCurrent() {
+  const id = state.selectedId;
+  try {
+    const conversation = await api("GET", `/conversations/${id}`);
+    upsertConversation(conversation);
+    if (state.selectedId === id) renderThreadHeader(conversation);
+  } catch (error) {
+    if (error.status !== 404) return;
+    state.conversations.delete(id);
+    renderList();
+    closeThread();
+    toast(_("The conversation went to another team and left your inbox."));
+  }
+}
+
+function closeThread() {
+  state.selectedId = null;
+  syncUrl();
+  $("inbox").classList.remove("has-selection");
+  $("thread").hidden = true;
+  $("details").hidden = true;
+  $("thread-empty").hidden = false;
+}
+
 async function select(conversationId) {
   state.selectedId = conversationId;
   thread.clear();
@@ -184,6 +210,7 @@ async function select(conversationId) {
     const [conversation] = await Promise.all([api("GET", `/conversations/${conversationId}`), thread.fetchPage()]);
     if (state.selectedId !== conversationId) return;
     renderThreadHeader(conversation);
+    shortcutBar.show(conversationId);
     thread.render({ scroll: "bottom" });
     if (conversation.unread_count) {
       const read = await api("POST", `/conversations/${conversationId}/read`);
@@ -353,6 +380,7 @@ async function onEvent(event) {
 const directory = { agentsById, teamsById };
 const thread = new Thread($("messages"), directory, () => `/conversations/${state.selectedId}/messages`);
 const viewers = new Viewers($("viewers"), "conversation_id");
+const shortcutBar = new ShortcutBar($("shortcut-bar"), { kind: "conversation", teams: boot.teams, onDone: refreshCurrent });
 const bell = new Bell();
 const live = new Live({
   onEvent: (event) => (event.type === "notification.created" ? bell.add(event.data) : onEvent(event)),
@@ -386,6 +414,7 @@ document.addEventListener("keydown", (event) => {
     j: () => move(1), ArrowDown: () => move(1), k: () => move(-1), ArrowUp: () => move(-1),
     r: () => conversation && composer.setMode("reply"), n: () => conversation && composer.setMode("note"),
     t: () => conversation && openPromote(),
+    x: () => conversation && shortcutBar.escalate(),
     e: () => conversation && setStatus(conversation.status === "resolved" ? "open" : "resolved"),
     p: () => conversation && setStatus("pending"), z: () => conversation && setStatus("snoozed"),
     a: () => conversation && patch({ assignee_id: me.id }),

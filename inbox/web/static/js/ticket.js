@@ -6,6 +6,7 @@ import { Bell } from "./bell.js";
 import { Thread, PRIORITY_LABELS, TICKET_STATUS_LABELS, attachmentNode, newer } from "./thread.js";
 import { Composer } from "./composer.js";
 import { dueNode } from "./due.js";
+import { ShortcutBar } from "./shortcuts.js";
 
 const boot = JSON.parse(document.getElementById("bootstrap").textContent);
 const me = boot.me;
@@ -287,7 +288,9 @@ const bell = new Bell();
 const live = new Live({
   onEvent: (event) => {
     if (event.type === "notification.created") bell.add(event.data);
-    else if (event.type.startsWith("ticket.") && event.data.id === ticket.id && newer(ticket, event.data)) {
+    else if (event.type === "ticket.escalated" && event.data.ticket_id === ticket.id) {
+      if (!$("history").hidden) loadHistory();
+    } else if ((event.type === "ticket.created" || event.type === "ticket.updated") && event.data.id === ticket.id && newer(ticket, event.data)) {
       ticket = event.data;
       render();
       if (!$("history").hidden) loadHistory();
@@ -298,7 +301,7 @@ const live = new Live({
   },
   onPresence: (message) => viewers.onPresence(message),
   onViewers: (message) => viewers.onViewers(message),
-  onReconnect: () => { loadThread(); bell.load(); api("GET", `/tickets/${ticket.id}`).then((fresh) => { ticket = fresh; render(); }).catch(() => null); },
+  onReconnect: () => { loadThread(); bell.load(); reloadTicket(); },
 });
 live.view({ ticket_id: ticket.id });
 
@@ -330,6 +333,7 @@ document.addEventListener("keydown", (event) => {
   const actions = {
     r: () => composer.setMode("reply"), n: () => composer.setMode("note"), u: () => { location.href = "/tickets"; },
     h: () => showTab($("history").hidden ? "history" : "thread"),
+    x: () => shortcutBar.escalate(),
   };
   const action = actions[event.key];
   if (action) {
@@ -337,6 +341,20 @@ document.addEventListener("keydown", (event) => {
     action();
   }
 });
+
+/** Fetch the ticket again after a shortcut; it may have gone to a team this agent is not in. */
+async function reloadTicket() {
+  try {
+    ticket = await api("GET", `/tickets/${ticket.id}`);
+    render();
+    if (!$("history").hidden) loadHistory();
+  } catch (error) {
+    if (error.status === 404) location.href = "/tickets";
+  }
+}
+
+const shortcutBar = new ShortcutBar($("shortcut-bar"), { kind: "ticket", teams: boot.teams, onDone: reloadTicket });
+shortcutBar.show(ticket.id);
 
 render();
 loadThread();

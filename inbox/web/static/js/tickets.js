@@ -359,7 +359,7 @@ function onEvent(event) {
     bell.add(event.data);
     return;
   }
-  if (!event.type.startsWith("ticket.")) return;
+  if (event.type !== "ticket.created" && event.type !== "ticket.updated") return;
   const ticket = event.data;
   const known = state.tickets.get(ticket.id);
   if (!known) {

@@ -1,0 +1,1 @@
+"""Everything that acts on its own: automation rules, assignment, escalation, shortcuts."""

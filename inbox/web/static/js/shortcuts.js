@@ -1,0 +1,126 @@
+// The shortcut bar on a conversation or a ticket: the admins' shortcuts as buttons (each asks
+// for its inputs, then runs), plus Escalate… and Auto-assign, which every agent has.
+
+import { _, api, el, toast } from "./core.js";
+import { describeError } from "./admin_forms.js";
+
+const INPUT_LABELS = { team_id: _("Target team"), level: _("Target level"), summary: _("Summary for the team") };
+const ESCALATE_INPUTS = [{ key: "team_id", required: false }, { key: "level", required: false }, { key: "summary", required: true }];
+let shortcuts = null;
+
+export class ShortcutBar {
+  /** `kind` is "conversation" or "ticket"; `onDone` runs after anything changed. */
+  constructor(holder, { kind, teams, onDone = () => {} }) {
+    Object.assign(this, { holder, kind, teams, onDone, id: null });
+  }
+
+  async show(id) {
+    this.id = id;
+    if (shortcuts === null) shortcuts = await api("GET", "/macros").then((page) => page.items).catch(() => []);
+    if (this.id !== id) return;
+    this.holder.replaceChildren(
+      el("span", { class: "shortcut-label muted small" }, _("Shortcuts")),
+      ...shortcuts.map((macro) => el("button", {
+        type: "button", class: "shortcut", title: macro.description || macro.name, onclick: () => this.runShortcut(macro),
+      }, macro.name)),
+      el("button", { type: "button", title: `${_("Send to another team or level")} (x)`, onclick: () => this.escalate() }, _("Escalate…")),
+      el("button", { type: "button", title: _("Give it to an available agent of the team"), onclick: () => this.autoAssign() }, _("Auto-assign")),
+    );
+  }
+
+  get where() {
+    return this.kind === "ticket" ? { ticket_id: this.id } : { conversation_id: this.id };
+  }
+
+  runShortcut(macro) {
+    const run = async (inputs) => {
+      const { results } = await api("POST", `/macros/${macro.id}/run`, { ...this.where, inputs });
+      const failed = results.filter((r) => !r.ok);
+      if (failed.length) toast(_("{name}: {count} action(s) did not run: {details}", { name: macro.name, count: failed.length, details: failed.map((r) => r.detail).join("; ") }), "error");
+      else toast(_("{name} done.", { name: macro.name }));
+    };
+    if (!macro.inputs.length) return this.attempt(() => run({}));
+    return this.ask(macro.name, macro.description, macro.inputs, run);
+  }
+
+  escalate() {
+    return this.ask(_("Escalate"), _("Pick a team or a level; the team is notified and the customer told a specialist has their request."), ESCALATE_INPUTS,
+      async (inputs) => {
+        if (!inputs.team_id && inputs.level === undefined) throw Object.assign(new Error(_("Pick a team or a level.")), { details: null });
+        const entry = await api("POST", `/${this.kind}s/${this.id}/escalate`, inputs);
+        toast(_("Escalated to L{level}.", { level: entry.to_level }));
+      });
+  }
+
+  async autoAssign() {
+    await this.attempt(async () => {
+      const { agent } = await api("POST", `/${this.kind}s/${this.id}/auto-assign`, {});
+      toast(agent ? _("Assigned to {name}.", { name: agent.name }) : _("Nobody in the team is available right now."), agent ? "info" : "error");
+    });
+  }
+
+  async attempt(action) {
+    try {
+      await action();
+      this.onDone();
+    } catch (error) {
+      toast(describeError(error), "error");
+    }
+  }
+
+  /** A dialog asking for `inputs`, then `run(values)`; problems stay in the dialog. */
+  ask(title, description, inputs, run) {
+    const dialog = el("dialog", { class: "dialog" });
+    const problem = el("p", { class: "error", role: "alert", hidden: true });
+    const fields = inputs.map((input) => [input.key, this.inputField(input)]);
+    const submit = el("button", { type: "submit", class: "primary" }, _("Run"));
+    const form = el("form", { class: "dialog-form", onsubmit: async (event) => {
+      event.preventDefault();
+      submit.disabled = true;
+      const values = {};
+      for (const [key, field] of fields) {
+        const value = field.read();
+        if (value !== null && value !== "") values[key] = value;
+      }
+      try {
+        await run(values);
+        dialog.close();
+        this.onDone();
+      } catch (error) {
+        problem.hidden = false;
+        problem.textContent = describeError(error);
+      } finally {
+        submit.disabled = false;
+      }
+    } },
+    el("h2", {}, title),
+    description ? el("p", { class: "muted" }, description) : null,
+    problem,
+    ...fields.map(([, field]) => field.node),
+    el("div", { class: "dialog-buttons" },
+      el("button", { type: "button", onclick: () => dialog.close() }, _("Cancel")), submit));
+    dialog.append(form);
+    dialog.addEventListener("close", () => dialog.remove());
+    document.body.append(dialog);
+    dialog.showModal();
+    form.querySelector("select, textarea")?.focus();
+  }
+
+  inputField({ key, required }) {
+    let control;
+    let read;
+    if (key === "summary") {
+      control = el("textarea", { rows: "4", maxlength: "2000", required, placeholder: _("What the specialist needs to know") });
+      read = () => control.value.trim();
+    } else if (key === "level") {
+      control = el("select", { required }, el("option", { value: "" }, required ? _("Choose…") : "—"),
+        ...[0, 1, 2, 3].map((level) => el("option", { value: String(level) }, `L${level}`)));
+      read = () => (control.value === "" ? null : Number(control.value));
+    } else {
+      control = el("select", { required }, el("option", { value: "" }, required ? _("Choose…") : "—"),
+        ...this.teams.map((team) => el("option", { value: team.id }, `${team.name} (L${team.level})`)));
+      read = () => control.value || null;
+    }
+    return { node: el("label", {}, INPUT_LABELS[key], control), read };
+  }
+}

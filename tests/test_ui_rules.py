@@ -1,0 +1,118 @@
+"""Rules and shortcuts in headless Chromium: an admin builds a rule (and sees the API's
+objections next to the inputs), a customer message sets it off, the run log explains it;
+rules reorder by keyboard; an agent escalates from the shortcut bar."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.async_api import expect
+
+from tests.automations.helpers import add_rule, online_agent
+from tests.browser import shot, signed_in
+from tests.conftest import customer_writes, eventually
+
+pytestmark = pytest.mark.browser
+
+
+async def test_an_admin_builds_a_rule_and_sees_it_act(
+    browser, server, http, admin, telegram_channel
+):
+    _, billing = await admin.post("/api/v1/teams", json={"name": "Billing"})
+    page = await signed_in(browser, server, "admin@example.com")
+    await page.goto(f"{server.url}/admin/rules")
+    await expect(page.locator("#rule-list .list-empty")).to_contain_text("No rules yet")
+
+    await page.click("#new-rule")
+    editor = page.locator("#rule-editor")
+    await editor.locator("input[name=name]").fill("Refunds go to Billing")
+    await editor.get_by_role("button", name="+ Condition").click()
+    text_row = editor.locator(".condition-row").nth(1)
+    await text_row.get_by_label("Field").select_option("message.text")
+    await text_row.get_by_label("Operator").select_option("contains")
+    await text_row.get_by_label("Value").fill("refund")
+    first = editor.locator(".action-row").nth(0)
+    await first.get_by_label("Action").select_option("assign_team")
+    await first.locator(".action-params select").first.select_option(billing["id"])
+    await editor.get_by_role("button", name="+ Action").click()
+    await editor.get_by_role("button", name="Create rule").click()
+
+    tag_input = editor.locator(".action-row").nth(1).locator("input[type=text]")
+    await expect(tag_input).to_have_attribute("aria-invalid", "true")
+    await expect(editor.locator(".problem-summary")).to_contain_text("actions.1.tag")
+    await shot(page, "rules-invalid")
+    await tag_input.fill("refund")
+    await editor.get_by_role("button", name="Create rule").click()
+    await expect(page.locator(".toast", has_text="Rule created.")).to_be_visible()
+    await expect(page.locator(".rule-item .rule-name")).to_have_text(["Refunds go to Billing"])
+
+    await customer_writes(http, telegram_channel, 7, "Hi, I would like a refund")
+
+    async def routed() -> dict | None:
+        _, found = await admin.get("/api/v1/conversations")
+        item = found["items"][0] if found["items"] else None
+        return item if item and item["tags"] == ["refund"] else None
+
+    conversation = await eventually(routed)
+    assert conversation["team_id"] == billing["id"]
+    await editor.get_by_role("button", name="Refresh").click()
+    run = editor.locator(".run").first
+    await expect(run.locator(".run-status")).to_have_text("matched")
+    await expect(run).to_contain_text("added tag refund")
+    await shot(page, "rules-run-log")
+    assert page.errors == []
+
+
+async def test_rules_reorder_by_keyboard_and_switch_off(browser, server, admin):
+    first = await add_rule(
+        admin, name="First", event="ticket.created", actions=[{"type": "add_tag", "tag": "a"}]
+    )
+    second = await add_rule(
+        admin, name="Second", event="ticket.created", actions=[{"type": "add_tag", "tag": "b"}]
+    )
+    page = await signed_in(browser, server, "admin@example.com")
+    await page.goto(f"{server.url}/admin/rules")
+    names = page.locator(".rule-item .rule-name")
+    await expect(names).to_have_text(["First", "Second"])
+
+    await page.locator(".rule-item", has_text="Second").focus()
+    await page.keyboard.press("Alt+ArrowUp")
+    await expect(names).to_have_text(["Second", "First"])
+    await page.locator(".rule-item", has_text="First").get_by_label("Enabled").click()
+    await expect(page.locator(".toast", has_text="Rule disabled.")).to_be_visible()
+
+    _, listed = await admin.get("/api/v1/rules")
+    assert [r["id"] for r in listed["items"]] == [second["id"], first["id"]]
+    assert [r["enabled"] for r in listed["items"]] == [True, False]
+    assert page.errors == []
+
+
+async def test_an_agent_escalates_from_the_shortcut_bar(
+    browser, server, rt, http, admin, telegram_channel
+):
+    _, experts = await admin.post(
+        "/api/v1/teams", json={"name": "Experts", "assignment": "round_robin", "level": 2}
+    )
+    await online_agent(rt, "lan@example.com", [], name="Lan Nguyễn")
+    sam = await online_agent(rt, "sam@example.com", [experts["id"]], name="Sam", level=2)
+    await customer_writes(http, telegram_channel, 8, "Máy không lên nguồn", name="Bảo Trần")
+    page = await signed_in(browser, server, "lan@example.com")
+
+    await page.locator(".conversation", has_text="Bảo Trần").click()
+    await expect(page.locator("#shortcut-bar")).to_contain_text("Escalate…")
+    await page.keyboard.press("x")
+    dialog = page.locator("dialog[open]")
+    await dialog.get_by_label("Target level").select_option("2")
+    await dialog.get_by_role("button", name="Run").click()
+    await expect(dialog).to_be_visible()  # the summary is required
+    await dialog.get_by_label("Summary for the team").fill("Board fault, needs a technician")
+    await shot(page, "inbox-escalate")
+    await dialog.get_by_role("button", name="Run").click()
+
+    await expect(page.locator(".toast", has_text="Escalated to L2.")).to_be_visible()
+    await expect(page.locator(".toast", has_text="left your inbox")).to_be_visible()
+    await expect(page.locator(".conversation", has_text="Bảo Trần")).to_have_count(0)
+    await expect(page.locator("#thread-empty")).to_be_visible()
+    _, found = await admin.get("/api/v1/conversations")
+    assert found["items"][0]["team_id"] == experts["id"]
+    assert found["items"][0]["assignee_id"] == str(sam["_id"])
+    assert page.errors == []
