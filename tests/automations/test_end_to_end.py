@@ -168,19 +168,19 @@ async def test_a_shortcut_checks_its_inputs(http, admin, telegram_channel):
     assert invalid[0] == 422
 
 
-async def test_a_time_rule_fires_once_for_a_ticket_pending_too_long(
+async def test_a_time_rule_fires_once_for_a_ticket_on_hold_too_long(
     http, admin, rt, telegram_channel
 ):
     rule = await add_rule(
         admin,
-        name="Nudge pending",
+        name="Nudge on hold",
         event="ticket.time_in_status",
-        after={"status": "pending", "hours": 48},
+        after={"status": "on_hold", "hours": 48},
         actions=[{"type": "add_tag", "tag": "stale"}],
     )
     await customer_writes(http, telegram_channel, 1, "help")
     ticket = await promote(admin, (await conversation_of(admin))["id"], "Help")
-    await admin.patch(f"/api/v1/tickets/{ticket['id']}", json={"status": "pending"})
+    await admin.patch(f"/api/v1/tickets/{ticket['id']}", json={"status": "on_hold"})
 
     assert await time_triggers.tick(rt) == 0  # not 48 hours yet
     two_days_ago = clock.now() - timedelta(hours=49)
@@ -188,7 +188,7 @@ async def test_a_time_rule_fires_once_for_a_ticket_pending_too_long(
         {"_id": ObjectId(ticket["id"])}, {"$set": {"status_changed_at": two_days_ago}}
     )
     assert await time_triggers.tick(rt) == 1
-    assert await time_triggers.tick(rt) == 0  # once per stay in pending
+    assert await time_triggers.tick(rt) == 0  # once per stay in the status
 
     (run,) = await wait_for_run(admin, rule)
     assert run["status"] == "matched"
@@ -208,13 +208,16 @@ async def test_time_rules_work_through_many_due_tickets_a_batch_per_tick(
         admin,
         name="Nudge pending",
         event="ticket.time_in_status",
-        after={"status": "pending", "hours": 1},
+        after={"status": "on_hold", "hours": 1},
         actions=[{"type": "add_tag", "tag": "stale"}],
     )
     for number in range(5):
         await customer_writes(http, telegram_channel, 100 + number, f"help {number}")
-        ticket = await promote(admin, (await conversation_of(admin))["id"], f"Help {number}")
-        await admin.patch(f"/api/v1/tickets/{ticket['id']}", json={"status": "pending"})
+        _, page = await admin.get("/api/v1/conversations")
+        (fresh,) = [c for c in page["items"] if c["ticket_id"] is None]
+        ticket = await promote(admin, fresh["id"], f"Help {number}")
+        # on hold: a customer's message handled late would reopen a pending ticket
+        await admin.patch(f"/api/v1/tickets/{ticket['id']}", json={"status": "on_hold"})
         entered = clock.now() - timedelta(hours=10 - number)
         await rt.store["tickets"].update_one(
             {"_id": ObjectId(ticket["id"])}, {"$set": {"status_changed_at": entered}}
