@@ -105,6 +105,7 @@ class Escalate(_Action):
     type: Literal["escalate"]
     team_id: str | None = None
     level: int | None = Field(default=None, ge=0, le=3)
+    next_level: bool = Field(default=False, description="one level up from where it is")
     summary: str = "{{inputs.summary}}"
 
 
@@ -112,6 +113,7 @@ class Notify(_Action):
     type: Literal["notify"]
     agent_ids: list[str] = Field(default_factory=list, max_length=50)
     team_id: str | None = None
+    team_lead: bool = Field(default=False, description="the lead of the ticket's team")
     text: str
 
 
@@ -258,15 +260,18 @@ async def _check_one(
     if isinstance(action, SetStatus) and action.status not in STATUSES:
         problems.append({"field": f"{path}.status", "message": f"one of {STATUSES}"})
     if _escalation_without_target(action, inputs):
-        message = "escalate needs team_id or level (or a shortcut input for them)"
+        message = "escalate needs team_id, level or next_level (or a shortcut input for them)"
         problems.append({"field": path, "message": message})
-    if isinstance(action, Notify) and not action.agent_ids and not action.team_id:
-        problems.append({"field": path, "message": "notify needs agent_ids or team_id"})
+    if isinstance(action, Notify) and not (action.agent_ids or action.team_id or action.team_lead):
+        message = "notify needs agent_ids, team_id or team_lead"
+        problems.append({"field": path, "message": message})
     return problems
 
 
 def _escalation_without_target(action: Any, inputs: set[str] | None) -> bool:
     if not isinstance(action, Escalate) or action.team_id or action.level is not None:
+        return False
+    if action.next_level:
         return False
     return not inputs or not {"team_id", "level"} & inputs
 
@@ -471,6 +476,11 @@ async def _escalate(rt: Runtime, action: Escalate, context: Context, actor: Acto
     summary = templates.render(action.summary, await templates.values(rt, context))
     ticket = await tickets.get(rt, context.ticket["_id"]) if context.ticket else None
     conversation = await _fresh(rt, context, "conversation") if context.conversation else None
+    if action.next_level:
+        current = (ticket or conversation or {}).get("escalation_level", 0)
+        if current >= escalation.MAX_LEVEL:
+            raise Skip(f"already at the top level L{escalation.MAX_LEVEL}")
+        level = current + 1
     entry = await escalation.escalate(
         rt,
         actor=actor,
@@ -488,6 +498,10 @@ async def _notify(rt: Runtime, action: Notify, context: Context, actor: Actor, _
     if action.team_id:
         members = rt.store["agents"].find({"team_ids": ObjectId(action.team_id), "active": True})
         agent_ids += [agent["_id"] async for agent in members]
+    if action.team_lead:
+        agent_ids += await _team_lead(rt, context)
+    if not agent_ids:
+        raise Skip("nobody to notify (the team has no lead?)")
     text = templates.render(action.text, await templates.values(rt, context))
     await notifications.notify(
         rt,
@@ -499,6 +513,12 @@ async def _notify(rt: Runtime, action: Notify, context: Context, actor: Actor, _
         ticket_id=context.ticket["_id"] if context.ticket else None,
     )
     return f"notified {len(set(agent_ids))} agents"
+
+
+async def _team_lead(rt: Runtime, context: Context) -> list[ObjectId]:
+    holder = await _fresh(rt, context, "ticket" if context.ticket else "conversation")
+    team = await rt.store["teams"].find_one({"_id": holder.get("team_id")})
+    return [team["lead_id"]] if team and team.get("lead_id") else []
 
 
 async def _snooze(rt: Runtime, action: Snooze, context: Context, actor: Actor, _: Any) -> str:

@@ -76,6 +76,7 @@ FIELDS: dict[str, FieldSpec] = {
     "channel.id": FieldSpec(ID),
     "channel.kind": FieldSpec(CHOICE, CHANNEL_KINDS),
     "channel.name": FieldSpec(TEXT),
+    "sla.target": FieldSpec(CHOICE, ("first_response", "next_response", "resolution")),
     "now": FieldSpec(TIME),
 }
 
@@ -182,6 +183,8 @@ def _fill_values(context: Context, subject_type: str, data: dict[str, Any]) -> N
                 "channel.name": channel["name"],
             }
         )
+    if data.get("sla_target"):
+        values["sla.target"] = data["sla_target"]
     context.values = values
 
 

@@ -124,7 +124,10 @@ def _seal(rt: Runtime, action: dict[str, Any]) -> dict[str, Any]:
     return sealed
 
 
-async def create(rt: Runtime, body: RuleBody, author: Any) -> dict[str, Any]:
+async def create(
+    rt: Runtime, body: RuleBody, author: Any, built_in: bool = False
+) -> dict[str, Any]:
+    """A new rule; a built-in one (made by the product) can be changed but not deleted."""
     fields = await validated(rt, body)
     position = body.position if body.position is not None else await _next_position(rt)
     now = clock.now()
@@ -134,6 +137,7 @@ async def create(rt: Runtime, body: RuleBody, author: Any) -> dict[str, Any]:
         "stop_processing": False,
         **fields,
         "position": position,
+        "built_in": built_in,
         "created_by": author,
         "created_at": now,
         "updated_at": now,

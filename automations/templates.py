@@ -28,6 +28,8 @@ PLACEHOLDERS = (
     "inputs.summary",
     "inputs.level",
     "inputs.team",
+    "sla.target",
+    "sla.due_at",
 )
 MAX_TEMPLATE = 4000
 
@@ -69,6 +71,9 @@ async def values(rt: Runtime, context: Context) -> dict[str, str]:
     for key in ("summary", "level", "team"):
         if key in context.inputs:
             found[f"inputs.{key}"] = str(context.inputs[key])
+    data = context.event.get("data") or {}
+    found["sla.target"] = str(data.get("sla_target") or "").replace("_", " ")
+    found["sla.due_at"] = str(data.get("sla_due_at") or "")
     return found
 
 

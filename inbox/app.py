@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import importlib
 from collections.abc import AsyncIterator
 
 from aiohttp import web
@@ -27,6 +28,7 @@ def create_app(settings: Settings, rt: Runtime | None = None) -> web.Application
     app.on_response_prepare.append(middleware.security_headers)
     app.cleanup_ctx.append(_runtime_context(settings, rt))
     app.cleanup_ctx.append(hub_context)
+    app.on_startup.append(_ensure_defaults)
     rendering.setup(app)
     routing.setup(app)
     webhooks.setup(app)
@@ -35,6 +37,16 @@ def create_app(settings: Settings, rt: Runtime | None = None) -> web.Application
     app.router.add_get("/healthz", health.healthz)
     app.router.add_get("/api/openapi.json", openapi.openapi_json)
     return app
+
+
+DEFAULTS = ("automations.defaults",)
+"""Modules whose `ensure(rt)` creates what every installation has (named, not imported, so
+the core does not depend on automation code)."""
+
+
+async def _ensure_defaults(app: web.Application) -> None:
+    for module in DEFAULTS:
+        await importlib.import_module(module).ensure(app[RUNTIME])
 
 
 def _runtime_context(settings: Settings, rt: Runtime | None):

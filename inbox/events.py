@@ -44,6 +44,8 @@ class EventType(StrEnum):
     TICKET_ESCALATED = "ticket.escalated"
     TICKET_TIME_IN_STATUS = "ticket.time_in_status"
     CONVERSATION_ESCALATED = "conversation.escalated"
+    SLA_WARNING = "sla.warning"
+    SLA_BREACHED = "sla.breached"
     NOTIFICATION_CREATED = "notification.created"
 
 

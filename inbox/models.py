@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import StrEnum
 from typing import Any, Generic, TypeVar
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
+from inbox import clock
 from inbox.clock import iso
 from inbox.ids import str_id
 
@@ -190,6 +192,14 @@ class TeamCreate(Body):
     name: str = Field(min_length=1, max_length=80)
     assignment: AssignmentMethod = AssignmentMethod.MANUAL
     level: int = Field(default=0, ge=0, le=3)
+    lead_id: str | None = Field(default=None, description="the agent told of SLA breaches")
+
+
+class TeamPatch(Body):
+    name: str | None = Field(default=None, min_length=1, max_length=80)
+    assignment: AssignmentMethod | None = None
+    level: int | None = Field(default=None, ge=0, le=3)
+    lead_id: str | None = None
 
 
 # ---- answers ----------------------------------------------------------------------------
@@ -240,11 +250,16 @@ class TeamOut(BaseModel):
     name: str
     assignment: AssignmentMethod
     level: int
+    lead_id: str | None = None
 
     @classmethod
     def of(cls, doc: dict[str, Any]) -> TeamOut:
         return cls(
-            id=str(doc["_id"]), name=doc["name"], assignment=doc["assignment"], level=doc["level"]
+            id=str(doc["_id"]),
+            name=doc["name"],
+            assignment=doc["assignment"],
+            level=doc["level"],
+            lead_id=str_id(doc.get("lead_id")),
         )
 
 
@@ -623,6 +638,69 @@ class CustomerUpdateSettings(Body):
     templates: dict[str, str] = Field(description="per language (en, vi): the message text")
 
 
+class SlaTargetOut(BaseModel):
+    minutes: int = Field(description="the promise, in business minutes")
+    due_at: str | None = Field(description="none while paused or once finished")
+    state: str = Field(description="on_track, warning, breached, met, stopped or paused")
+    met_at: str | None
+    late_minutes: float | None = Field(description="business minutes late when met")
+    cycles: int | None = Field(default=None, description="next response: replies measured")
+    late_cycles: int | None = Field(default=None, description="next response: late replies")
+
+    @classmethod
+    def of(cls, target: dict[str, Any], now: datetime) -> SlaTargetOut:
+        return cls(
+            minutes=target["minutes"],
+            due_at=iso(target["due_at"]),
+            state=sla_target_state(target, now),
+            met_at=iso(target["met_at"]),
+            late_minutes=target["late_minutes"],
+            cycles=target.get("cycles"),
+            late_cycles=target.get("late_cycles"),
+        )
+
+
+def sla_target_state(target: dict[str, Any], now: datetime) -> str:
+    """A target's state at `now`; a target met on time stays met."""
+    if target["met_at"] is not None:
+        return "breached" if target["late_minutes"] else "met"
+    if target["stopped_at"] is not None:
+        return "stopped"
+    if target["running_since"] is None:
+        return "paused"
+    if now >= target["due_at"]:
+        return "breached"
+    return "warning" if now >= target["warn_at"] else "on_track"
+
+
+SLA_SEVERITY = ("breached", "warning", "on_track", "paused", "met", "stopped")
+
+
+class SlaOut(BaseModel):
+    policy_id: str
+    policy_name: str
+    state: str | None = Field(description="the most pressing of the targets' states")
+    paused: bool
+    next_due_at: str | None
+    targets: dict[str, SlaTargetOut] = Field(
+        description="first_response, next_response, resolution (those the policy sets)"
+    )
+
+    @classmethod
+    def of(cls, sla: dict[str, Any], now: datetime | None = None) -> SlaOut:
+        moment = now or clock.now()
+        targets = {name: SlaTargetOut.of(t, moment) for name, t in sla["targets"].items()}
+        states = {t.state for t in targets.values()}
+        return cls(
+            policy_id=str(sla["policy_id"]),
+            policy_name=sla["policy_name"],
+            state=next((s for s in SLA_SEVERITY if s in states), None),
+            paused=sla.get("paused", False),
+            next_due_at=iso(sla.get("next_due_at")),
+            targets=targets,
+        )
+
+
 class TicketOut(BaseModel):
     id: str
     number: str = Field(description="T-000123")
@@ -646,7 +724,7 @@ class TicketOut(BaseModel):
     links: list[str]
     merged_into: str | None
     escalation_level: int = Field(default=0, description="support level, L0 to L3")
-    sla: dict[str, Any] | None = None
+    sla: SlaOut | None = None
     created_at: str
     updated_at: str
     resolved_at: str | None
@@ -682,7 +760,7 @@ class TicketOut(BaseModel):
             links=[str(t) for t in doc.get("links", [])],
             merged_into=str_id(doc.get("merged_into")),
             escalation_level=doc.get("escalation_level", 0),
-            sla=doc.get("sla"),
+            sla=SlaOut.of(doc["sla"]) if doc.get("sla") else None,
             created_at=iso(doc["created_at"]),
             updated_at=iso(doc["updated_at"]),
             resolved_at=iso(doc.get("resolved_at")),

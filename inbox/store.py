@@ -118,6 +118,7 @@ COLLECTIONS: dict[str, CollectionSpec] = {
             Index.on("conversation_ids"),
             Index.on("thread_keys", "updated_at"),
             Index.on("status", "status_changed_at"),
+            Index.on("sla.next_check_at"),
         ]
     ),
     "ticket_history": CollectionSpec([Index.on("ticket_id", "at")]),
@@ -134,6 +135,7 @@ COLLECTIONS: dict[str, CollectionSpec] = {
     "time_triggers": CollectionSpec([Index.on("rule_id", "ticket_id", "since", unique=True)]),
     "macros": CollectionSpec([Index.on("name", unique=True)], small=True),
     "calendars": CollectionSpec([Index.on("name", unique=True)], small=True),
+    "sla_policies": CollectionSpec([Index.on("name", unique=True)], small=True),
     "categories": CollectionSpec(
         [Index.on("path_key", unique=True), Index.on("parent_id")], small=True
     ),

@@ -20,7 +20,8 @@ async def test_an_admin_builds_a_rule_and_sees_it_act(
     _, billing = await admin.post("/api/v1/teams", json={"name": "Billing"})
     page = await signed_in(browser, server, "admin@example.com")
     await page.goto(f"{server.url}/admin/rules")
-    await expect(page.locator("#rule-list .list-empty")).to_contain_text("No rules yet")
+    names = page.locator(".rule-item .rule-name")
+    await expect(names).to_have_text(["Escalate SLA breaches"])  # every inbox has it
 
     await page.click("#new-rule")
     editor = page.locator("#rule-editor")
@@ -43,7 +44,7 @@ async def test_an_admin_builds_a_rule_and_sees_it_act(
     await tag_input.fill("refund")
     await editor.get_by_role("button", name="Create rule").click()
     await expect(page.locator(".toast", has_text="Rule created.")).to_be_visible()
-    await expect(page.locator(".rule-item .rule-name")).to_have_text(["Refunds go to Billing"])
+    await expect(names).to_have_text(["Escalate SLA breaches", "Refunds go to Billing"])
 
     await customer_writes(http, telegram_channel, 7, "Hi, I would like a refund")
 
@@ -72,17 +73,18 @@ async def test_rules_reorder_by_keyboard_and_switch_off(browser, server, admin):
     page = await signed_in(browser, server, "admin@example.com")
     await page.goto(f"{server.url}/admin/rules")
     names = page.locator(".rule-item .rule-name")
-    await expect(names).to_have_text(["First", "Second"])
+    await expect(names).to_have_text(["Escalate SLA breaches", "First", "Second"])
 
     await page.locator(".rule-item", has_text="Second").focus()
     await page.keyboard.press("Alt+ArrowUp")
-    await expect(names).to_have_text(["Second", "First"])
+    await expect(names).to_have_text(["Escalate SLA breaches", "Second", "First"])
     await page.locator(".rule-item", has_text="First").get_by_label("Enabled").click()
     await expect(page.locator(".toast", has_text="Rule disabled.")).to_be_visible()
 
     _, listed = await admin.get("/api/v1/rules")
-    assert [r["id"] for r in listed["items"]] == [second["id"], first["id"]]
-    assert [r["enabled"] for r in listed["items"]] == [True, False]
+    mine = [r for r in listed["items"] if not r["built_in"]]
+    assert [r["id"] for r in mine] == [second["id"], first["id"]]
+    assert [r["enabled"] for r in mine] == [True, False]
     assert page.errors == []
 
 

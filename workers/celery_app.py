@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import Celery
 
-from inbox.queue import AUTOMATION_TICK, POLL_MAILBOXES, REFRESH_CREDENTIALS, SWEEP
+from inbox.queue import AUTOMATION_TICK, POLL_MAILBOXES, REFRESH_CREDENTIALS, SLA_TICK, SWEEP
 from inbox.settings import Settings
 
 celery_app = Celery("inbox", set_as_current=False)
@@ -14,6 +14,7 @@ BEAT_SCHEDULE = {
     "refresh-credentials": {"task": REFRESH_CREDENTIALS, "schedule": 600.0},
     "poll-mailboxes": {"task": POLL_MAILBOXES, "schedule": 60.0},
     "automation-tick": {"task": AUTOMATION_TICK, "schedule": 60.0},
+    "sla-tick": {"task": SLA_TICK, "schedule": 60.0},
 }
 
 

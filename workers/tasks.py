@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from automations import assignment, engine, time_triggers, webhooks
+from automations import assignment, engine, sla, time_triggers, webhooks
 from inbox import events
 from inbox.queue import (
     AUTOMATION_TICK,
@@ -14,6 +14,7 @@ from inbox.queue import (
     POLL_MAILBOXES,
     PROCESS_EVENT,
     REFRESH_CREDENTIALS,
+    SLA_TICK,
     SWEEP,
 )
 from inbox.runtime import Runtime
@@ -37,9 +38,10 @@ EVENT_HANDLERS: list[events.Handler] = [
     auto_tickets.on_event,
     ticket_followup.on_event,
     customer_updates.on_event,
+    sla.on_event,
     engine.on_event,
 ]
-"""What runs for each event, in order (the bot and the automation rules plug in here)."""
+"""What runs for each event, in order (SLA clocks before the rules, which may read them)."""
 
 RETRY_OPTIONS = {
     "autoretry_for": (Exception,),
@@ -84,6 +86,12 @@ async def _automation_tick(rt: Runtime) -> dict[str, int]:
         await assignment.hand_over_from_offline(rt, timedelta(minutes=minutes)) if minutes else 0
     )
     return {"time_rules": await time_triggers.tick(rt), "reassigned": handed_over}
+
+
+@celery_app.task(name=SLA_TICK)
+def sla_tick() -> int:
+    """Every minute: emit the SLA warnings and breaches now due, each once."""
+    return run(sla.tick)
 
 
 @celery_app.task(name=AUTOMATION_TICK)

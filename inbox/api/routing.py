@@ -130,6 +130,7 @@ API_MODULES = (
     "inbox.api.tickets",
     "inbox.api.ticket_settings",
     "automations.api",
+    "automations.sla_api",
 )
 """Importing these fills ROUTES; named here so the core does not import automation code."""
 

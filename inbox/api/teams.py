@@ -8,7 +8,7 @@ from inbox.api.routing import api
 from inbox.auth import Access
 from inbox.ids import parse_id
 from inbox.keys import runtime
-from inbox.models import Page, TeamCreate, TeamOut
+from inbox.models import Page, TeamCreate, TeamOut, TeamPatch
 from inbox.services import teams
 
 
@@ -29,6 +29,21 @@ async def list_teams(request: web.Request) -> Page[TeamOut]:
 )
 async def create_team(request: web.Request, body: TeamCreate) -> TeamOut:
     return TeamOut.of(await teams.create(runtime(request), body))
+
+
+@api(
+    "PATCH",
+    "/teams/{id}",
+    summary="Change a team (name, assignment, level, lead)",
+    tag="teams",
+    body=TeamPatch,
+    response=TeamOut,
+    level=Access.ADMIN,
+)
+async def update_team(request: web.Request, body: TeamPatch) -> TeamOut:
+    rt = runtime(request)
+    team = await teams.get(rt, parse_id(request.match_info["id"], "team"))
+    return TeamOut.of(await teams.update(rt, team, body))
 
 
 @api("GET", "/teams/{id}", summary="One team", tag="teams", response=TeamOut)

@@ -9,8 +9,8 @@ from pymongo.errors import DuplicateKeyError
 
 from inbox import clock
 from inbox.errors import Conflict
-from inbox.ids import new_id
-from inbox.models import TeamCreate
+from inbox.ids import new_id, parse_id
+from inbox.models import TeamCreate, TeamPatch
 from inbox.runtime import Runtime
 
 
@@ -20,6 +20,7 @@ async def create(rt: Runtime, body: TeamCreate) -> dict[str, Any]:
         "name": body.name.strip(),
         "assignment": str(body.assignment),
         "level": body.level,
+        "lead_id": await _lead(rt, body.lead_id),
         "created_at": clock.now(),
     }
     try:
@@ -27,6 +28,28 @@ async def create(rt: Runtime, body: TeamCreate) -> dict[str, Any]:
     except DuplicateKeyError:
         raise Conflict(f"A team named {team['name']!r} already exists.") from None
     return team
+
+
+async def update(rt: Runtime, team: dict[str, Any], body: TeamPatch) -> dict[str, Any]:
+    changes = body.model_dump(exclude_unset=True)
+    if "name" in changes:
+        changes["name"] = changes["name"].strip()
+    if "assignment" in changes:
+        changes["assignment"] = str(changes["assignment"])
+    if "lead_id" in changes:
+        changes["lead_id"] = await _lead(rt, changes["lead_id"])
+    try:
+        await rt.store["teams"].update_one({"_id": team["_id"]}, {"$set": changes})
+    except DuplicateKeyError:
+        raise Conflict(f"A team named {changes['name']!r} already exists.") from None
+    return {**team, **changes}
+
+
+async def _lead(rt: Runtime, agent_id: str | None) -> ObjectId | None:
+    if agent_id is None:
+        return None
+    agent = await rt.store.get("agents", parse_id(agent_id, "agent"), "agent")
+    return agent["_id"]
 
 
 async def get(rt: Runtime, team_id: ObjectId) -> dict[str, Any]:

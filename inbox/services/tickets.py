@@ -61,9 +61,11 @@ DONE = (Status.RESOLVED, Status.CLOSED)
 NO_DUE = datetime(9999, 1, 1, tzinfo=UTC)
 
 
-def rank(due_at: datetime | None, priority: str) -> str:
-    """The list order: due soonest first (none last), then by priority."""
-    seconds = int((due_at or NO_DUE).timestamp())
+def rank(due_at: datetime | None, priority: str, sla_due_at: datetime | None = None) -> str:
+    """The list order: due soonest first (the ticket's own due time or its next SLA target;
+    none last), then by priority."""
+    due = min((d for d in (due_at, sla_due_at) if d is not None), default=NO_DUE)
+    seconds = int(due.timestamp())
     return f"{seconds:013d}-{PRIORITY_RANK[priority]}"
 
 
@@ -464,7 +466,8 @@ async def apply_changes(
         sets.get("due_at", ticket.get("due_at")),
         sets.get("priority", ticket["priority"]),
     )
-    sets.update(updated_at=now, rank=rank(due, priority))
+    sla_due = (ticket.get("sla") or {}).get("next_due_at")
+    sets.update(updated_at=now, rank=rank(due, priority, sla_due))
     update: dict[str, Any] = {"$set": sets, "$inc": {"revision": 1}, **(extra or {})}
     new_terms = search.terms(
         sets.get("title"), sets.get("summary"), sets.get("deal_ref"), *sets.get("tags", [])
