@@ -28,7 +28,7 @@ from inbox import clock
 from inbox.events import SYSTEM, EventType, emit
 from inbox.models import SlaOut, TicketOut
 from inbox.runtime import Runtime
-from inbox.services import tickets
+from inbox.services import conversations, tickets
 
 log = logging.getLogger(__name__)
 
@@ -59,19 +59,41 @@ async def _on_message(rt: Runtime, event: dict[str, Any], at: datetime) -> None:
     conversation = await rt.store["conversations"].find_one(
         {"_id": ObjectId(message["conversation_id"])}
     )
+    if conversation is None:
+        return
+    sender = (message.get("sender") or {}).get("type")
+    replied = message.get("direction") == "out" and sender == "agent"
+    if not conversation.get("ticket_id"):
+        await _conversation_clock(rt, conversation, at, replied)
+        return
     ticket = await tickets.survivor(
-        rt,
-        await rt.store["tickets"].find_one({"_id": conversation["ticket_id"]})
-        if conversation and conversation.get("ticket_id")
-        else None,
+        rt, await rt.store["tickets"].find_one({"_id": conversation["ticket_id"]})
     )
     if ticket is None:
         return
-    sender = (message.get("sender") or {}).get("type")
-    if message.get("direction") == "out" and sender == "agent":
+    if replied:
         await _change(rt, ticket["_id"], at, _replied(rt))
     elif message.get("direction") == "in":
         await _change(rt, ticket["_id"], at, _customer_wrote(rt))
+
+
+async def _conversation_clock(
+    rt: Runtime, conversation: dict[str, Any], at: datetime, replied: bool
+) -> None:
+    """A conversation that is not a ticket shows when its first response is due."""
+    if replied:
+        await conversations.set_response_due(rt, conversation["_id"], None)
+        return
+    if conversation.get("response_due_at") is not None:
+        return
+    contact = await rt.store["contacts"].find_one({"_id": conversation["contact_id"]})
+    policy = await sla_policies.matching(rt, conversation, contact)
+    priority = conversation.get("priority") or "medium"
+    minutes = ((policy or {}).get("targets", {}).get(priority) or {}).get("first_response")
+    if not minutes:
+        return
+    calendar = await business_hours.load(rt, policy.get("calendar_id"))
+    await conversations.set_response_due(rt, conversation["_id"], calendar.add(at, minutes))
 
 
 async def _change(rt: Runtime, ticket_id: Any, at: datetime, compute: Compute) -> None:

@@ -459,6 +459,9 @@ class ConversationOut(BaseModel):
     created_at: str
     snoozed_until: str | None = None
     ticket_id: str | None = None
+    response_due_at: str | None = Field(
+        default=None, description="the SLA's first response to the waiting customer is due"
+    )
     revision: int = Field(description="grows with every change; keep the highest seen")
     reply_window: ReplyWindowOut | None = Field(
         default=None, description="on single-conversation answers: may an agent reply now"
@@ -489,6 +492,7 @@ class ConversationOut(BaseModel):
             last_customer_message_at=iso(doc.get("last_customer_message_at")),
             created_at=iso(doc["created_at"]),
             snoozed_until=iso(doc.get("snoozed_until")),
+            response_due_at=iso(doc.get("response_due_at")),
             ticket_id=str_id(doc.get("ticket_id")),
             revision=doc.get("revision", 0),
             reply_window=None

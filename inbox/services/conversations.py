@@ -423,6 +423,22 @@ async def refresh_contact(rt: Runtime, contact: dict[str, Any]) -> None:
         await _emit(rt, EventType.CONVERSATION_UPDATED, updated, SYSTEM, changes)
 
 
+async def set_response_due(
+    rt: Runtime, conversation_id: ObjectId, due_at: datetime | None
+) -> None:
+    """When the customer's first unanswered message must be answered (the SLA's first
+    response), or None once an agent has answered; set only if not already set."""
+    current = None if due_at is not None else {"$ne": None}
+    updated = await rt.store["conversations"].find_one_and_update(
+        {"_id": conversation_id, "response_due_at": current},
+        {"$set": {"response_due_at": due_at}, "$inc": {"revision": 1}},
+        return_document=ReturnDocument.AFTER,
+    )
+    if updated is not None:
+        changes = {"response_due_at": {"from": None, "to": clock.iso(due_at)}}
+        await _emit(rt, EventType.CONVERSATION_UPDATED, updated, SYSTEM, changes)
+
+
 async def claim_for_ticket(rt: Runtime, conversation: dict[str, Any], ticket_id: ObjectId) -> bool:
     """Point the conversation at a ticket, unless another ticket took it meanwhile."""
     updated = await rt.store["conversations"].find_one_and_update(

@@ -207,8 +207,11 @@ async def test_a_breach_is_emitted_once_and_escalates_one_level_and_tells_the_le
     (entry,) = entries["items"]
     assert "missed its first response target" in entry["summary"]
     assert entry["close_by"] > entry["at"]
-    told = await rt.store["notifications"].find_one({"agent_id": lead["_id"], "kind": "rule"})
-    assert told is not None and "went up a level" in told["text"]
+
+    async def lead_told() -> dict[str, Any] | None:
+        return await rt.store["notifications"].find_one({"agent_id": lead["_id"], "kind": "rule"})
+
+    assert "went up a level" in (await eventually(lead_told))["text"]
 
 
 async def test_a_met_target_is_never_reported_as_breached(http, admin, rt, telegram_channel):
@@ -222,3 +225,26 @@ async def test_a_met_target_is_never_reported_as_breached(http, admin, rt, teleg
     assert await events_of(rt, ticket, "sla.breached") == []
     _, now = await admin.get(f"/api/v1/tickets/{ticket['id']}")
     assert now["sla"]["targets"]["first_response"]["state"] == "met"
+
+
+async def test_a_conversation_that_is_no_ticket_shows_when_its_first_response_is_due(
+    http, admin, telegram_channel
+):
+    await standard_policy(admin)
+    await customer_writes(http, telegram_channel, 9, "Shop ơi")
+
+    async def timed() -> dict[str, Any] | None:
+        conversation = await conversation_of(admin)
+        return conversation if conversation["response_due_at"] else None
+
+    waiting = await eventually(timed)
+    due = moment(waiting["response_due_at"]) - moment(waiting["last_customer_message_at"])
+    assert abs(due - timedelta(minutes=240)) < timedelta(seconds=2)  # medium: 4 hours
+
+    await admin.post(f"/api/v1/conversations/{waiting['id']}/messages", json={"text": "Dạ"})
+
+    async def answered() -> dict[str, Any] | None:
+        conversation = await conversation_of(admin)
+        return conversation if conversation["response_due_at"] is None else None
+
+    assert await eventually(answered)
