@@ -13,7 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 from pymongo.errors import DuplicateKeyError
 
 from automations.business_hours import DAYS, END_OF_DAY
@@ -33,10 +33,12 @@ class Holidays(BaseModel):
 
 
 class Closure(BaseModel):
+    """A one-off closure; times without an offset are the calendar's local time."""
+
     model_config = ConfigDict(extra="forbid")
 
-    start: AwareDatetime
-    end: AwareDatetime
+    start: datetime
+    end: datetime
     reason: str | None = Field(default=None, max_length=200)
 
 
@@ -103,10 +105,15 @@ def _hours_problems(hours: Any) -> list[dict[str, str]]:
     return problems
 
 
+def countries() -> dict[str, list[str]]:
+    """Countries whose public holidays are known: ISO code to subdivision codes."""
+    return {code: list(subs) for code, subs in holidays.list_supported_countries().items()}
+
+
 def _holiday_problems(chosen: dict[str, Any] | None) -> list[dict[str, str]]:
     if not chosen:
         return []
-    supported = holidays.list_supported_countries()
+    supported = countries()
     country = chosen["country"].upper()
     if country not in supported:
         return [{"field": "holidays.country", "message": f"no public holidays known for {country}"}]
@@ -137,11 +144,28 @@ async def _validated(
     rt: Runtime, body: CalendarBody, current: dict[str, Any] | None = None
 ) -> dict[str, Any]:
     given = body.model_dump(exclude_unset=True)
+    zone = _zone(given.get("timezone") or (current or {}).get("timezone"))
+    if given.get("closures") and zone is not None:
+        given["closures"] = [
+            {**c, **{k: _localised(c[k], zone) for k in ("start", "end")}}
+            for c in given["closures"]
+        ]
     problems = _problems({**(current or {}), **given, **_parsed_closures(given, current)})
     if problems:
         names = ", ".join(sorted({p["field"] for p in problems}))
         raise Invalid(f"The calendar is not valid: {names}.", problems, code="invalid_calendar")
     return _stored(given)
+
+
+def _zone(name: str | None) -> ZoneInfo | None:
+    try:
+        return ZoneInfo(name or "")
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+
+
+def _localised(moment: datetime, zone: ZoneInfo) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=zone)
 
 
 def _parsed_closures(given: dict[str, Any], current: dict[str, Any] | None) -> dict[str, Any]:

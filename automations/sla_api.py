@@ -71,6 +71,21 @@ async def create_calendar(request: web.Request, body: calendars.CalendarBody) ->
     return CalendarOut(**calendars.view(await calendars.create(runtime(request), body)))
 
 
+class Countries(BaseModel):
+    countries: dict[str, list[str]] = Field(description="ISO code: its subdivisions")
+
+
+@api(
+    "GET",
+    "/calendars/countries",
+    summary="Countries whose public holidays are known, with their subdivisions",
+    tag="sla",
+    response=Countries,
+)
+async def holiday_countries(request: web.Request) -> Countries:
+    return Countries(countries=calendars.countries())
+
+
 @api("GET", "/calendars/{id}", summary="One calendar", tag="sla", response=CalendarOut)
 async def get_calendar(request: web.Request) -> CalendarOut:
     found = await calendars.get(runtime(request), request.match_info["id"])

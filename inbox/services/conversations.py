@@ -423,9 +423,7 @@ async def refresh_contact(rt: Runtime, contact: dict[str, Any]) -> None:
         await _emit(rt, EventType.CONVERSATION_UPDATED, updated, SYSTEM, changes)
 
 
-async def set_response_due(
-    rt: Runtime, conversation_id: ObjectId, due_at: datetime | None
-) -> None:
+async def set_response_due(rt: Runtime, conversation_id: ObjectId, due_at: datetime | None) -> None:
     """When the customer's first unanswered message must be answered (the SLA's first
     response), or None once an agent has answered; set only if not already set."""
     current = None if due_at is not None else {"$ne": None}

@@ -175,6 +175,18 @@ async def rules_page(request: web.Request) -> web.StreamResponse:
     return render(request, "rules.html", context)
 
 
+@access(Access.ADMIN)
+async def sla_page(request: web.Request) -> web.StreamResponse:
+    """Calendars and SLA policies."""
+    rt = runtime(request)
+    bootstrap = await _directory(request)
+    bootstrap["categories"] = [
+        CategoryOut.of(c).model_dump() for c in await categories.list_all(rt)
+    ]
+    context = {"page": "admin", "section": "sla", "bootstrap": bootstrap}
+    return render(request, "sla.html", context)
+
+
 def setup(app: web.Application) -> None:
     app.router.add_get("/", home)
     app.router.add_get("/login", login_form)
@@ -185,3 +197,4 @@ def setup(app: web.Application) -> None:
     app.router.add_get("/tickets/{ref}", ticket_page)
     app.router.add_get("/admin", admin_page)
     app.router.add_get("/admin/rules", rules_page)
+    app.router.add_get("/admin/sla", sla_page)

@@ -75,12 +75,13 @@ async def test_bad_calendars_are_refused_with_what_is_wrong(admin, change, field
     )
 
 
-async def test_a_closure_without_a_time_zone_is_refused(admin):
+async def test_a_closure_without_an_offset_is_in_the_calendars_time_zone(admin):
     closures = [{"start": "2027-03-01T13:00:00", "end": "2027-03-01T17:00:00"}]
     status, body = await admin.post(
         "/api/v1/calendars", json={**SAIGON_OFFICE, "closures": closures}
     )
-    assert status == 422, body
+    assert status == 201, body
+    assert body["closures"][0]["start"] == "2027-03-01T13:00:00+07:00"
 
 
 POLICY = {

@@ -157,11 +157,29 @@ async function loadTeams() {
   const methods = { manual: _("Manual"), round_robin: _("Round robin"), least_loaded: _("Least loaded") };
   $("team-rows").replaceChildren(...(items.length ? items.map((team) => el("tr", {},
     el("td", {}, team.name), el("td", {}, methods[team.assignment]), el("td", {}, `L${team.level}`),
-  )) : [emptyRow(3, _("No teams yet."))]));
+    el("td", {}, leadPicker(team)),
+  )) : [emptyRow(4, _("No teams yet."))]));
   $("agent-form").elements.team.replaceChildren(
     el("option", { value: "" }, _("No team")),
     ...items.map((team) => el("option", { value: team.id }, team.name)),
   );
+}
+
+/** The team lead (told of SLA breaches), saved on change. */
+function leadPicker(team) {
+  const select = el("select", { "aria-label": _("Lead of {team}", { team: team.name }) },
+    el("option", { value: "" }, _("No lead")), ...boot.agents.map((agent) => el("option", { value: agent.id }, agent.name)));
+  select.value = team.lead_id || "";
+  select.addEventListener("change", async () => {
+    try {
+      await api("PATCH", `/teams/${team.id}`, { lead_id: select.value || null });
+      toast(_("Saved."));
+    } catch (error) {
+      select.value = team.lead_id || "";
+      toast(error.message, "error");
+    }
+  });
+  return select;
 }
 
 onSubmit("channel-form",

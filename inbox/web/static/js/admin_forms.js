@@ -1,6 +1,6 @@
 // Small helpers the admin panels share: empty table rows and forms posted to the API.
 
-import { el, toast } from "./core.js";
+import { _, el, toast } from "./core.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -31,4 +31,43 @@ export function onSubmit(formId, build, after) {
       button.disabled = false;
     }
   });
+}
+
+/** A modal form: its title, fields and a Save button. `submit()` runs on Save; the dialog
+ *  closes when it returns true and stays open (showing its own problems) otherwise. */
+export function modalForm({ title, children, submit, submitLabel = _("Save"), wide = false }) {
+  const dialog = el("dialog", { class: `dialog${wide ? " wide-dialog" : ""}` });
+  const save = el("button", { type: "submit", class: "primary" }, submitLabel);
+  const form = el("form", { class: "dialog-form", novalidate: true, onsubmit: async (event) => {
+    event.preventDefault();
+    save.disabled = true;
+    try {
+      if (await submit()) dialog.close();
+    } finally {
+      save.disabled = false;
+    }
+  } },
+  el("h2", {}, title),
+  ...children,
+  el("div", { class: "dialog-buttons" },
+    el("button", { type: "button", onclick: () => dialog.close() }, _("Cancel")), save));
+  dialog.append(form);
+  dialog.addEventListener("close", () => dialog.remove());
+  document.body.append(dialog);
+  dialog.showModal();
+  form.querySelector("input, select, textarea")?.focus();
+  return dialog;
+}
+
+/** Save through `request()`; true when it worked, else the problems are shown and false. */
+export async function saved(request, problems, message) {
+  try {
+    await request();
+    toast(message);
+    return true;
+  } catch (error) {
+    if (error.details && Array.isArray(error.details)) problems.show(error.message, error.details);
+    else toast(describeError(error), "error");
+    return false;
+  }
 }

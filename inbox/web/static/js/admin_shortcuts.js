@@ -2,7 +2,7 @@
 // a few inputs (target team or level, a summary) and then running its actions.
 
 import { _, api, el, toast } from "./core.js";
-import { describeError, emptyRow } from "./admin_forms.js";
+import { describeError, emptyRow, modalForm, saved } from "./admin_forms.js";
 import { Problems, actionList } from "./rule_builder.js";
 
 const $ = (id) => document.getElementById(id);
@@ -38,8 +38,7 @@ function edit(macro) {
     name: "", description: "", inputs: [{ key: "team_id", required: false }, { key: "level", required: false }, { key: "summary", required: true }],
     actions: [{ type: "escalate", summary: "{{inputs.summary}}" }],
   };
-  const summary = el("div", { class: "error problem-summary", role: "alert", hidden: true });
-  const problems = new Problems(summary);
+  const problems = Problems.create();
   const name = el("input", { required: true, maxlength: "80", value: current.name });
   const description = el("input", { maxlength: "300", value: current.description || "" });
   const asked = new Map(current.inputs.map((i) => [i.key, i.required]));
@@ -53,38 +52,27 @@ function edit(macro) {
   const inputsBox = el("fieldset", { class: "rule-section" }, el("legend", {}, _("Ask the agent for")), ...inputs.map((i) => i.node),
     el("p", { class: "muted small" }, _("Actions may use {{inputs.summary}} and {{inputs.team}}; an escalation without a team or level takes them from the inputs.")));
   problems.register("inputs", inputsBox);
-  const dialog = el("dialog", { class: "dialog wide-dialog" });
-  const form = el("form", { class: "dialog-form", novalidate: true, onsubmit: async (event) => {
-    event.preventDefault();
-    const body = {
-      name: name.value.trim(), description: description.value.trim() || null,
-      inputs: inputs.filter((i) => i.ask.checked).map((i) => ({ key: i.key, required: i.required.checked })),
-      actions: then.read(),
-    };
-    try {
-      if (macro) await api("PATCH", `/macros/${macro.id}`, body);
-      else await api("POST", "/macros", body);
-      dialog.close();
-      toast(_("Shortcut saved."));
-      await loadShortcuts();
-    } catch (error) {
-      if (error.details) problems.show(error.message, error.details);
-      else toast(describeError(error), "error");
-    }
-  } },
-  el("h2", {}, macro ? _("Edit the shortcut") : _("New shortcut")),
-  summary,
-  el("label", {}, _("Label on the button"), name),
-  el("label", {}, _("Description"), description),
-  inputsBox,
-  el("fieldset", { class: "rule-section" }, el("legend", {}, _("Then")), then.node),
-  el("div", { class: "dialog-buttons" },
-    el("button", { type: "button", onclick: () => dialog.close() }, _("Cancel")),
-    el("button", { type: "submit", class: "primary" }, _("Save"))));
-  dialog.append(form);
-  dialog.addEventListener("close", () => dialog.remove());
-  document.body.append(dialog);
-  dialog.showModal();
+  const body = () => ({
+    name: name.value.trim(), description: description.value.trim() || null,
+    inputs: inputs.filter((i) => i.ask.checked).map((i) => ({ key: i.key, required: i.required.checked })),
+    actions: then.read(),
+  });
+  modalForm({
+    title: macro ? _("Edit the shortcut") : _("New shortcut"),
+    wide: true,
+    children: [
+      problems.summary,
+      el("label", {}, _("Label on the button"), name),
+      el("label", {}, _("Description"), description),
+      inputsBox,
+      el("fieldset", { class: "rule-section" }, el("legend", {}, _("Then")), then.node),
+    ],
+    submit: async () => {
+      const ok = await saved(() => (macro ? api("PATCH", `/macros/${macro.id}`, body()) : api("POST", "/macros", body())), problems, _("Shortcut saved."));
+      if (ok) await loadShortcuts();
+      return ok;
+    },
+  });
 }
 
 export async function setupShortcuts(catalogue, directory) {

@@ -8,6 +8,7 @@ import { Thread, PRIORITY_LABELS, statusLabel, newer } from "./thread.js";
 import { Composer } from "./composer.js";
 import { Bell } from "./bell.js";
 import { ShortcutBar } from "./shortcuts.js";
+import { responseDueNode } from "./due.js";
 
 const boot = JSON.parse(document.getElementById("bootstrap").textContent);
 const me = boot.me;
@@ -115,6 +116,7 @@ function conversationItem(conversation) {
         el("span", { class: "time" }, timeElement(conversation.last_message_at, shortTime(conversation.last_message_at)))),
       el("div", { class: "row" },
         el("span", { class: "preview" }, preview || "—"),
+        responseDueNode(conversation),
         assignee ? el("span", { class: "assignee-chip", style: `background:${colourFor(assignee.name)}`, title: _("Assigned to {name}", { name: assignee.name }) }, initials(assignee.name)) : null,
         conversation.unread_count ? el("span", { class: "unread-badge", "aria-label": _("unread") }, conversation.unread_count) : null)),
   );
@@ -446,4 +448,5 @@ window.addEventListener("focus", () => {
 
 renderFilters();
 loadList().then(() => state.selectedId && select(state.selectedId));
+setInterval(renderList, 30000); // response timers count down
 setupAvailability(me);

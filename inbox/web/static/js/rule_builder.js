@@ -74,6 +74,11 @@ export class Problems {
     this.inputs = new Map();
   }
 
+  /** Problems with a new summary box, to place at the top of a form. */
+  static create() {
+    return new Problems(el("div", { class: "error problem-summary", role: "alert", hidden: true }));
+  }
+
   register(path, node) {
     this.inputs.set(path, node);
     node.dataset.path = path;
@@ -92,6 +97,7 @@ export class Problems {
     this.summary.hidden = false;
     const list = el("ul", {}, ...(details || []).map((d) => el("li", {}, el("code", {}, d.field), " ", d.message)));
     this.summary.append(el("strong", {}, message), list);
+    this.summary.scrollIntoView({ block: "nearest" });
     for (const problem of details || []) {
       const node = this.closest(problem.field);
       if (!node) continue;

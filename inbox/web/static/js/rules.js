@@ -125,8 +125,7 @@ function openRule(id) {
 }
 
 function drawEditor(rule) {
-  const summary = el("div", { class: "error problem-summary", role: "alert", hidden: true });
-  const problems = new Problems(summary);
+  const problems = Problems.create();
   const name = el("input", { name: "name", required: true, maxlength: "120", value: rule.name, placeholder: _("e.g. Refunds go to Billing") });
   const event = el("select", { name: "event" }, ...catalogue.events.map((e) => el("option", { value: e }, EVENT_LABELS[e] || e)));
   event.value = rule.event;
@@ -167,7 +166,7 @@ function drawEditor(rule) {
       save.disabled = false;
     }
   } },
-  summary,
+  problems.summary,
   el("label", { class: "field" }, _("Name"), name),
   el("fieldset", { class: "rule-section" }, el("legend", {}, _("When")), event, after),
   el("fieldset", { class: "rule-section" }, el("legend", {}, _("If")), when.node),

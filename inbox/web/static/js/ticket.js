@@ -5,7 +5,7 @@ import { Live, Viewers } from "./live.js";
 import { Bell } from "./bell.js";
 import { Thread, PRIORITY_LABELS, TICKET_STATUS_LABELS, attachmentNode, newer } from "./thread.js";
 import { Composer } from "./composer.js";
-import { dueNode } from "./due.js";
+import { dueNode, span, SLA_STATE_LABELS, SLA_TARGET_LABELS } from "./due.js";
 import { ShortcutBar } from "./shortcuts.js";
 
 const boot = JSON.parse(document.getElementById("bootstrap").textContent);
@@ -27,6 +27,7 @@ function render() {
   pill.textContent = TICKET_STATUS_LABELS[ticket.status];
   renderFields();
   renderFacts();
+  renderSla();
   renderLinks();
   const merged = Boolean(ticket.merged_into);
   $("merged-banner").hidden = !merged;
@@ -101,6 +102,33 @@ function customInput(field) {
     control = el("input", { type, value, step: field.type === "number" ? "any" : undefined, onchange: (event) => save(event.target.value) });
   }
   return el("label", {}, field.label + (field.required ? " *" : ""), control);
+}
+
+/** The SLA card: each target's state and the business time left, from the server's calendar. */
+async function renderSla() {
+  const card = $("sla-card");
+  card.hidden = !ticket.sla;
+  if (!ticket.sla) return;
+  const clocks = await api("GET", `/tickets/${ticket.id}/sla`).catch(() => null);
+  if (!clocks?.sla) return;
+  const pill = $("sla-state");
+  pill.dataset.state = clocks.sla.state;
+  pill.textContent = SLA_STATE_LABELS[clocks.sla.state] || "";
+  $("sla-targets").replaceChildren(...Object.entries(clocks.sla.targets).map(([name, target]) => {
+    const left = clocks.business_minutes_left[name];
+    let text = SLA_STATE_LABELS[target.state];
+    if (left !== undefined) {
+      const amount = span(left * 60000);
+      text = left < 0 ? _("overdue {span} (business time)", { span: amount }) : _("due in {span} (business time)", { span: amount });
+    } else if (target.met_at && target.late_minutes) {
+      text = _("met {span} late", { span: span(target.late_minutes * 60000) });
+    }
+    return el("li", { class: `sla-target sla-${target.state}`, dataset: { target: name } },
+      el("span", { class: "sla-name" }, SLA_TARGET_LABELS[name]),
+      target.due_at ? el("time", { datetime: target.due_at, title: fullTime(target.due_at) }, text) : el("span", {}, text),
+      target.cycles ? el("span", { class: "muted small" }, _("{late} of {count} replies late", { late: target.late_cycles, count: target.cycles })) : null);
+  }));
+  $("sla-calendar").textContent = _("{policy}, counted in {calendar}", { policy: clocks.sla.policy_name, calendar: clocks.calendar });
 }
 
 function renderFacts() {
@@ -355,6 +383,7 @@ async function reloadTicket() {
 
 const shortcutBar = new ShortcutBar($("shortcut-bar"), { kind: "ticket", teams: boot.teams, onDone: reloadTicket });
 shortcutBar.show(ticket.id);
+setInterval(renderSla, 60000); // business time left counts down
 
 render();
 loadThread();

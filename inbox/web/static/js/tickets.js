@@ -436,4 +436,5 @@ $("bulk-clear").addEventListener("click", () => { state.selected.clear(); render
 renderFilters();
 render();
 load();
+setInterval(render, 30000); // due times count down
 setupAvailability(me);
