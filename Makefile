@@ -41,6 +41,7 @@ bench: $(TEST_STAMP)
 	$(BIN)/python -m benchmarks.ingest
 	$(BIN)/python -m benchmarks.delivery
 	$(BIN)/python -m benchmarks.rules
+	$(BIN)/python -m benchmarks.sla_tick
 
 ## Extract user-facing strings and update the Vietnamese catalogue.
 i18n: $(TEST_STAMP)

@@ -1,17 +1,51 @@
-"""Demo automation: a rule that routes refund requests to Billing, and escalation shortcuts,
-so a newcomer sees rules and shortcuts at work in the demo inbox."""
+"""Demo automation: a rule that routes refund requests to Billing, escalation shortcuts, shop
+hours with Vietnam's holidays, an SLA policy and team leads, so a newcomer sees rules,
+shortcuts and SLA clocks at work in the demo inbox."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from automations import macros, rules
+from automations import calendars, macros, rules, sla_policies
+from inbox.models import TeamPatch
 from inbox.runtime import Runtime
+from inbox.services import teams
 
 DEMO_AUTHOR = {"id": None, "name": "Demo setup"}
 
 
-async def seed(rt: Runtime, team_ids: dict[str, Any]) -> None:
+SHOP_HOURS = calendars.CalendarBody(
+    name="Shop hours",
+    timezone="Asia/Ho_Chi_Minh",
+    hours={
+        **{
+            day: [["08:00", "12:00"], ["13:30", "17:30"]]
+            for day in ("mon", "tue", "wed", "thu", "fri")
+        },
+        "sat": [["08:00", "12:00"]],
+    },
+    holidays=calendars.Holidays(country="VN"),
+)
+STANDARD_SLA = {
+    "urgent": {"first_response": 30, "next_response": 60, "resolution": 240},
+    "high": {"first_response": 60, "next_response": 120, "resolution": 480},
+    "medium": {"first_response": 240, "next_response": 240, "resolution": 1440},
+    "low": {"first_response": 480, "next_response": 480, "resolution": 2880},
+}
+
+
+async def seed(rt: Runtime, team_ids: dict[str, Any], lead_ids: dict[str, Any]) -> None:
+    """Call before the demo conversations play, so their tickets get SLA clocks."""
+    for team, lead in lead_ids.items():
+        doc = await teams.get(rt, team_ids[team])
+        await teams.update(rt, doc, TeamPatch(lead_id=str(lead)))
+    shop_hours = await calendars.create(rt, SHOP_HOURS)
+    await sla_policies.create(
+        rt,
+        sla_policies.PolicyBody(
+            name="Standard", calendar_id=str(shop_hours["_id"]), targets=STANDARD_SLA
+        ),
+    )
     billing, technical = str(team_ids["Billing"]), str(team_ids["Technical"])
     refund_rule = rules.RuleBody(
         name="Refund requests go to Billing",

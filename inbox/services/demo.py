@@ -187,6 +187,9 @@ async def seed(rt: Runtime) -> bool:
             ),
         )
         principals[email] = Principal.of(agent, "demo")
+    await automation_demo.seed(
+        rt, team_ids, {team: principals[email].id for email, _, team, _ in AGENTS}
+    )
     refs = {}
     for kind, name, info in CHANNELS:
         refs[kind] = channels.ref(rt, await channels.create_demo(rt, kind, name, info))
@@ -197,7 +200,6 @@ async def seed(rt: Runtime) -> bool:
         )
         if "ticket" in script and conversation_id:
             await _ticket(rt, conversation_id, script["ticket"], principals, category_ids)
-    await automation_demo.seed(rt, team_ids)
     return True
 
 

@@ -1,6 +1,6 @@
 // Small helpers the admin panels share: empty table rows and forms posted to the API.
 
-import { _, el, toast } from "./core.js";
+import { _, api, el, toast } from "./core.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -12,6 +12,17 @@ export function emptyRow(columns, text) {
 export function describeError(error) {
   const details = Array.isArray(error.details) ? ` (${error.details.map((d) => `${d.field}: ${d.message}`).join("; ")})` : "";
   return `${error.message}${details}`;
+}
+
+/** Ask, delete through the API, then `reload()`; a refusal becomes a toast. */
+export async function confirmDelete(path, question, reload) {
+  if (!confirm(question)) return;
+  try {
+    await api("DELETE", path);
+    await reload();
+  } catch (error) {
+    toast(describeError(error), "error");
+  }
 }
 
 /** Submit a form through `build(data, form)`, then `after(result)`; errors become toasts. */

@@ -1,8 +1,8 @@
 // Admin → Rules → Shortcuts: buttons agents see on conversations and tickets, each asking for
 // a few inputs (target team or level, a summary) and then running its actions.
 
-import { _, api, el, toast } from "./core.js";
-import { describeError, emptyRow, modalForm, saved } from "./admin_forms.js";
+import { _, api, el } from "./core.js";
+import { confirmDelete, emptyRow, modalForm, saved } from "./admin_forms.js";
 import { Problems, actionList } from "./rule_builder.js";
 
 const $ = (id) => document.getElementById(id);
@@ -18,18 +18,8 @@ async function loadShortcuts() {
     el("td", {}, String(macro.actions.length)),
     el("td", {},
       el("button", { type: "button", class: "link", onclick: () => edit(macro) }, _("Edit")),
-      el("button", { type: "button", class: "link danger", onclick: () => remove(macro) }, _("Delete"))),
+      el("button", { type: "button", class: "link danger", onclick: () => confirmDelete(`/macros/${macro.id}`, _("Delete the shortcut {name}?", { name: macro.name }), loadShortcuts) }, _("Delete"))),
   )) : [emptyRow(4, _("No shortcuts yet. An escalation shortcut is a good first one."))]));
-}
-
-async function remove(macro) {
-  if (!confirm(_("Delete the shortcut {name}?", { name: macro.name }))) return;
-  try {
-    await api("DELETE", `/macros/${macro.id}`);
-    await loadShortcuts();
-  } catch (error) {
-    toast(describeError(error), "error");
-  }
 }
 
 function edit(macro) {

@@ -2,7 +2,7 @@
 // calendars (time zone, opening intervals, public holidays, closed dates, one-off closures).
 
 import { _, api, el, setupAvailability, toast } from "./core.js";
-import { describeError, emptyRow, modalForm, saved } from "./admin_forms.js";
+import { confirmDelete, describeError, emptyRow, modalForm, saved } from "./admin_forms.js";
 import { Problems } from "./rule_builder.js";
 import { span, SLA_TARGET_LABELS } from "./due.js";
 
@@ -22,16 +22,6 @@ let policies = [];
 let countries = {};
 
 const minutes = (value) => (value ? span(value * 60000) : "—");
-
-async function remove(path, question, reload) {
-  if (!confirm(question)) return;
-  try {
-    await api("DELETE", path);
-    await reload();
-  } catch (error) {
-    toast(describeError(error), "error");
-  }
-}
 
 // ---- calendars ----------------------------------------------------------------------------
 
@@ -64,7 +54,7 @@ async function loadCalendars() {
       calendar.default ? null : el("button", { type: "button", class: "link", onclick: () => makeDefault(calendar) }, _("Make default")),
       calendar.default ? null : el("button", {
         type: "button", class: "link danger",
-        onclick: () => remove(`/calendars/${calendar.id}`, _("Delete the calendar {name}?", { name: calendar.name }), loadCalendars),
+        onclick: () => confirmDelete(`/calendars/${calendar.id}`, _("Delete the calendar {name}?", { name: calendar.name }), loadCalendars),
       }, _("Delete"))),
   )) : [emptyRow(5, _("No calendar yet: SLA clocks count Monday to Friday, 08:00–17:00 UTC."))]));
 }
@@ -176,7 +166,7 @@ async function loadPolicies() {
       el("button", { type: "button", class: "link", onclick: () => editPolicy(policy) }, _("Edit")),
       el("button", {
         type: "button", class: "link danger",
-        onclick: () => remove(`/sla-policies/${policy.id}`, _("Delete the SLA policy {name}?", { name: policy.name }), loadPolicies),
+        onclick: () => confirmDelete(`/sla-policies/${policy.id}`, _("Delete the SLA policy {name}?", { name: policy.name }), loadPolicies),
       }, _("Delete"))),
   )) : [emptyRow(9, _("No SLA policy yet: tickets have no due times until one applies."))]));
 }

@@ -1,7 +1,7 @@
 // Admin → Tickets: the category tree, custom fields and the customer update templates.
 
 import { _, api, el, toast } from "./core.js";
-import { describeError, emptyRow, onSubmit } from "./admin_forms.js";
+import { confirmDelete, describeError, emptyRow, onSubmit } from "./admin_forms.js";
 
 const $ = (id) => document.getElementById(id);
 const TYPE_LABELS = { text: _("Text"), number: _("Number"), date: _("Date"), select: _("Choice") };
@@ -10,16 +10,6 @@ const UPDATE_LABELS = {
   escalated: _("Sent to a specialist team"),
 };
 const LANGUAGE_LABELS = { en: "English", vi: "Tiếng Việt" };
-
-async function remove(path, question, reload) {
-  if (!confirm(question)) return;
-  try {
-    await api("DELETE", path);
-    await reload();
-  } catch (error) {
-    toast(error.message, "error");
-  }
-}
 
 // ---- categories -----------------------------------------------------------------------
 
@@ -39,7 +29,7 @@ async function loadCategories() {
     el("td", { style: `padding-left:${12 + (category.level - 1) * 24}px` }, category.level > 1 ? "└ " : "", category.name),
     el("td", {}, el("button", {
       type: "button", class: "link",
-      onclick: () => remove(`/categories/${category.id}`, _("Delete the category {name}?", { name: category.name }), loadCategories),
+      onclick: () => confirmDelete(`/categories/${category.id}`, _("Delete the category {name}?", { name: category.name }), loadCategories),
     }, _("Delete"))),
   )) : [emptyRow(2, _("No categories yet."))]));
   $("category-form").elements.parent_id.replaceChildren(
@@ -57,7 +47,7 @@ async function loadFields() {
     el("td", {}, field.options.join(", ") || "—"), el("td", {}, field.required ? _("Yes") : _("No")),
     el("td", {}, el("button", {
       type: "button", class: "link",
-      onclick: () => remove(`/ticket-fields/${field.key}`, _("Remove the field {label}? Values already on tickets stay.", { label: field.label }), loadFields),
+      onclick: () => confirmDelete(`/ticket-fields/${field.key}`, _("Remove the field {label}? Values already on tickets stay.", { label: field.label }), loadFields),
     }, _("Remove"))),
   )) : [emptyRow(6, _("No custom fields yet."))]));
 }

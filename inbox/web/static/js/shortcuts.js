@@ -2,7 +2,7 @@
 // for its inputs, then runs), plus Escalate… and Auto-assign, which every agent has.
 
 import { _, api, el, toast } from "./core.js";
-import { describeError } from "./admin_forms.js";
+import { describeError, modalForm } from "./admin_forms.js";
 
 const INPUT_LABELS = { team_id: _("Target team"), level: _("Target level"), summary: _("Summary for the team") };
 const ESCALATE_INPUTS = [{ key: "team_id", required: false }, { key: "level", required: false }, { key: "summary", required: true }];
@@ -70,40 +70,29 @@ export class ShortcutBar {
 
   /** A dialog asking for `inputs`, then `run(values)`; problems stay in the dialog. */
   ask(title, description, inputs, run) {
-    const dialog = el("dialog", { class: "dialog" });
     const problem = el("p", { class: "error", role: "alert", hidden: true });
     const fields = inputs.map((input) => [input.key, this.inputField(input)]);
-    const submit = el("button", { type: "submit", class: "primary" }, _("Run"));
-    const form = el("form", { class: "dialog-form", onsubmit: async (event) => {
-      event.preventDefault();
-      submit.disabled = true;
-      const values = {};
-      for (const [key, field] of fields) {
-        const value = field.read();
-        if (value !== null && value !== "") values[key] = value;
-      }
-      try {
-        await run(values);
-        dialog.close();
+    modalForm({
+      title,
+      submitLabel: _("Run"),
+      children: [description ? el("p", { class: "muted" }, description) : null, problem, ...fields.map(([, field]) => field.node)],
+      submit: async () => {
+        const values = {};
+        for (const [key, field] of fields) {
+          const value = field.read();
+          if (value !== null && value !== "") values[key] = value;
+        }
+        try {
+          await run(values);
+        } catch (error) {
+          problem.hidden = false;
+          problem.textContent = describeError(error);
+          return false;
+        }
         this.onDone();
-      } catch (error) {
-        problem.hidden = false;
-        problem.textContent = describeError(error);
-      } finally {
-        submit.disabled = false;
-      }
-    } },
-    el("h2", {}, title),
-    description ? el("p", { class: "muted" }, description) : null,
-    problem,
-    ...fields.map(([, field]) => field.node),
-    el("div", { class: "dialog-buttons" },
-      el("button", { type: "button", onclick: () => dialog.close() }, _("Cancel")), submit));
-    dialog.append(form);
-    dialog.addEventListener("close", () => dialog.remove());
-    document.body.append(dialog);
-    dialog.showModal();
-    form.querySelector("select, textarea")?.focus();
+        return true;
+      },
+    });
   }
 
   inputField({ key, required }) {
