@@ -5,14 +5,17 @@ mongomock answers every query by scanning the whole collection:
   messages by id), so for a plain top-level `_id` value (or `$in` list) we start from
   mongomock's id map and still apply the whole filter to those candidates;
 - unique checks: after every insert and update it scans for duplicates of each unique index,
-  even when the document lies outside a partial index and so cannot collide; we skip those;
+  even when the document lies outside a partial index, or an update left the indexed values
+  as they were, and so cannot collide; we skip those;
 - TTL indexes: it scans a collection for expired documents on every access; like MongoDB's
   TTL monitor, we remove them at most once a minute per collection.
 """
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterator, Mapping
+from contextvars import ContextVar
 from time import monotonic
 from typing import Any
 
@@ -61,6 +64,24 @@ def install() -> None:
 
     Collection._iter_documents = iter_documents  # type: ignore[method-assign]
     Collection._ensure_uniques = _ensure_uniques  # type: ignore[method-assign]
+    update = Collection._update
+
+    def update_remembering(
+        self: Collection, spec: Any, document: Any, *args: Any, **kw: Any
+    ) -> Any:
+        """Note the unique-indexed values of the documents an update will change."""
+        before = (
+            {doc["_id"]: _unique_values(self, doc) for doc in self._iter_documents(spec)}
+            if _unique_indexes(self)
+            else {}
+        )
+        token = _before_update.set(before)
+        try:
+            return update(self, spec, document, *args, **kw)
+        finally:
+            _before_update.reset(token)
+
+    Collection._update = update_remembering  # type: ignore[method-assign]
     expire = CollectionStore._remove_expired_documents
 
     def remove_expired_documents(self: CollectionStore) -> None:
@@ -73,20 +94,41 @@ def install() -> None:
     _patched = True
 
 
+_before_update: ContextVar[dict[Any, dict[str, dict[str, Any]]] | None] = ContextVar(
+    "before_update", default=None
+)
+"""During an update: each changed document's unique-indexed values before the change."""
+
+
+def _unique_indexes(self: Collection) -> list[tuple[str, dict[str, Any]]]:
+    return [(name, i) for name, i in self._store.indexes.items() if i.get("unique")]
+
+
+def _index_values(index: dict[str, Any], doc: dict[str, Any]) -> dict[str, Any]:
+    values = {}
+    for key, _ in index.get("key"):
+        try:
+            values[key] = helpers.get_value_by_dot(doc, key)
+        except KeyError:
+            values[key] = None
+    return values
+
+
+def _unique_values(self: Collection, doc: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {name: copy.deepcopy(_index_values(i, doc)) for name, i in _unique_indexes(self)}
+
+
 def _ensure_uniques(self: Collection, new_data: dict[str, Any]) -> None:
-    """mongomock's check (new_data is already stored), minus indexes that exclude new_data."""
-    for index in self._store.indexes.values():
-        if not index.get("unique"):
-            continue
+    """mongomock's check (new_data is already stored), minus indexes that exclude new_data
+    and indexes whose values an update left unchanged (the document was valid before)."""
+    before = (_before_update.get() or {}).get(new_data.get("_id"))
+    for name, index in _unique_indexes(self):
         partial = index.get("partialFilterExpression")
         if partial is not None and not filter_applies(partial, new_data):
             continue  # outside the partial index: it cannot collide with anything
-        values = {}
-        for key, _ in index.get("key"):
-            try:
-                values[key] = helpers.get_value_by_dot(new_data, key)
-            except KeyError:
-                values[key] = None
+        values = _index_values(index, new_data)
+        if before is not None and before.get(name) == values:
+            continue  # unchanged by this update
         if index.get("sparse") and set(values.values()) == {None}:
             continue
         query = values if partial is None else {"$and": [partial, values]}

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 from bson import ObjectId
+from pymongo.errors import DuplicateKeyError
 
 from inbox.embedded import load_snapshot, save_snapshot
 from inbox.store import Store
@@ -35,6 +36,24 @@ async def test_id_lookups_answer_exactly_like_a_scan(settings):
     assert len(await collection.find({"_id": {"$gt": ids[2]}}).to_list(None)) >= 2
     updated = await collection.update_one({"_id": ids[2], "status": "resolved"}, {"$set": {"x": 1}})
     assert updated.modified_count == 1
+
+
+async def test_unique_indexes_still_refuse_duplicates_made_by_updates(settings):
+    store = Store.open(settings)
+    collection = store.db["unique_check"]
+    await collection.create_index("seq", unique=True)
+    first, second = ObjectId(), ObjectId()
+    await collection.insert_many([{"_id": first, "seq": 1}, {"_id": second, "seq": 2}])
+
+    await collection.update_one({"_id": first}, {"$set": {"title": "kept its number"}})
+    with pytest.raises(DuplicateKeyError):
+        await collection.update_one({"_id": second}, {"$set": {"seq": 1}})
+    with pytest.raises(DuplicateKeyError):
+        await collection.find_one_and_update({"seq": 2}, {"$set": {"seq": 1}})
+    with pytest.raises(DuplicateKeyError):
+        await collection.insert_one({"seq": 2})
+    await collection.update_one({"_id": second}, {"$set": {"seq": 3}})
+    assert sorted(d["seq"] for d in await collection.find({}).to_list(None)) == [1, 3]
 
 
 async def test_a_snapshot_restores_ids_times_and_nesting(settings, tmp_path):
