@@ -8,8 +8,9 @@ documents examined), else the declared index that serves the query shape.
 
     python -m benchmarks.sla_tick [--tickets 10000 100000] [--due 50]
 
-On the embedded store the default is 10,000 tickets only: mongomock checks the unique ticket
-number of each inserted ticket against every stored one, so seeding 100,000 would take hours.
+On the embedded store, mongomock checks each inserted ticket's unique number against every
+stored one, so seeding 100,000 tickets would take hours: the benchmark drops that uniqueness
+index in its throw-away store first (`sla_tick` does not use it).
 """
 
 from __future__ import annotations
@@ -107,6 +108,8 @@ async def main(sizes: list[int], due: int) -> int:
         settings = Settings(_env_file=None, data_dir=Path(tmp), log_level="WARNING")
         async with open_runtime(settings) as rt:
             store_one, _ = await store_messages(rt, 100)
+            if rt.settings.embedded_store:
+                await rt.store.db["tickets"].drop_index("seq_1")
             print(f"store one message: {store_one * 1000:8.2f} ms  (baseline)")
             ok, seeded = True, 0
             for size in sizes:
@@ -126,32 +129,14 @@ async def main(sizes: list[int], due: int) -> int:
                     f"= {seconds / store_one:7.1f} x storing a message, {emitted} events; "
                     f"next tick {idle_seconds * 1000:8.1f} ms, {idle} events"
                 )
-                ok &= emitted == 2 * due and idle == 0
-                await _reset(rt)
+                ok &= emitted == 2 * due and idle == 0  # the earlier due ones are settled
     print("OK" if ok else "FAILED: each due ticket must get its warning and breach once")
     return 0 if ok else 1
 
 
-async def _reset(rt: Runtime) -> None:
-    """Make the same tickets due again for the next size."""
-    past = clock.now() - timedelta(minutes=5)
-    await rt.store["tickets"].update_many(
-        {"sla.targets.first_response.breached_at": {"$ne": None}},
-        {
-            "$set": {
-                "sla.targets.first_response.warned_at": None,
-                "sla.targets.first_response.breached_at": None,
-                "sla.next_check_at": past - timedelta(minutes=10),
-            }
-        },
-    )
-
-
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--tickets", type=int, nargs="+", default=None)
+    parser.add_argument("--tickets", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--due", type=int, default=50)
     args = parser.parse_args()
-    embedded = Settings(_env_file=None).embedded_store
-    sizes = args.tickets or ([10_000] if embedded else [10_000, 100_000])
-    sys.exit(asyncio.run(main(sizes, args.due)))
+    sys.exit(asyncio.run(main(args.tickets, args.due)))
