@@ -44,6 +44,8 @@ class Calendar:
     closures: tuple[tuple[datetime, datetime], ...] = ()
     """One-off closures as UTC (start, end)."""
     name: str = "Mon-Fri 08:00-17:00 UTC"
+    revision: int = 0
+    """Grows with every change of the calendar, so clocks know to plan again."""
 
     @classmethod
     def of(cls, doc: dict[str, Any]) -> Calendar:
@@ -58,6 +60,7 @@ class Calendar:
                 sorted((_utc(c["start"]), _utc(c["end"])) for c in doc.get("closures", []))
             ),
             name=doc.get("name", cls.name),
+            revision=doc.get("revision", 0),
         )
 
     @property

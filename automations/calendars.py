@@ -20,6 +20,7 @@ from automations.business_hours import DAYS, END_OF_DAY
 from inbox import clock
 from inbox.errors import Conflict, Invalid
 from inbox.ids import new_id, parse_id
+from inbox.queue import SLA_REAPPLY
 from inbox.runtime import Runtime
 
 CLOCK_TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
@@ -198,6 +199,7 @@ async def create(rt: Runtime, body: CalendarBody) -> dict[str, Any]:
         raise Conflict(f"A calendar named {doc['name']!r} exists already.") from None
     if doc["default"]:
         await _only_default(rt, doc["_id"])
+        await rt.queue.enqueue(SLA_REAPPLY)
     return doc
 
 
@@ -206,12 +208,15 @@ async def update(rt: Runtime, calendar: dict[str, Any], body: CalendarBody) -> d
     if fields.get("default") is False and calendar["default"]:
         raise Invalid("Make another calendar the default instead.", code="default_calendar")
     try:
-        await rt.store["calendars"].update_one({"_id": calendar["_id"]}, {"$set": fields})
+        await rt.store["calendars"].update_one(
+            {"_id": calendar["_id"]}, {"$set": fields, "$inc": {"revision": 1}}
+        )
     except DuplicateKeyError:
         raise Conflict(f"A calendar named {fields['name']!r} exists already.") from None
     if fields.get("default"):
         await _only_default(rt, calendar["_id"])
-    return {**calendar, **fields}
+    await rt.queue.enqueue(SLA_REAPPLY)
+    return {**calendar, **fields, "revision": calendar.get("revision", 0) + 1}
 
 
 async def _only_default(rt: Runtime, calendar_id: Any) -> None:

@@ -26,7 +26,7 @@ from automations import business_hours, sla_clock, sla_policies
 from automations.business_hours import Calendar
 from inbox import clock
 from inbox.events import SYSTEM, EventType, emit
-from inbox.models import SlaOut, TicketOut
+from inbox.models import OPEN_TICKET_STATUSES, SlaOut, TicketOut
 from inbox.runtime import Runtime
 from inbox.services import conversations, tickets
 
@@ -131,6 +131,9 @@ def _state(sla: dict[str, Any] | None) -> str | None:
 
 
 def _reconcile(rt: Runtime) -> Compute:
+    """Match the ticket's clocks to its policy and status; when the policy's calendar (or its
+    revision) or warning share changed, running clocks are planned again from now."""
+
     async def compute(ticket: dict[str, Any], at: datetime) -> dict[str, Any] | None:
         if ticket.get("merged_into"):
             return _ended(await _calendar_of(rt, ticket.get("sla")), ticket.get("sla"), at)
@@ -141,7 +144,12 @@ def _reconcile(rt: Runtime) -> Compute:
             return None if current is None else _ended(await _calendar_of(rt, current), current, at)
         calendar = await business_hours.load(rt, policy.get("calendar_id"))
         promised = policy["targets"].get(ticket["priority"]) or {}
-        sla = _with_policy(current, policy)
+        replan = current is not None and (
+            current.get("calendar_id") != policy.get("calendar_id")
+            or current.get("calendar_revision") != calendar.revision
+            or current.get("warning_percent") != policy["warning_percent"]
+        )
+        sla = {**_with_policy(current, policy), "calendar_revision": calendar.revision}
         targets = dict(sla["targets"])
         paused = ticket["status"] in policy["pause_statuses"]
         for name in ("first_response", "resolution"):
@@ -160,6 +168,11 @@ def _reconcile(rt: Runtime) -> Compute:
                 calendar, targets["next_response"], next_minutes, at, policy["warning_percent"]
             )
         targets = _follow_status(calendar, targets, ticket["status"], paused, at, policy)
+        if replan:
+            targets = {
+                name: sla_clock.replan(calendar, target, at, policy["warning_percent"])
+                for name, target in targets.items()
+            }
         return {**sla, "targets": targets, "paused": paused and ticket["status"] not in DONE}
 
     return compute
@@ -265,6 +278,27 @@ def _summary(sla: dict[str, Any]) -> dict[str, Any]:
         "next_due_at": min((t["due_at"] for t in running), default=None),
         "next_check_at": min(checks, default=None),
     }
+
+
+async def reapply(rt: Runtime) -> int:
+    """After a policy or calendar changed: bring every open ticket's clocks in line, a batch at
+    a time in id order; returns how many tickets were looked at."""
+    seen, after = 0, None
+    while True:
+        query: dict[str, Any] = {"status": {"$in": list(OPEN_TICKET_STATUSES)}}
+        if after is not None:
+            query["_id"] = {"$gt": after}
+        batch = (
+            await rt.store["tickets"]
+            .find(query, projection={"_id": 1}, sort=[("_id", 1)], limit=BATCH)
+            .to_list(None)
+        )
+        for ticket in batch:
+            await _change(rt, ticket["_id"], clock.now(), _reconcile(rt))
+        seen += len(batch)
+        if len(batch) < BATCH:
+            return seen
+        after = batch[-1]["_id"]
 
 
 # ---- the tick --------------------------------------------------------------------------------

@@ -79,6 +79,19 @@ def retarget(
     return _planned(calendar, changed, warning)
 
 
+def replan(calendar: Calendar, target: Target, at: datetime, warning: int) -> Target:
+    """Plan the rest again from `at` (the calendar or the warning share changed)."""
+    if not running(target):
+        return target
+    used = elapsed(calendar, target, at)
+    planned = _planned(calendar, {**target, "elapsed": used, "running_since": at}, warning)
+    if planned["warn_at"] > at:
+        planned["warned_at"] = None
+    if planned["due_at"] > at:
+        planned["breached_at"] = None
+    return planned
+
+
 def meet(calendar: Calendar, target: Target, at: datetime) -> Target:
     if finished(target):
         return target

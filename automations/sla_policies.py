@@ -19,6 +19,7 @@ from inbox import clock
 from inbox.errors import Conflict, Invalid
 from inbox.ids import new_id, parse_id
 from inbox.models import Priority, TicketStatus
+from inbox.queue import SLA_REAPPLY
 from inbox.runtime import Runtime
 
 TARGETS = ("first_response", "next_response", "resolution")
@@ -140,6 +141,7 @@ async def create(rt: Runtime, body: PolicyBody) -> dict[str, Any]:
         await rt.store["sla_policies"].insert_one(doc)
     except DuplicateKeyError:
         raise Conflict(f"An SLA policy named {doc['name']!r} exists already.") from None
+    await rt.queue.enqueue(SLA_REAPPLY)
     return doc
 
 
@@ -149,11 +151,13 @@ async def update(rt: Runtime, policy: dict[str, Any], body: PolicyBody) -> dict[
         await rt.store["sla_policies"].update_one({"_id": policy["_id"]}, {"$set": fields})
     except DuplicateKeyError:
         raise Conflict(f"An SLA policy named {fields['name']!r} exists already.") from None
+    await rt.queue.enqueue(SLA_REAPPLY)
     return {**policy, **fields}
 
 
 async def delete(rt: Runtime, policy: dict[str, Any]) -> None:
     await rt.store["sla_policies"].delete_one({"_id": policy["_id"]})
+    await rt.queue.enqueue(SLA_REAPPLY)
 
 
 async def get(rt: Runtime, policy_id: str) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from inbox.queue import (
     POLL_MAILBOXES,
     PROCESS_EVENT,
     REFRESH_CREDENTIALS,
+    SLA_REAPPLY,
     SLA_TICK,
     SWEEP,
 )
@@ -92,6 +93,12 @@ async def _automation_tick(rt: Runtime) -> dict[str, int]:
 def sla_tick() -> int:
     """Every minute: emit the SLA warnings and breaches now due, each once."""
     return run(sla.tick)
+
+
+@celery_app.task(name=SLA_REAPPLY, **RETRY_OPTIONS)
+def sla_reapply() -> int:
+    """After an SLA policy or calendar changed: re-plan the open tickets' clocks."""
+    return run(sla.reapply)
 
 
 @celery_app.task(name=AUTOMATION_TICK)

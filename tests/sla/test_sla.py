@@ -248,3 +248,47 @@ async def test_a_conversation_that_is_no_ticket_shows_when_its_first_response_is
         return conversation if conversation["response_due_at"] is None else None
 
     assert await eventually(answered)
+
+
+async def test_a_policy_made_or_changed_later_reaches_open_tickets(http, admin, telegram_channel):
+    await customer_writes(http, telegram_channel, 5, "Máy in không chạy")
+    ticket = await promote(
+        admin, (await conversation_of(admin))["id"], "Printer", priority="urgent"
+    )
+    assert ticket["sla"] is None
+
+    policy = await standard_policy(admin)
+    covered = await sla_state(admin, ticket, lambda s: s is not None)
+    assert covered["sla"]["targets"]["resolution"]["minutes"] == 480
+
+    faster = {**TARGETS, "urgent": {**TARGETS["urgent"], "resolution": 120}}
+    await admin.patch(f"/api/v1/sla-policies/{policy['id']}", json={"targets": faster})
+    replanned = await sla_state(
+        admin, ticket, lambda s: s["targets"]["resolution"]["minutes"] == 120
+    )
+
+    created = moment(ticket["created_at"])
+    due = moment(replanned["sla"]["targets"]["resolution"]["due_at"])
+    assert abs(due - (created + timedelta(minutes=120))) < timedelta(seconds=5)
+
+
+async def test_changing_the_calendar_replans_running_clocks(http, admin, telegram_channel):
+    await standard_policy(admin)
+    ticket = await ticket_with_sla(http, admin, telegram_channel)
+    _, calendars = await admin.get("/api/v1/calendars")
+    tomorrow = clock.now().date() + timedelta(days=1)
+    day = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")[tomorrow.weekday()]
+
+    await admin.patch(
+        f"/api/v1/calendars/{calendars['items'][0]['id']}",
+        json={"hours": {day: [["00:00", "24:00"]]}},  # open tomorrow only
+    )
+    replanned = await sla_state(
+        admin,
+        ticket,
+        lambda s: moment(s["targets"]["first_response"]["due_at"]).date() >= tomorrow,
+    )
+
+    due = moment(replanned["sla"]["targets"]["first_response"]["due_at"])
+    # the calendar now counts nothing today, so all 60 minutes run from tomorrow's opening
+    assert (due.date(), due.hour, due.minute) == (tomorrow, 1, 0)
