@@ -23,9 +23,9 @@ from automations import (
 from inbox.api.routing import api
 from inbox.auth import Access
 from inbox.errors import Invalid, NotFound
-from inbox.ids import new_id, parse_id
+from inbox.ids import parse_id
 from inbox.keys import principal, runtime
-from inbox.models import AgentOut, ConversationOut, MessageOut, Page, TicketOut
+from inbox.models import AgentOut, Page
 from inbox.services import conversations, messages, tickets
 
 # ---- answers ---------------------------------------------------------------------------------
@@ -263,24 +263,14 @@ async def _event_for_dry_run(
         if event is None:
             raise NotFound(f"No event with id {body.event_id} (events are kept a week).")
         return event
-    if body.ticket_id:
-        ticket = await tickets.get_visible(rt, body.ticket_id, me)
-        subject, data = ("ticket", ticket["_id"]), TicketOut.of(ticket)
-    else:
-        conversation = await conversations.get(rt, parse_id(body.conversation_id, "conversation"))
-        latest = await messages.latest_from_customer(rt, conversation["_id"])
-        if rule["event"].startswith("message.") and latest is not None:
-            subject, data = ("message", latest["_id"]), MessageOut.of(latest)
-        else:
-            subject, data = ("conversation", conversation["_id"]), ConversationOut.of(conversation)
-    return {
-        "_id": new_id(),
-        "type": rule["event"],
-        "subject": {"type": subject[0], "id": subject[1]},
-        "data": data.model_dump(mode="json"),
-        "changes": None,
-        "depth": 0,
-    }
+    return await fields.event_about(
+        rt,
+        me,
+        rule["event"],
+        ticket_id=body.ticket_id,
+        conversation_id=body.conversation_id,
+        latest_message=rule["event"].startswith("message."),
+    )
 
 
 # ---- shortcuts ----------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from automations import calendars, macros, rules, sla_policies
+from automations import calendars, canned, macros, rules, sla_policies
 from inbox.models import TeamPatch
 from inbox.runtime import Runtime
 from inbox.services import teams
@@ -26,6 +26,21 @@ SHOP_HOURS = calendars.CalendarBody(
     },
     holidays=calendars.Holidays(country="VN"),
 )
+CANNED = [
+    (
+        "hello",
+        "Greeting",
+        "Chào {{contact.name}}, mình là {{agent.name}}. Mình có thể giúp gì ạ?",
+        None,
+    ),
+    (
+        "refund",
+        "Refund on its way",
+        "Chào {{contact.name}}, shop đã hoàn tiền cho yêu cầu {{ticket.number}}; "
+        "tiền sẽ về tài khoản trong 3 đến 5 ngày làm việc.",
+        "Billing",
+    ),
+]
 STANDARD_SLA = {
     "urgent": {"first_response": 30, "next_response": 60, "resolution": 240},
     "high": {"first_response": 60, "next_response": 120, "resolution": 480},
@@ -47,6 +62,10 @@ async def seed(rt: Runtime, team_ids: dict[str, Any], lead_ids: dict[str, Any]) 
         ),
     )
     billing, technical = str(team_ids["Billing"]), str(team_ids["Technical"])
+    for shortcode, title, text, team in CANNED:
+        team_id = str(team_ids[team]) if team else None
+        body = canned.CannedBody(shortcode=shortcode, title=title, text=text, team_id=team_id)
+        await canned.create(rt, body, None)
     refund_rule = rules.RuleBody(
         name="Refund requests go to Billing",
         event="message.created",

@@ -11,7 +11,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from inbox import clock
-from inbox.errors import NotFound
+from inbox.auth import Principal
+from inbox.errors import Invalid, NotFound
+from inbox.ids import new_id
 from inbox.models import (
     ConversationOut,
     ConversationStatus,
@@ -99,6 +101,40 @@ class Context:
     @property
     def subject_type(self) -> str:
         return self.event["subject"]["type"]
+
+
+async def event_about(
+    rt: Runtime,
+    principal: Principal,
+    event_type: str,
+    *,
+    ticket_id: str | None = None,
+    conversation_id: str | None = None,
+    latest_message: bool = False,
+) -> dict[str, Any]:
+    """A stand-in event about a ticket or a conversation the agent may see (for shortcuts,
+    canned responses and dry runs); with `latest_message`, about the conversation's latest
+    customer message when there is one."""
+    if (ticket_id is None) == (conversation_id is None):
+        raise Invalid("Name the ticket_id or the conversation_id, one of the two.")
+    if ticket_id is not None:
+        ticket = await tickets.get_visible(rt, ticket_id, principal)
+        subject, data = ("ticket", ticket["_id"]), TicketOut.of(ticket)
+    else:
+        conversation = await conversations.get_visible(rt, conversation_id, principal)
+        latest = await messages.latest_from_customer(rt, conversation["_id"])
+        if latest_message and latest is not None:
+            subject, data = ("message", latest["_id"]), MessageOut.of(latest)
+        else:
+            subject, data = ("conversation", conversation["_id"]), ConversationOut.of(conversation)
+    return {
+        "_id": new_id(),
+        "type": event_type,
+        "subject": {"type": subject[0], "id": subject[1]},
+        "data": data.model_dump(mode="json"),
+        "changes": None,
+        "depth": 0,
+    }
 
 
 async def context_for(rt: Runtime, event: dict[str, Any]) -> Context:

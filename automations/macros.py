@@ -18,9 +18,8 @@ from inbox import clock
 from inbox.auth import Principal
 from inbox.errors import Conflict, Invalid
 from inbox.ids import new_id, parse_id
-from inbox.models import ConversationOut, TicketOut
 from inbox.runtime import Runtime
-from inbox.services import conversations, messages, tickets
+from inbox.services import messages
 
 InputKey = Literal["team_id", "level", "summary"]
 
@@ -124,7 +123,13 @@ async def run(
 ) -> list[dict[str, Any]]:
     """Run the shortcut's actions as the agent, in order; the outcome of each."""
     inputs = await _inputs(rt, macro, body.inputs)
-    event = await _event_for(rt, body, principal)
+    event = await fields.event_about(
+        rt,
+        principal,
+        "macro.run",
+        ticket_id=body.ticket_id,
+        conversation_id=body.conversation_id,
+    )
     context = await fields.context_for(rt, event)
     context.inputs = inputs
     actor = messages.agent_actor(principal.id, principal.name)
@@ -170,26 +175,3 @@ async def _check_input(rt: Runtime, key: str, value: Any) -> str | None:
     if not isinstance(value, str) or not ObjectId.is_valid(value):
         return "a team id"
     return None if await rt.store["teams"].find_one({"_id": ObjectId(value)}) else "no such team"
-
-
-async def _event_for(rt: Runtime, body: MacroRun, principal: Principal) -> dict[str, Any]:
-    """A stand-in event for the ticket or conversation the shortcut runs on."""
-    if (body.ticket_id is None) == (body.conversation_id is None):
-        raise Invalid("Name the ticket_id or the conversation_id to run the shortcut on.")
-    if body.ticket_id is not None:
-        ticket = await tickets.get_visible(rt, body.ticket_id, principal)
-        subject, data = {"type": "ticket", "id": ticket["_id"]}, TicketOut.of(ticket)
-    else:
-        conversation = await conversations.get_visible(rt, body.conversation_id, principal)
-        subject, data = (
-            {"type": "conversation", "id": conversation["_id"]},
-            ConversationOut.of(conversation),
-        )
-    return {
-        "_id": new_id(),
-        "type": "macro.run",
-        "subject": subject,
-        "data": data.model_dump(mode="json"),
-        "changes": None,
-        "depth": 0,
-    }

@@ -136,6 +136,7 @@ COLLECTIONS: dict[str, CollectionSpec] = {
     "macros": CollectionSpec([Index.on("name", unique=True)], small=True),
     "calendars": CollectionSpec([Index.on("name", unique=True)], small=True),
     "sla_policies": CollectionSpec([Index.on("name", unique=True)], small=True),
+    "canned_responses": CollectionSpec([Index.on("shortcode", unique=True)], small=True),
     "categories": CollectionSpec(
         [Index.on("path_key", unique=True), Index.on("parent_id")], small=True
     ),

@@ -118,3 +118,30 @@ async def test_an_agent_escalates_from_the_shortcut_bar(
     assert found["items"][0]["team_id"] == experts["id"]
     assert found["items"][0]["assignee_id"] == str(sam["_id"])
     assert page.errors == []
+
+
+async def test_an_agent_inserts_a_canned_response_with_a_slash(
+    browser, server, rt, http, admin, telegram_channel
+):
+    await admin.post(
+        "/api/v1/canned-responses",
+        json={
+            "shortcode": "refund",
+            "title": "Refund sent",
+            "text": "Chào {{contact.name}}, {{agent.name}} đã hoàn tiền.",
+        },
+    )
+    await online_agent(rt, "lan@example.com", [], name="Lan Nguyễn")
+    await customer_writes(http, telegram_channel, 9, "Hoàn tiền giúp em", name="Mai Anh")
+    page = await signed_in(browser, server, "lan@example.com")
+    await page.locator(".conversation", has_text="Mai Anh").click()
+
+    text = page.locator("#composer-text")
+    await text.click()
+    await text.press_sequentially("/ref")
+    await expect(page.locator(".mention-list li")).to_have_text(["/refund Refund sent"])
+    await shot(page, "inbox-canned")
+    await text.press("Enter")
+
+    await expect(text).to_have_value("Chào Mai Anh, Lan Nguyễn đã hoàn tiền.")
+    assert page.errors == []

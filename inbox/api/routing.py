@@ -131,6 +131,7 @@ API_MODULES = (
     "inbox.api.ticket_settings",
     "automations.api",
     "automations.sla_api",
+    "automations.canned_api",
 )
 """Importing these fills ROUTES; named here so the core does not import automation code."""
 

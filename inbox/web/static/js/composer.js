@@ -1,7 +1,8 @@
-// The composer: replies and private notes, attachments, @mentions, and the collision check.
+// The composer: replies and private notes, attachments, @mentions, /canned responses and the
+// collision check.
 // Shared by the inbox and the ticket page; they pass in how to post.
 
-import { _, upload, el, fullTime, toast, ApiError } from "./core.js";
+import { _, api, upload, el, fullTime, toast, ApiError } from "./core.js";
 
 const $ = (id) => document.getElementById(id);
 const fold = (text) => text.normalize("NFD").replace(/[\u0300-\u036f]/g, "").replace(/đ/g, "d").replace(/Đ/g, "D").toLowerCase();
@@ -9,10 +10,12 @@ const fold = (text) => text.normalize("NFD").replace(/[\u0300-\u036f]/g, "").rep
 export class Composer {
   /**
    * post(body) sends the message and returns it; seenUntil() is the time of the newest message
-   * the agent sees; agents are the people one may @mention.
+   * the agent sees; agents are the people one may @mention; renderCanned(id) fills a canned
+   * response's placeholders for the open conversation or ticket.
    */
-  constructor({ post, seenUntil, agents, onSent, onTyping }) {
-    Object.assign(this, { post, seenUntil, agents, onSent, onTyping });
+  constructor({ post, seenUntil, agents, onSent, onTyping, renderCanned }) {
+    Object.assign(this, { post, seenUntil, agents, onSent, onTyping, renderCanned });
+    this.canned = null;
     this.mode = "reply";
     this.files = [];
     this.mentioned = new Map();
@@ -39,7 +42,7 @@ export class Composer {
     });
     this.text.addEventListener("input", () => {
       if (this.mode === "reply") this.onTyping?.();
-      this.suggestMentions();
+      this.suggest();
     });
     this.text.addEventListener("keydown", (event) => this.onKey(event));
   }
@@ -153,7 +156,53 @@ export class Composer {
     }
   }
 
-  // ---- @mentions ------------------------------------------------------------------------
+  // ---- suggestions: @mentions and /canned responses ------------------------------------
+
+  suggest() {
+    if (this.mentionQuery() !== null) this.suggestMentions();
+    else if (this.cannedQuery() !== null) this.suggestCanned();
+    else this.closePopup();
+  }
+
+  cannedQuery() {
+    if (!this.renderCanned) return null;
+    const before = this.text.value.slice(0, this.text.selectionStart);
+    const match = before.match(/(?:^|\s)\/([a-z0-9_-]{0,30})$/);
+    return match ? match[1] : null;
+  }
+
+  async suggestCanned() {
+    if (this.canned === null) {
+      this.canned = [];
+      this.canned = (await api("GET", "/canned-responses").catch(() => ({ items: [] }))).items;
+    }
+    const query = this.cannedQuery();
+    if (query === null) return this.closePopup();
+    const found = this.canned.filter((c) => c.shortcode.startsWith(query) || fold(c.title).includes(fold(query))).slice(0, 8);
+    if (found.length === 0) return this.closePopup();
+    this.showChoices(found.map((item) => ({
+      label: `/${item.shortcode}`, detail: ` ${item.title}`, pick: () => this.insertCanned(item),
+    })));
+  }
+
+  async insertCanned(item) {
+    try {
+      const text = await this.renderCanned(item.id);
+      const caret = this.text.selectionStart;
+      const before = this.text.value.slice(0, caret).replace(/\/[a-z0-9_-]*$/, text);
+      this.text.value = before + this.text.value.slice(caret);
+      this.text.selectionStart = this.text.selectionEnd = before.length;
+      this.text.focus();
+    } catch (error) {
+      toast(error.message, "error");
+    }
+  }
+
+  showChoices(choices) {
+    this.choices = choices;
+    this.choice = 0;
+    this.renderPopup();
+  }
 
   mentionQuery() {
     if (this.mode !== "note") return null;
@@ -169,16 +218,14 @@ export class Composer {
     const found = this.agents.filter((agent) => agent.active && fold(agent.name).split(/\s+/).some((word) => word.startsWith(wanted)))
       .slice(0, 6);
     if (found.length === 0) return this.closePopup();
-    this.choices = found;
-    this.choice = 0;
-    this.renderPopup();
+    this.showChoices(found.map((agent) => ({ label: agent.name, detail: ` ${agent.email}`, pick: () => this.mention(agent) })));
   }
 
   renderPopup() {
-    this.popup.replaceChildren(...this.choices.map((agent, index) => el("li", {
+    this.popup.replaceChildren(...this.choices.map((choice, index) => el("li", {
       role: "option", "aria-selected": String(index === this.choice),
-      onmousedown: (event) => { event.preventDefault(); this.pick(agent); },
-    }, agent.name, el("span", { class: "muted small" }, ` ${agent.email}`))));
+      onmousedown: (event) => { event.preventDefault(); this.pick(choice); },
+    }, choice.label, el("span", { class: "muted small" }, choice.detail))));
     this.popup.hidden = false;
   }
 
@@ -187,13 +234,17 @@ export class Composer {
     this.choices = null;
   }
 
-  pick(agent) {
+  pick(choice) {
+    this.closePopup();
+    choice.pick();
+  }
+
+  mention(agent) {
     const caret = this.text.selectionStart;
     const before = this.text.value.slice(0, caret).replace(/@[\p{L}\p{N}._-]*$/u, `@${agent.name} `);
     this.text.value = before + this.text.value.slice(caret);
     this.text.selectionStart = this.text.selectionEnd = before.length;
     this.mentioned.set(agent.name, agent.id);
-    this.closePopup();
   }
 
   onKey(event) {

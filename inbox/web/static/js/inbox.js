@@ -396,6 +396,7 @@ const composer = new Composer({
   seenUntil: () => thread.seenUntil(),
   onSent: (message) => { thread.keep(message); thread.render({ scroll: "bottom" }); },
   onTyping: () => live.typing(),
+  renderCanned: (id) => api("POST", `/canned-responses/${id}/render`, { conversation_id: state.selectedId }).then((answer) => answer.text),
 });
 
 // ---- keyboard -------------------------------------------------------------------------

@@ -192,7 +192,11 @@ function conditionRow(catalogue, directory, problems, leaf) {
     const spec = catalogue.fields[field.value];
     const many = operator.value === "in";
     let input = null;
-    if (NO_VALUE.has(operator.value)) {
+    if (operator.value === "within_business_hours") {
+      const calendars = (directory.calendars || []).map((c) => [c.id, c.name]);
+      input = select([["", _("(the default calendar)")], ...calendars], value || "", { "aria-label": _("Calendar") });
+      readValue = () => input.value || null;
+    } else if (NO_VALUE.has(operator.value)) {
       readValue = () => null;
     } else if (spec.kind === "choice" || spec.kind === "id") {
       const options = spec.kind === "choice" ? spec.choices.map((c) => [c, c.replaceAll("_", " ")]) : idOptions(field.value, directory);

@@ -5,6 +5,7 @@ import { _, api, el, fullTime, setupAvailability, shortTime, toast } from "./cor
 import { describeError } from "./admin_forms.js";
 import { EVENT_LABELS, Problems, actionList, conditionGroup } from "./rule_builder.js";
 import { setupShortcuts } from "./admin_shortcuts.js";
+import { setupCanned } from "./admin_canned.js";
 
 const boot = JSON.parse(document.getElementById("bootstrap").textContent);
 const $ = (id) => document.getElementById(id);
@@ -271,13 +272,15 @@ function showTab(name) {
 async function start() {
   setupAvailability(boot.me);
   for (const tab of document.querySelectorAll("[data-tab]")) tab.addEventListener("click", () => showTab(tab.dataset.tab));
-  showTab(location.hash === "#shortcuts" ? "shortcuts" : "rules");
+  showTab(["#shortcuts", "#canned"].includes(location.hash) ? location.hash.slice(1) : "rules");
   $("new-rule").addEventListener("click", () => openRule(null));
   try {
     catalogue = await api("GET", "/rules/catalogue");
+    boot.calendars = (await api("GET", "/calendars")).items;
     await loadRules();
     $("rule-editor").replaceChildren(editorEmpty());
     await setupShortcuts(catalogue, boot);
+    await setupCanned(catalogue, boot);
   } catch (error) {
     $("rule-list").replaceChildren(el("li", { class: "banner" }, describeError(error)));
   }

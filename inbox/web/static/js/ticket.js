@@ -339,6 +339,7 @@ const composer = new Composer({
   seenUntil: () => thread.seenUntil(),
   onSent: (message) => { thread.keep(message); thread.render({ scroll: "bottom" }); },
   onTyping: () => live.typing(),
+  renderCanned: (id) => api("POST", `/canned-responses/${id}/render`, { ticket_id: ticket.id }).then((answer) => answer.text),
 });
 
 // ---- wiring -----------------------------------------------------------------------------
