@@ -137,6 +137,7 @@ COLLECTIONS: dict[str, CollectionSpec] = {
     "calendars": CollectionSpec([Index.on("name", unique=True)], small=True),
     "sla_policies": CollectionSpec([Index.on("name", unique=True)], small=True),
     "canned_responses": CollectionSpec([Index.on("shortcode", unique=True)], small=True),
+    "faqs": CollectionSpec(small=True),
     "categories": CollectionSpec(
         [Index.on("path_key", unique=True), Index.on("parent_id")], small=True
     ),

@@ -132,6 +132,7 @@ API_MODULES = (
     "automations.api",
     "automations.sla_api",
     "automations.canned_api",
+    "automations.bot_api",
 )
 """Importing these fills ROUTES; named here so the core does not import automation code."""
 
