@@ -6,11 +6,15 @@ from __future__ import annotations
 from aiohttp import web
 from pydantic import BaseModel, Field
 
-from automations import faq
+from automations import bots, faq
+from inbox import clock
 from inbox.api.routing import api
 from inbox.auth import Access
+from inbox.errors import NotFound
+from inbox.ids import parse_id
 from inbox.keys import runtime
 from inbox.models import Page
+from inbox.services import channels
 
 
 class FaqOut(BaseModel):
@@ -26,6 +30,72 @@ class MatchOut(BaseModel):
     answer: FaqOut | None = Field(description="the entry the bot would answer with")
     offers: list[FaqOut] = Field(description="the entries it would offer when unsure")
     scores: list[tuple[str, float]] = Field(description="the best entries and their scores")
+
+
+class MissOut(BaseModel):
+    text: str
+    conversation_id: str
+    at: str
+
+
+# ---- a channel's bot ----------------------------------------------------------------------
+
+
+@api(
+    "GET",
+    "/channels/{id}/bot",
+    summary="The channel's bot (404 when it has none)",
+    tag="bot",
+    response=bots.BotBody,
+    level=Access.ADMIN,
+)
+async def get_bot(request: web.Request) -> bots.BotBody:
+    rt = runtime(request)
+    channel_id = parse_id(request.match_info["id"], "channel")
+    await channels.load(rt, channel_id)
+    found = await bots.for_channel(rt, channel_id)
+    if found is None:
+        raise NotFound("This channel has no bot yet.")
+    return bots.BotBody(**bots.view(found))
+
+
+@api(
+    "PUT",
+    "/channels/{id}/bot",
+    summary="Set the channel's bot (greeting, menu, FAQ, hand-off)",
+    tag="bot",
+    body=bots.BotBody,
+    response=bots.BotBody,
+    level=Access.ADMIN,
+)
+async def put_bot(request: web.Request, body: bots.BotBody) -> bots.BotBody:
+    rt = runtime(request)
+    channel_id = parse_id(request.match_info["id"], "channel")
+    await channels.load(rt, channel_id)
+    return bots.BotBody(**bots.view(await bots.save(rt, channel_id, body)))
+
+
+# ---- FAQ ----------------------------------------------------------------------------------
+
+
+@api(
+    "GET",
+    "/faqs/misses",
+    summary="Recent questions the bot could not answer (to turn into FAQ entries)",
+    tag="bot",
+    response=Page[MissOut],
+    level=Access.ADMIN,
+)
+async def faq_misses(request: web.Request) -> Page[MissOut]:
+    found = runtime(request).store["faq_misses"].find({}, sort=[("at", -1)], limit=100)
+    return Page(
+        items=[
+            MissOut(
+                text=m["text"], conversation_id=str(m["conversation_id"]), at=clock.iso(m["at"])
+            )
+            async for m in found
+        ]
+    )
 
 
 @api("GET", "/faqs", summary="FAQ entries", tag="bot", response=Page[FaqOut], level=Access.ADMIN)

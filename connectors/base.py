@@ -128,6 +128,16 @@ class Outbound:
     """When the customer last wrote: messaging windows are counted from it."""
     automatic: bool = False
     """Sent by the bot or a rule rather than typed by an agent (email marks it auto-replied)."""
+    options: tuple[Option, ...] = ()
+    """Choices offered as buttons (connectors with `native_options`); else numbered in text."""
+
+
+@dataclass(frozen=True)
+class Option:
+    """A choice the bot offers: what the button says and what a press sends back."""
+
+    label: str
+    payload: str
 
 
 @dataclass(frozen=True)
@@ -213,6 +223,9 @@ class SendError(Exception):
 class OptionalCapabilities:
     """Defaults for what only some platforms have; a connector overrides what applies."""
 
+    native_options: ClassVar[bool] = False
+    """Sends `Outbound.options` as buttons; otherwise the core numbers them in the text."""
+
     async def handshake(self, channel: ChannelRef, request: web.Request) -> web.Response | None:
         return None  # no subscription check
 
@@ -235,6 +248,9 @@ class OptionalCapabilities:
         self, channel: ChannelRef, attachment: Attachment
     ) -> tuple[bytes, str | None]:
         raise NotFound("This platform's attachments are linked or stored directly.")
+
+    async def acknowledge_choice(self, channel: ChannelRef, external_id: str) -> None:
+        return None  # pressing a button needs no answer
 
 
 class Connector(Protocol):

@@ -101,6 +101,7 @@ class _RebasedSession(requests.Session):
 
 
 class FacebookConnector(OptionalCapabilities):
+    native_options: ClassVar[bool] = True  # quick replies
     kind: ClassVar[str] = "facebook"
     config_model: ClassVar[type[BaseModel]] = FacebookConfig
     payload_format: ClassVar[Literal["json", "raw"]] = "json"
@@ -220,8 +221,11 @@ class FacebookConnector(OptionalCapabilities):
         last: SentRef | None = None
         for attachment in out.attachments:
             last = await self._send_attachment(channel, envelope, attachment)
-        for part in split_text(out.text or "", TEXT_LIMIT):
+        parts = split_text(out.text or "", TEXT_LIMIT)
+        for index, part in enumerate(parts):
             message = {"text": part, "metadata": METADATA_PREFIX + out.message_id}
+            if out.options and index == len(parts) - 1:
+                message["quick_replies"] = _quick_replies(out)
             answer = await self._graph(
                 channel, "me/messages", post={**envelope, "message": json.dumps(message)}
             )
@@ -485,3 +489,11 @@ def _feed(value: dict[str, Any], page_id: str) -> Inbound | None:
         reply_to=parent if parent and parent != value["post_id"] else None,
         raw=value,
     )
+
+
+def _quick_replies(out: Outbound) -> list[dict[str, str]]:
+    """The bot's choices as Messenger quick replies (13 at most, titles up to 20 characters)."""
+    return [
+        {"content_type": "text", "title": o.label[:20], "payload": o.payload[:1000]}
+        for o in out.options[:13]
+    ]

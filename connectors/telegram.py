@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import hmac
+import logging
 import os
 import secrets
 from datetime import timedelta
@@ -15,7 +16,7 @@ from aiohttp import web
 os.environ.setdefault("PTB_TIMEDELTA", "true")
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
-from telegram import Bot, InputFile, Message, Update
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message, Update
 from telegram.error import (
     BadRequest,
     ChatMigrated,
@@ -46,6 +47,9 @@ from inbox.errors import NotFound, Upstream
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105  (a header name)
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
 TEXT_LIMIT = 4096
+CALLBACK_PREFIX = "callback:"
+
+log = logging.getLogger(__name__)
 CAPTION_LIMIT = 1024
 DEFAULT_API = "https://api.telegram.org"
 BOT_RATE = 29.0
@@ -88,6 +92,7 @@ class TelegramConfig(BaseModel):
 
 class TelegramConnector(OptionalCapabilities):
     kind: ClassVar[str] = "telegram"
+    native_options: ClassVar[bool] = True
     config_model: ClassVar[type[BaseModel]] = TelegramConfig
     payload_format: ClassVar[Literal["json", "raw"]] = "json"
 
@@ -140,6 +145,16 @@ class TelegramConnector(OptionalCapabilities):
             return bytes(await file.download_as_bytearray()), attachment.mime_type
         except TelegramError as error:
             raise Upstream(f"Telegram could not give the file: {error.message}") from None
+
+    async def acknowledge_choice(self, channel: ChannelRef, external_id: str) -> None:
+        """Answer the callback query of a pressed inline button, so its spinner stops."""
+        if not external_id.startswith(CALLBACK_PREFIX):
+            return
+        bot = await self._bot(channel)
+        try:
+            await bot.answer_callback_query(external_id.removeprefix(CALLBACK_PREFIX))
+        except TelegramError as error:  # too late (queries expire) or gone: nothing to do
+            log.info("callback query not answered: %s", error)
 
     # ---- receiving --------------------------------------------------------------------
 
@@ -206,8 +221,10 @@ async def _send_all(bot: Bot, chat_id: str, out: Outbound) -> SentRef:
                 sent = await bot.send_photo(chat_id, media, caption=caption)
             else:
                 sent = await bot.send_document(chat_id, media, caption=caption)
-        for part in split_text(text, TEXT_LIMIT):
-            sent = await bot.send_message(chat_id, part)
+        parts = split_text(text, TEXT_LIMIT)
+        for index, part in enumerate(parts):
+            buttons = _keyboard(out) if index == len(parts) - 1 else None
+            sent = await bot.send_message(chat_id, part, reply_markup=buttons)
     except (ChatMigrated, asyncio.CancelledError):
         raise
     except TelegramError as error:
@@ -217,6 +234,15 @@ async def _send_all(bot: Bot, chat_id: str, out: Outbound) -> SentRef:
             "nothing to send: the message has no text and no attachment", retryable=False
         )
     return SentRef(external_id=f"{sent.chat_id}:{sent.message_id}")
+
+
+def _keyboard(out: Outbound) -> InlineKeyboardMarkup | None:
+    """The bot's choices as inline buttons, one per row (callback data is at most 64 bytes)."""
+    if not out.options:
+        return None
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(o.label[:64], callback_data=o.payload[:64])] for o in out.options]
+    )
 
 
 def _media(attachment: Attachment) -> InputFile | str:
@@ -362,7 +388,7 @@ def _callback(update: Update, raw: dict[str, Any]) -> Inbound:
     chat_id = query.message.chat.id if query.message is not None else query.from_user.id
     return Inbound(
         kind=InboundKind.POSTBACK,
-        external_id=f"callback:{query.id}",
+        external_id=f"{CALLBACK_PREFIX}{query.id}",
         thread_id=str(chat_id),
         sender=Sender(
             external_id=str(query.from_user.id),

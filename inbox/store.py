@@ -138,6 +138,8 @@ COLLECTIONS: dict[str, CollectionSpec] = {
     "sla_policies": CollectionSpec([Index.on("name", unique=True)], small=True),
     "canned_responses": CollectionSpec([Index.on("shortcode", unique=True)], small=True),
     "faqs": CollectionSpec(small=True),
+    "faq_misses": CollectionSpec([Index.on(("at", DESCENDING))]),
+    "bots": CollectionSpec(small=True),
     "categories": CollectionSpec(
         [Index.on("path_key", unique=True), Index.on("parent_id")], small=True
     ),

@@ -207,6 +207,9 @@ class Client:
     async def patch(self, path: str, **kwargs: Any) -> tuple[int, Any]:
         return await self.request("PATCH", path, **kwargs)
 
+    async def put(self, path: str, **kwargs: Any) -> tuple[int, Any]:
+        return await self.request("PUT", path, **kwargs)
+
     async def delete(self, path: str, **kwargs: Any) -> tuple[int, Any]:
         return await self.request("DELETE", path, **kwargs)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from automations import assignment, engine, sla, time_triggers, webhooks
+from automations import assignment, bot, engine, sla, time_triggers, webhooks
 from inbox import events
 from inbox.queue import (
     AUTOMATION_TICK,
@@ -40,6 +40,7 @@ EVENT_HANDLERS: list[events.Handler] = [
     ticket_followup.on_event,
     customer_updates.on_event,
     sla.on_event,
+    bot.on_event,
     engine.on_event,
 ]
 """What runs for each event, in order (SLA clocks before the rules, which may read them)."""

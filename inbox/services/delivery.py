@@ -9,6 +9,7 @@ backoff with jitter; permanent errors and exhausted retries mark it `failed` wit
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import random
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from connectors.base import (
     Attachment,
     ChannelRef,
     Connector,
+    Option,
     Outbound,
     SendError,
     SentRef,
@@ -63,7 +65,7 @@ async def deliver(rt: Runtime, message_id: str) -> Attempt:
         error = SendError("The channel was removed.", retryable=False, code="channel_removed")
         return await _unsent(rt, message, conversation, error)
     connector = registry.for_channel(channel)
-    outbound = await _outbound(rt, message, conversation)
+    outbound = _with_options(connector, await _outbound(rt, message, conversation))
     wait = await _take_limits(rt, connector, channel, outbound)
     if wait:
         await delivery_state.release_claim(rt, message, wait)
@@ -118,6 +120,16 @@ async def _take_limits(
         await asyncio.sleep(wait)
 
 
+def _with_options(connector: Connector, outbound: Outbound) -> Outbound:
+    """Where a platform has no buttons, the choices are numbered in the text (a typed number
+    or label chooses them just as well)."""
+    if not outbound.options or connector.native_options:
+        return outbound
+    lines = [f"{n}. {option.label}" for n, option in enumerate(outbound.options, start=1)]
+    text = "\n".join([outbound.text or "", "", *lines]).strip()
+    return dataclasses.replace(outbound, text=text, options=())
+
+
 async def _outbound(rt: Runtime, message: dict[str, Any], conversation: dict[str, Any]) -> Outbound:
     """Everything the connector needs: the text, the files' bytes, what it answers."""
     attachments = []
@@ -125,11 +137,13 @@ async def _outbound(rt: Runtime, message: dict[str, Any], conversation: dict[str
         data = await files.read(rt, ObjectId(item["file_ref"])) if item.get("file_ref") else None
         fields = {k: v for k, v in item.items() if k != "file_ref"}
         attachments.append(Attachment(**fields, data=data))
+    options = tuple(Option(**o) for o in message.get("options", []))
     return Outbound(
         message_id=str(message["_id"]),
         thread_id=conversation["thread_id"],
         recipient_id=conversation["recipient_id"],
         text=message.get("text"),
+        options=options,
         attachments=tuple(attachments),
         reply_to=conversation.get("customer_message_ref"),
         references=tuple(conversation.get("thread_refs", [])),

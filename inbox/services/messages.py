@@ -179,6 +179,7 @@ async def insert_reply(
     attachments: list[dict[str, Any]] | None = None,
     mode: str | None = None,
     sent_for: str | None = None,
+    options: list[dict[str, str]] | None = None,
 ) -> dict[str, Any]:
     """A message to the customer, queued for delivery on the conversation's channel.
 
@@ -188,6 +189,8 @@ async def insert_reply(
     message = _base(conversation, MessageKind.MESSAGE, Direction.OUT)
     if sent_for is not None:
         message["sent_for"] = sent_for
+    if options:
+        message["options"] = options  # [{"label", "payload"}]: the bot's buttons
     message.update(
         text=text,
         attachments=attachments or [],

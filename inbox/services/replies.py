@@ -112,9 +112,11 @@ async def send_automatic(
     text: str,
     actor: Actor,
     sent_for: str | None = None,
+    options: list[dict[str, str]] | None = None,
 ) -> dict[str, Any] | None:
     """A message the system, a rule or the bot sends: queued for delivery, or None when the
-    channel's messaging window is closed. `sent_for` names what it answers: once only."""
+    channel's messaging window is closed. `sent_for` names what it answers: once only;
+    `options` are buttons ({"label", "payload"}) where the channel has them."""
     window = await reply_window(rt, conversation)
     if not window.open:
         return None
@@ -122,7 +124,9 @@ async def send_automatic(
         earlier = await rt.store["messages"].find_one({"sent_for": sent_for})
         if earlier is not None:
             return earlier
-    message = await messages.insert_reply(rt, conversation, text, actor, sent_for=sent_for)
+    message = await messages.insert_reply(
+        rt, conversation, text, actor, sent_for=sent_for, options=options
+    )
     await conversations.after_outbound(rt, conversation, message)
     await rt.queue.enqueue(DELIVER_MESSAGE, str(message["_id"]))
     return message

@@ -187,6 +187,13 @@ async def sla_page(request: web.Request) -> web.StreamResponse:
     return render(request, "sla.html", context)
 
 
+@access(Access.ADMIN)
+async def bots_page(request: web.Request) -> web.StreamResponse:
+    """The bot of each channel, the FAQ and the questions the bot could not answer."""
+    context = {"page": "admin", "section": "bots", "bootstrap": await _directory(request)}
+    return render(request, "bots.html", context)
+
+
 def setup(app: web.Application) -> None:
     app.router.add_get("/", home)
     app.router.add_get("/login", login_form)
@@ -198,3 +205,4 @@ def setup(app: web.Application) -> None:
     app.router.add_get("/admin", admin_page)
     app.router.add_get("/admin/rules", rules_page)
     app.router.add_get("/admin/sla", sla_page)
+    app.router.add_get("/admin/bots", bots_page)

@@ -109,6 +109,8 @@ class FakeGraph:
         if kind in ("messages", "comments") and self._random.random() < self.error_rate:
             self.rejected += 1
             return _error(GraphError(500, 2, "An unexpected error has occurred. Please retry."))
+        if kind == "messages" and not _valid_quick_replies(params.get("message")):
+            return _error(GraphError(400, 100, "(#100) Invalid quick_replies"))
         if kind == "messages":
             self.accepted.append(params)
             self.accepted_at.append(time.monotonic())
@@ -166,3 +168,16 @@ def _error(error: GraphError) -> web.Response:
             status=error.status, text="<html>Service Unavailable</html>", content_type="text/html"
         )
     return web.json_response({"error": body}, status=error.status)
+
+
+def _valid_quick_replies(message: Any) -> bool:
+    """Messenger's rules: at most 13; text ones need a title of at most 20 characters."""
+    if isinstance(message, str):
+        message = json.loads(message)
+    replies = (message or {}).get("quick_replies")
+    if replies is None:
+        return True
+    return len(replies) <= 13 and all(
+        r.get("content_type") == "text" and 0 < len(r.get("title", "")) <= 20 and r.get("payload")
+        for r in replies
+    )

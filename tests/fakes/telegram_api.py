@@ -134,7 +134,11 @@ class FakeTelegram:
         }
 
     def _sendMessage(self, params: dict[str, Any]) -> dict[str, Any]:
-        return self._message(params, text=params["text"])
+        markup = params.get("reply_markup")
+        if isinstance(markup, str):
+            markup = json.loads(markup)
+        extra = {"reply_markup": markup} if markup else {}
+        return self._message(params, text=params["text"], **extra)
 
     def _sendPhoto(self, params: dict[str, Any]) -> dict[str, Any]:
         photo = [{"file_id": "AgAC-sent", "file_unique_id": "u1", "width": 90, "height": 90}]

@@ -237,6 +237,7 @@ function renderThreadHeader(conversation) {
     const target = button.dataset.setStatus;
     button.hidden = target === conversation.status || (conversation.status === "resolved" && target !== "open");
   }
+  $("take-over").hidden = conversation.status !== "bot";
   fillSelect($("assignee-select"), [["", _("Unassigned")], ...boot.agents.filter((a) => a.active).map((a) => [a.id, a.name])], conversation.assignee_id || "");
   fillSelect($("team-select"), [["", _("No team")], ...boot.teams.map((t) => [t.id, t.name])], conversation.team_id || "");
   $("priority-select").value = conversation.priority || "";
@@ -439,6 +440,7 @@ $("assignee-select").addEventListener("change", (event) => patch({ assignee_id: 
 $("team-select").addEventListener("change", (event) => patch({ team_id: event.target.value || null }));
 $("priority-select").addEventListener("change", (event) => patch({ priority: event.target.value || null }));
 $("promote").addEventListener("click", openPromote);
+$("take-over").addEventListener("click", () => patch({ status: "open", assignee_id: me.id }));
 $("promote-form").addEventListener("submit", promote);
 $("promote-cancel").addEventListener("click", () => $("promote-dialog").close());
 $("load-more").addEventListener("click", () => loadList({ more: true }));
