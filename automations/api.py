@@ -26,7 +26,7 @@ from inbox.errors import Invalid, NotFound
 from inbox.ids import parse_id
 from inbox.keys import principal, runtime
 from inbox.models import AgentOut, Page
-from inbox.services import conversations, messages, tickets
+from inbox.services import conversations, tickets
 
 # ---- answers ---------------------------------------------------------------------------------
 
@@ -368,7 +368,7 @@ async def _escalate(rt: Any, me: Any, body: EscalateBody, **where: Any) -> Escal
         raise Invalid("Escalate to a team_id or to a level, one of the two.")
     entry = await escalation.escalate(
         rt,
-        actor=messages.agent_actor(me.id, me.name),
+        actor=me.actor,
         summary=body.summary,
         team_id=parse_id(body.team_id, "team") if body.team_id else None,
         level=body.level,
@@ -402,7 +402,7 @@ async def auto_assign_conversation(request: web.Request, body: AutoAssign) -> As
     rt, me = runtime(request), principal(request)
     conversation = await conversations.get_visible(rt, request.match_info["id"], me)
     agent = await assignment.assign_conversation(
-        rt, conversation, messages.agent_actor(me.id, me.name), _team(body, conversation)
+        rt, conversation, me.actor, _team(body, conversation)
     )
     return AssignedOut(agent=AgentOut.of(agent) if agent else None)
 
@@ -418,9 +418,7 @@ async def auto_assign_conversation(request: web.Request, body: AutoAssign) -> As
 async def auto_assign_ticket(request: web.Request, body: AutoAssign) -> AssignedOut:
     rt, me = runtime(request), principal(request)
     ticket = await tickets.get_visible(rt, request.match_info["id"], me)
-    agent = await assignment.assign_ticket(
-        rt, ticket, messages.agent_actor(me.id, me.name), _team(body, ticket)
-    )
+    agent = await assignment.assign_ticket(rt, ticket, me.actor, _team(body, ticket))
     return AssignedOut(agent=AgentOut.of(agent) if agent else None)
 
 

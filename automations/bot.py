@@ -26,6 +26,7 @@ from connectors import registry
 from inbox import clock
 from inbox.events import Actor
 from inbox.models import ConversationPatch, ConversationStatus
+from inbox.queue import CALL_EXTERNAL_BOT
 from inbox.runtime import Runtime
 from inbox.search import fold
 from inbox.services import channels, conversations, messages, replies
@@ -57,6 +58,7 @@ PHRASES = {
     },
 }
 WORDS = re.compile(r"\w+")
+PAYLOAD = re.compile(r"^(menu:\d+|faq:[0-9a-f]{24}|yes|no)$")
 YES_WORDS = {"yes", "y", "ok", "co", "dung", "roi", "duoc", "1"}
 NO_WORDS = {"no", "n", "khong", "chua", "sai", "2"}
 
@@ -82,14 +84,21 @@ async def on_event(rt: Runtime, event: dict[str, Any]) -> None:
     config = await bots.for_channel(rt, conversation["channel_id"])
     if config is None or not config["enabled"] or message.get("automated"):
         return
-    language = await _language(rt, conversation)
+    language = await language_of(rt, conversation)
     # one turn at a time per conversation, whichever worker holds the customer's messages
     async with rt.redis.lock(f"lock:bot:{conversation['_id']}", timeout=60, blocking_timeout=60):
         conversation = await conversations.get(rt, conversation["_id"])
         if conversation["status"] == ConversationStatus.BOT:
-            if await _claim(rt, conversation, message):
+            if not await _claim(rt, conversation, message):
+                return
+            if config.get("external_url"):
+                await rt.queue.enqueue(CALL_EXTERNAL_BOT, str(message["_id"]))
+            else:
                 await Turn(rt, config, conversation, message, language).answer()
         elif await _start(rt, conversation, message):
+            if config.get("external_url"):
+                await rt.queue.enqueue(CALL_EXTERNAL_BOT, str(message["_id"]))
+                return
             fresh = await conversations.get(rt, conversation["_id"])
             await Turn(rt, config, fresh, message, language).greet()
 
@@ -106,13 +115,13 @@ async def _maybe_handed_back(rt: Runtime, event: dict[str, Any]) -> None:
     fresh = {"step": "menu", "failures": 0, "handled": None}
     where = {"_id": conversation["_id"]}
     await rt.store["conversations"].update_one(where, {"$set": {"bot": fresh}})
-    language = await _language(rt, conversation)
+    language = await language_of(rt, conversation)
     turn = Turn(rt, config, {**conversation, "bot": fresh}, None, language, f"back:{event['_id']}")
     await turn.menu()
     await turn.flush()
 
 
-async def _language(rt: Runtime, conversation: dict[str, Any]) -> str:
+async def language_of(rt: Runtime, conversation: dict[str, Any]) -> str:
     contact = await rt.store["contacts"].find_one({"_id": conversation["contact_id"]})
     return (contact or {}).get("language") or ""
 
@@ -170,7 +179,10 @@ class Turn:
         self.language = "vi" if language.startswith("vi") else "en"
         self.state = conversation.get("bot") or {"step": "menu", "failures": 0}
         self.text = ((message or {}).get("text") or "").strip()
-        self.payload = (message or {}).get("payload") or ""
+        # a tapped Zalo button comes back as a text message carrying the button's payload
+        self.payload = (message or {}).get("payload") or (
+            self.text if PAYLOAD.match(self.text) else ""
+        )
         self.key = key or str((message or {})["_id"])
         """Names this turn's message, so a repeated turn sends nothing twice."""
         self.pending: list[str] = []

@@ -65,14 +65,15 @@ async def get_bot(request: web.Request) -> bots.BotBody:
     summary="Set the channel's bot (greeting, menu, FAQ, hand-off)",
     tag="bot",
     body=bots.BotBody,
-    response=bots.BotBody,
+    response=bots.BotOut,
     level=Access.ADMIN,
 )
-async def put_bot(request: web.Request, body: bots.BotBody) -> bots.BotBody:
+async def put_bot(request: web.Request, body: bots.BotBody) -> bots.BotOut:
     rt = runtime(request)
     channel_id = parse_id(request.match_info["id"], "channel")
     await channels.load(rt, channel_id)
-    return bots.BotBody(**bots.view(await bots.save(rt, channel_id, body)))
+    saved, token = await bots.save(rt, channel_id, body)
+    return bots.BotOut(**bots.view(saved), token=token)
 
 
 # ---- FAQ ----------------------------------------------------------------------------------

@@ -19,7 +19,6 @@ from inbox.auth import Principal
 from inbox.errors import Conflict, Invalid
 from inbox.ids import new_id, parse_id
 from inbox.runtime import Runtime
-from inbox.services import messages
 
 InputKey = Literal["team_id", "level", "summary"]
 
@@ -132,7 +131,7 @@ async def run(
     )
     context = await fields.context_for(rt, event)
     context.inputs = inputs
-    actor = messages.agent_actor(principal.id, principal.name)
+    actor = principal.actor
     outcomes = [(await actions.run(rt, a, context, actor)).as_dict() for a in macro["actions"]]
     return outcomes
 

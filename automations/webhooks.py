@@ -53,13 +53,8 @@ async def call(rt: Runtime, run_id: str, url: str) -> int:
         },
         default=str,
     ).encode()
-    headers = {"Content-Type": "application/json"}
     secret = rules.webhook_secret(rt, action)
-    if secret:
-        headers[SIGNATURE_HEADER] = (
-            "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-        )
-    status, error = await _post(url, body, headers)
+    status, error = await post(url, body, secret)
     attempt = {"url": url, "status": status, "error": error, "at": clock.iso(clock.now())}
     await rt.store["rule_runs"].update_one(
         {"_id": entry["_id"]}, {"$push": {f"runs.{index}.webhooks": attempt}}
@@ -69,10 +64,21 @@ async def call(rt: Runtime, run_id: str, url: str) -> int:
     return status
 
 
-async def _post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int, str | None]:
+def signature(secret: str, body: bytes) -> str:
+    """`sha256=` and the hex HMAC-SHA256 of the body keyed with the secret."""
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+async def post(
+    url: str, body: bytes, secret: str | None, seconds: float = TIMEOUT.total or 10
+) -> tuple[int, str | None]:
+    """POST JSON, signed when there is a secret; (status, None) on 2xx, else (status, why)."""
+    headers = {"Content-Type": "application/json"}
+    if secret:
+        headers[SIGNATURE_HEADER] = signature(secret, body)
     try:
         async with (
-            aiohttp.ClientSession(timeout=TIMEOUT) as session,
+            aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=seconds)) as session,
             session.post(url, data=body, headers=headers) as response,
         ):
             if 200 <= response.status < 300:

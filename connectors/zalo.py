@@ -100,6 +100,7 @@ class ZaloConfig(BaseModel):
 
 
 class ZaloConnector(OptionalCapabilities):
+    native_options: ClassVar[bool] = True  # OA buttons (oa.query.show)
     kind: ClassVar[str] = "zalo"
     config_model: ClassVar[type[BaseModel]] = ZaloConfig
     payload_format: ClassVar[Literal["json", "raw"]] = "json"
@@ -233,11 +234,24 @@ class ZaloConnector(OptionalCapabilities):
         for attachment in out.attachments:
             message = await _attachment_message(channel, attachment)
             last = await _send_one(channel, recipient, message)
-        for part in split_text(out.text or "", TEXT_LIMIT):
-            last = await _send_one(channel, recipient, {"text": part})
+        parts = split_text(out.text or "", TEXT_LIMIT)
+        for index, part in enumerate(parts):
+            message: dict[str, Any] = {"text": part}
+            if out.options and index == len(parts) - 1:
+                message["attachment"] = _buttons(out)
+            last = await _send_one(channel, recipient, message)
         if last is None:
             raise SendError("Nothing to send.", retryable=False, code="empty")
         return last
+
+
+def _buttons(out: Outbound) -> dict[str, Any]:
+    """The bot's choices as OA buttons; a tap comes back as a text message with the payload."""
+    buttons = [
+        {"title": o.label[:100], "type": "oa.query.show", "payload": o.payload}
+        for o in out.options[:5]
+    ]
+    return {"type": "template", "payload": {"buttons": buttons}}
 
 
 def _now() -> datetime:

@@ -20,6 +20,7 @@ from bson import ObjectId
 from inbox import clock
 from inbox.crypto import token_hash
 from inbox.errors import TooManyRequests
+from inbox.events import Actor
 from inbox.models import Role
 from inbox.runtime import Runtime
 
@@ -68,9 +69,17 @@ class Principal:
     """"session" (browser cookie, CSRF checked) or "token" (Bearer)."""
     session_hash: str | None = None
 
+    is_bot: bool = False
+    """An external bot's account: what it writes is the bot's, not an agent's."""
+
     @property
     def is_admin(self) -> bool:
         return self.role == Role.ADMIN
+
+    @property
+    def actor(self) -> Actor:
+        """Who this principal is in events and messages."""
+        return Actor(type="bot" if self.is_bot else "agent", id=str(self.id), name=self.name)
 
     @classmethod
     def of(cls, agent: dict[str, Any], via: str, session_hash: str | None = None) -> Principal:
@@ -83,6 +92,7 @@ class Principal:
             language=agent.get("language"),
             via=via,
             session_hash=session_hash,
+            is_bot=agent.get("bot", False),
         )
 
 

@@ -21,6 +21,7 @@ POLL_MAILBOXES = "inbox.poll_mailboxes"
 AUTOMATION_TICK = "automations.tick"
 SLA_TICK = "automations.sla_tick"
 SLA_REAPPLY = "automations.sla_reapply"
+CALL_EXTERNAL_BOT = "automations.call_external_bot"
 CALL_WEBHOOK = "automations.call_webhook"
 
 _RETRY_POLICY = {"max_retries": 2, "interval_start": 0.1, "interval_step": 0.2, "interval_max": 0.5}

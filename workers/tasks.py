@@ -5,10 +5,11 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from automations import assignment, bot, engine, sla, time_triggers, webhooks
+from automations import assignment, bot, engine, external_bot, sla, time_triggers, webhooks
 from inbox import events
 from inbox.queue import (
     AUTOMATION_TICK,
+    CALL_EXTERNAL_BOT,
     CALL_WEBHOOK,
     DELIVER_MESSAGE,
     POLL_MAILBOXES,
@@ -94,6 +95,13 @@ async def _automation_tick(rt: Runtime) -> dict[str, int]:
 def sla_tick() -> int:
     """Every minute: emit the SLA warnings and breaches now due, each once."""
     return run(sla.tick)
+
+
+@celery_app.task(name=CALL_EXTERNAL_BOT)
+def call_external_bot(message_id: str) -> str:
+    """A customer's message to the channel's external bot; no retries: a bot that does not
+    answer hands the conversation to the agents."""
+    return run(lambda rt: external_bot.forward(rt, message_id))
 
 
 @celery_app.task(name=SLA_REAPPLY, **RETRY_OPTIONS)

@@ -64,7 +64,7 @@ async def get_conversation(request: web.Request) -> ConversationOut:
 async def update_conversation(request: web.Request, body: ConversationPatch) -> ConversationOut:
     rt, me = runtime(request), principal(request)
     doc = await conversations.get_visible(rt, request.match_info["id"], me)
-    actor = messages.agent_actor(me.id, me.name)
+    actor = me.actor
     updated = await conversations.update(rt, doc, body, actor)
     return ConversationOut.of(updated, await replies.reply_window(rt, updated))
 

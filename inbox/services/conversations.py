@@ -281,7 +281,7 @@ async def mark_read(rt: Runtime, conversation_id: str, principal: Principal) -> 
         {"$set": {"unread_count": 0}, "$inc": {"revision": 1}},
         return_document=ReturnDocument.AFTER,
     )
-    actor = messages.agent_actor(principal.id, principal.name)
+    actor = principal.actor
     changes = {"unread_count": {"from": conversation["unread_count"], "to": 0}}
     await _emit(rt, EventType.CONVERSATION_UPDATED, updated, actor, changes)
     return updated

@@ -25,10 +25,6 @@ DELIVERY_GRACE = timedelta(minutes=2)
 """A queued message not attempted this long after it was due is picked up by the sweep."""
 
 
-def agent_actor(agent_id: ObjectId, name: str) -> Actor:
-    return Actor(type="agent", id=str(agent_id), name=name)
-
-
 async def emit_message(
     rt: Runtime,
     type: EventType,

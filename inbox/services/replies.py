@@ -55,7 +55,7 @@ async def post_in(
     seen_from: Scope,
 ) -> dict[str, Any]:
     """Post into a conversation the agent may work on; `seen_from` is where mentions point."""
-    actor = messages.agent_actor(principal.id, principal.name)
+    actor = principal.actor
     if body.private:
         mentioned = await notifications.mentioned_agents(rt, body.mentions, seen_from)
         attachments = await _attachments(rt, body, principal, conversation["_id"])

@@ -13,7 +13,7 @@ from inbox.errors import Conflict, Invalid
 from inbox.events import EventType
 from inbox.models import TicketStatus, ticket_number
 from inbox.runtime import Runtime
-from inbox.services import messages, ticket_history, tickets
+from inbox.services import ticket_history, tickets
 
 
 def _number(ticket: dict[str, Any]) -> str:
@@ -36,7 +36,7 @@ async def merge(
     if source["_id"] == target["_id"]:
         raise Invalid("A ticket cannot be merged into itself.")
     _refuse_merged(source, target)
-    actor = messages.agent_actor(principal.id, principal.name)
+    actor = principal.actor
     now = clock.now()
     closed = await rt.store["tickets"].find_one_and_update(
         {"_id": source["_id"], "merged_into": None},
@@ -96,7 +96,7 @@ async def link(
     if ticket["_id"] == other["_id"]:
         raise Invalid("A ticket cannot be linked to itself.")
     _refuse_merged(ticket, other)
-    actor = messages.agent_actor(principal.id, principal.name)
+    actor = principal.actor
     updated = ticket
     for one, two in ((ticket, other), (other, ticket)):
         result = await _set_link(rt, one, two["_id"], on)

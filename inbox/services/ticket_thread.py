@@ -40,7 +40,7 @@ async def post(
             "This ticket has no conversation with the customer to reply on; add a note instead.",
             code="no_conversation",
         )
-    actor = messages.agent_actor(principal.id, principal.name)
+    actor = principal.actor
     mentioned = await notifications.mentioned_agents(rt, body.mentions, scope)
     stored = await files.attach(
         rt,

@@ -264,7 +264,7 @@ def _uploader(who: Principal | Actor) -> ObjectId | None:
 
 
 def _actor(who: Principal | Actor) -> Actor:
-    return who if isinstance(who, Actor) else messages.agent_actor(who.id, who.name)
+    return who if isinstance(who, Actor) else who.actor
 
 
 # ---- reading ---------------------------------------------------------------------------------

@@ -12,7 +12,14 @@ from bson import ObjectId
 from automations.bot import NO
 from tests.automations.helpers import online_agent
 from tests.bot.test_faq_matching import ENTRIES
-from tests.conftest import Client, customer_writes, eventually, facebook_posts, load_fixture
+from tests.conftest import (
+    Client,
+    customer_writes,
+    eventually,
+    facebook_posts,
+    load_fixture,
+    zalo_posts,
+)
 from tests.tickets.helpers import conversation_of
 
 CHAT = 5511223344
@@ -281,3 +288,30 @@ async def test_an_agent_hands_the_conversation_back_to_the_bot(
 
     menu_again = (await bot_said(fake, 2))[1]
     assert buttons(menu_again) == [("Thanh toán", "menu:0"), ("Kỹ thuật", "menu:1")]
+
+
+async def test_zalo_gets_oa_buttons_and_a_tap_comes_back_as_text(
+    http, admin, zalo_channel, fake_zalo
+):
+    zalo, _ = fake_zalo
+    teams = await bot_for(admin, zalo_channel)
+    first = json.loads(load_fixture("zalo", "user_send_text.json"))
+    await zalo_posts(http, zalo_channel, json.dumps(first).encode())
+
+    async def menu_sent() -> dict[str, Any] | None:
+        return next((m for m in zalo.accepted if m["message"].get("attachment")), None)
+
+    menu = (await eventually(menu_sent))["message"]["attachment"]["payload"]["buttons"]
+    assert [(b["title"], b["type"], b["payload"]) for b in menu] == [
+        ("Thanh toán", "oa.query.show", "menu:0"),
+        ("Kỹ thuật", "oa.query.show", "menu:1"),
+    ]
+    tap = {**first, "timestamp": str(int(first["timestamp"]) + 5000)}
+    tap["message"] = {"msg_id": "96d3cdf3af150460910", "text": "menu:1"}
+    await zalo_posts(http, zalo_channel, json.dumps(tap).encode())
+
+    async def with_technical() -> dict[str, Any] | None:
+        conversation = await conversation_of(admin)
+        return conversation if conversation["team_id"] == teams["technical"]["id"] else None
+
+    assert (await eventually(with_technical))["status"] == "open"

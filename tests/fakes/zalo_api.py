@@ -93,7 +93,7 @@ class FakeZalo:
     async def _message(self, request: web.Request) -> web.Response:
         body = await request.json()
         self.calls.append(("message", body))
-        problem = self._check(request, "message")
+        problem = self._check(request, "message") or _bad_buttons(body)
         if problem:
             return web.json_response(problem)
         if self.limit.over():
@@ -153,3 +153,17 @@ class FakeZalo:
         return web.json_response(
             {"access_token": access, "refresh_token": refresh, "expires_in": "90000"}
         )
+
+
+def _bad_buttons(body: dict[str, Any]) -> dict[str, Any] | None:
+    """The OA API's rules for buttons: a title, a known type and a payload each, five at most."""
+    buttons = (
+        ((body.get("message") or {}).get("attachment") or {}).get("payload", {}).get("buttons")
+    )
+    if buttons is None:
+        return None
+    known = {"oa.query.show", "oa.query.hide", "oa.open.url", "oa.open.phone"}
+    valid = len(buttons) <= 5 and all(
+        b.get("title") and b.get("type") in known and b.get("payload") for b in buttons
+    )
+    return None if valid else {"error": -201, "message": "Invalid buttons"}

@@ -52,6 +52,11 @@ function drawBot(channelId, bot) {
   calendar.value = bot.calendar_id || "";
   const words = el("input", { value: bot.handoff_words.join(", ") });
   const failures = el("input", { type: "number", min: "1", max: "5", class: "narrow", value: bot.max_failures });
+  const externalUrl = el("input", { type: "url", value: bot.external_url || "", placeholder: "https://bot.example.com/events" });
+  const externalSecret = el("input", { type: "password", value: bot.external_secret || "", minlength: "16", autocomplete: "new-password" });
+  const externalTimeout = el("input", { type: "number", min: "1", max: "30", step: "0.5", class: "narrow", value: bot.external_timeout_seconds ?? 10 });
+  problems.register("external_url", externalUrl);
+  problems.register("external_secret", externalSecret);
   problems.register("greeting", greeting);
   problems.register("calendar_id", calendar);
   const body = () => ({
@@ -59,6 +64,8 @@ function drawBot(channelId, bot) {
     options: [...options.children].map((row) => row.read()), use_faq: useFaq.checked,
     out_of_hours: outOfHours.value.trim() || null, calendar_id: calendar.value || null,
     handoff_words: commas(words.value), max_failures: Number(failures.value),
+    external_url: externalUrl.value.trim() || null, external_secret: externalSecret.value || null,
+    external_timeout_seconds: Number(externalTimeout.value),
   });
   const save = el("button", { type: "submit", class: "primary" }, _("Save the bot"));
   $("bot-form").replaceChildren(
@@ -75,13 +82,22 @@ function drawBot(channelId, bot) {
     el("div", { class: "form-grid" },
       el("label", {}, _("Words that ask for a person"), words),
       el("label", {}, _("Hand over after this many misses"), failures)),
+    el("fieldset", { class: "rule-section" }, el("legend", {}, _("External bot (optional)")),
+      el("p", { class: "muted small" }, _("Your own bot gets each customer message as a signed POST and answers through the API with its token; if it does not answer in time, the agents take over. See docs/bot.md.")),
+      el("div", { class: "form-grid" },
+        el("label", {}, _("URL"), externalUrl), el("label", {}, _("Signing secret"), externalSecret),
+        el("label", {}, _("Timeout (seconds)"), externalTimeout))),
     el("div", { class: "dialog-buttons" }, save),
   );
   $("bot-form").onsubmit = async (event) => {
     event.preventDefault();
     save.disabled = true;
-    await saved(() => api("PUT", `/channels/${channelId}/bot`, body()), problems, _("Bot saved."));
+    let answer = null;
+    await saved(async () => { answer = await api("PUT", `/channels/${channelId}/bot`, body()); }, problems, _("Bot saved."));
     save.disabled = false;
+    if (answer?.token) {
+      $("bot-form").append(el("div", { class: "card token-card" }, el("strong", {}, _("The external bot's API token (shown once):")), " ", el("code", {}, answer.token)));
+    }
   };
 }
 
