@@ -247,6 +247,10 @@ class Turn:
         await self.remember(answers=answers, asked=asked + 1)
         if asked + 1 < len(option["questions"]):
             self.say(option["questions"][asked + 1])
+            return
+        entry = faq.match(self.text, await faq.list_all(self.rt)).answer
+        if self.config["use_faq"] and entry is not None:
+            await self._give(entry)  # a question the FAQ answers; "no" goes to this team
         else:
             await self.hand_off(self.state["option"], f"chose {option['label']}")
 
@@ -254,6 +258,7 @@ class Turn:
         entries = await faq.list_all(self.rt)
         found = faq.match(self.text, entries)
         if found.answer is not None:
+            await self.remember(option=None)  # not within a department's questions
             await self._give(found.answer)
             return True
         if found.offers and not first:
@@ -298,7 +303,7 @@ class Turn:
             patch = ConversationPatch(status=ConversationStatus.RESOLVED)
             await conversations.update(self.rt, await self._fresh(), patch, BOT)
         elif said == NO or said in NO_WORDS:
-            await self.hand_off(None, "the FAQ answer did not help")
+            await self.hand_off(self.state.get("option"), "the FAQ answer did not help")
         else:
             await self.remember(step="menu")
             await self._answer()
@@ -323,7 +328,7 @@ class Turn:
         if closed and self.config.get("out_of_hours"):
             self.say(self.config["out_of_hours"])
         else:
-            self.say(self.phrase("handing_over"))
+            self.say(self.config.get("in_hours") or self.phrase("handing_over"))
         await self.flush()
         lines = [f"Bot: {reason}."] + [f"{q} {a}" for q, a in self.state.get("answers", [])]
         await messages.insert_note(self.rt, conversation, "\n".join(lines), BOT, [], [])

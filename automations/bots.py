@@ -38,6 +38,9 @@ class BotBody(BaseModel):
     menu_prompt: str = Field(default="", max_length=300)
     options: list[MenuOption] = Field(default_factory=list, max_length=10)
     use_faq: bool = True
+    in_hours: str | None = Field(
+        default=None, max_length=1000, description="said when handing over in business hours"
+    )
     out_of_hours: str | None = Field(default=None, max_length=1000)
     calendar_id: str | None = None
     handoff_words: list[str] = Field(default_factory=lambda: list(HANDOFF_WORDS), max_length=30)
@@ -49,6 +52,7 @@ class BotBody(BaseModel):
         default=None, min_length=16, max_length=200, description="signs the events (HMAC)"
     )
     external_timeout_seconds: float = Field(default=10, gt=0, le=30)
+    new_token: bool = Field(default=False, description="issue the external bot a new token")
 
 
 class BotOut(BotBody):
@@ -92,7 +96,7 @@ async def save(
         raise Invalid(f"The bot is not valid: {names}.", problems, code="invalid_bot")
     doc = {
         "_id": channel_id,
-        **body.model_dump(mode="json", exclude={"external_secret"}),
+        **body.model_dump(mode="json", exclude={"external_secret", "new_token"}),
         "handoff_words": [w.strip() for w in body.handoff_words if w.strip()],
         "external_secret_sealed": rt.secrets.encrypt({"secret": secret}) if secret else None,
         "account_id": (current or {}).get("account_id"),
@@ -101,6 +105,8 @@ async def save(
     token = None
     if body.external_url is not None and doc["account_id"] is None:
         doc["account_id"], token = await _bot_account(rt, channel_id)
+    elif body.external_url is not None and body.new_token:
+        token, _ = await issue_token(rt, doc["account_id"], "external bot")
     await rt.store["bots"].replace_one({"_id": channel_id}, doc, upsert=True)
     return doc, token
 

@@ -27,13 +27,22 @@ async def test_an_admin_sets_up_the_bot_and_an_agent_takes_over(
     await form.get_by_label("Option").fill("Thanh toán")
     await form.get_by_label("Team").select_option(billing["id"])
     await form.get_by_role("button", name="Save the bot").click()
-    await expect(page.locator(".toast", has_text="Bot saved.")).to_be_visible()
+
+    async def saved() -> dict | None:
+        status, bot = await admin.get(f"/api/v1/channels/{telegram_channel['id']}/bot")
+        return bot if status == 200 and bot["enabled"] else None
+
+    bot = await eventually(saved)
+    assert bot["options"] == [{"label": "Thanh toán", "team_id": billing["id"], "questions": []}]
+    await expect(form.locator(".problem-summary")).to_be_hidden()
 
     await page.click("#new-faq")
     dialog = page.locator("dialog[open]")
     await dialog.get_by_label("Question", exact=True).fill("Phí giao hàng là bao nhiêu?")
     await dialog.get_by_label("Answer").fill("Miễn phí cho đơn từ 300.000đ.")
     await dialog.get_by_role("button", name="Save").click()
+    await expect(page.locator("dialog[open]")).to_have_count(0)
+    await expect(page.locator("#faq-rows")).to_contain_text("Phí giao hàng là bao nhiêu?")
     await page.get_by_label("Try a question").fill("phi giao hang bao nhieu")
     await page.get_by_role("button", name="Try", exact=True).click()
     await expect(page.locator("#faq-try-result")).to_contain_text("Miễn phí cho đơn từ 300.000đ.")

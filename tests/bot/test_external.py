@@ -83,6 +83,8 @@ async def test_a_signed_event_reaches_the_bot_and_its_answer_reaches_the_custome
     assert saved["token"].startswith("inb_") and saved["external_secret"] == "•" * 16
     again = await connect(admin, telegram_channel, url, external_secret="•" * 16)
     assert again["token"] is None  # shown once
+    renewed = await connect(admin, telegram_channel, url, new_token=True)
+    assert renewed["token"].startswith("inb_") and renewed["token"] != saved["token"]
 
     await customer_writes(http, telegram_channel, CHAT, "Xin chào")
 

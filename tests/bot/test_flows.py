@@ -118,7 +118,7 @@ async def test_greeting_menu_question_and_hand_off_to_the_teams_agent(
 
 async def test_a_typed_choice_works_like_a_button(http, admin, telegram_channel, fake_telegram):
     fake, _ = fake_telegram
-    teams = await bot_for(admin, telegram_channel)
+    teams = await bot_for(admin, telegram_channel, in_hours="Kỹ thuật viên sẽ nhắn bạn ngay.")
 
     await customer_writes(http, telegram_channel, CHAT, "Xin chào")
     await bot_said(fake, 1)
@@ -129,6 +129,7 @@ async def test_a_typed_choice_works_like_a_button(http, admin, telegram_channel,
         return conversation if conversation["team_id"] == teams["technical"]["id"] else None
 
     assert (await eventually(with_technical))["status"] == "open"
+    assert (await bot_said(fake, 2))[1]["text"] == "Kỹ thuật viên sẽ nhắn bạn ngay."
 
 
 async def test_an_faq_answer_then_no_hands_over(http, admin, telegram_channel, fake_telegram):
@@ -315,3 +316,63 @@ async def test_zalo_gets_oa_buttons_and_a_tap_comes_back_as_text(
         return conversation if conversation["team_id"] == teams["technical"]["id"] else None
 
     assert (await eventually(with_technical))["status"] == "open"
+
+
+async def test_messenger_menu_question_faq_answer_no_then_the_departments_agent(
+    http, admin, rt, facebook_channel, fake_graph
+):
+    """The whole path on Messenger: greeting → quick-reply choice → the department's question
+    → the customer's question answered from the FAQ → "no" → that department's agent."""
+    graph, _ = fake_graph
+    _, shipping = await admin.post(
+        "/api/v1/teams", json={"name": "Shipping", "assignment": "least_loaded"}
+    )
+    agent = await online_agent(rt, "tuan@example.com", [shipping["id"]], name="Tuấn")
+    body = {
+        "greeting": "Chào bạn!",
+        "options": [
+            {"label": "Giao hàng", "team_id": shipping["id"], "questions": ["Bạn cần hỏi gì?"]}
+        ],
+    }
+    await admin.put(f"/api/v1/channels/{facebook_channel['id']}/bot", json=body)
+    await admin.post("/api/v1/faqs", json=ENTRIES[0])
+
+    def said() -> list[dict[str, Any]]:
+        return [_json(p["message"]) for p in graph.sent()]
+
+    async def count(n: int) -> list[dict[str, Any]]:
+        return await eventually(lambda: _ready(said(), n))
+
+    def message(mid: str, text: str, payload: str | None = None) -> bytes:
+        update = json.loads(load_fixture("facebook", "quick_reply.json"))
+        event = update["entry"][0]["messaging"][0]
+        event["message"] = {
+            "mid": mid,
+            "text": text,
+            **({"quick_reply": {"payload": payload}} if payload else {}),
+        }
+        return json.dumps(update).encode()
+
+    await facebook_posts(http, facebook_channel, message("m_1", "Xin chào"))
+    assert [q["payload"] for q in (await count(1))[0]["quick_replies"]] == ["menu:0"]
+    await facebook_posts(http, facebook_channel, message("m_2", "Giao hàng", "menu:0"))
+    assert (await count(2))[1]["text"] == "Bạn cần hỏi gì?"
+    await facebook_posts(http, facebook_channel, message("m_3", "phí ship bao nhiêu"))
+    answer = (await count(3))[2]
+    assert answer["text"].startswith(ENTRIES[0]["answer"])
+    assert [q["payload"] for q in answer["quick_replies"]] == ["yes", "no"]
+    await facebook_posts(http, facebook_channel, message("m_4", "Không", "no"))
+
+    async def assigned() -> dict[str, Any] | None:
+        conversation = await conversation_of(admin)
+        return conversation if conversation["assignee_id"] else None
+
+    conversation = await eventually(assigned)
+    assert (conversation["team_id"], conversation["assignee_id"]) == (
+        shipping["id"],
+        str(agent["_id"]),
+    )
+
+
+async def _ready(items: list[Any], n: int) -> list[Any]:
+    return items if len(items) >= n else []

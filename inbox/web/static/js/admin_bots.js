@@ -47,6 +47,7 @@ function drawBot(channelId, bot) {
   const prompt = el("input", { maxlength: "300", value: bot.menu_prompt, placeholder: _("How can we help? Choose an option:") });
   const options = el("div", { class: "bot-options" }, ...bot.options.map((o, i) => optionRow(o, problems, i)));
   const useFaq = el("input", { type: "checkbox", checked: bot.use_faq });
+  const inHours = el("textarea", { rows: "2", maxlength: "1000", placeholder: _("Thanks! A member of our team will reply here shortly.") }, bot.in_hours || "");
   const outOfHours = el("textarea", { rows: "2", maxlength: "1000", placeholder: _("We are closed now and will answer from 8:00.") }, bot.out_of_hours || "");
   const calendar = el("select", {}, el("option", { value: "" }, _("(the default calendar)")), ...calendars.map((c) => el("option", { value: c.id }, c.name)));
   calendar.value = bot.calendar_id || "";
@@ -62,7 +63,7 @@ function drawBot(channelId, bot) {
   const body = () => ({
     enabled: enabled.checked, greeting: greeting.value.trim(), menu_prompt: prompt.value.trim(),
     options: [...options.children].map((row) => row.read()), use_faq: useFaq.checked,
-    out_of_hours: outOfHours.value.trim() || null, calendar_id: calendar.value || null,
+    in_hours: inHours.value.trim() || null, out_of_hours: outOfHours.value.trim() || null, calendar_id: calendar.value || null,
     handoff_words: commas(words.value), max_failures: Number(failures.value),
     external_url: externalUrl.value.trim() || null, external_secret: externalSecret.value || null,
     external_timeout_seconds: Number(externalTimeout.value),
@@ -77,6 +78,7 @@ function drawBot(channelId, bot) {
       el("button", { type: "button", onclick: () => options.append(optionRow({ label: "", team_id: null, questions: [] }, problems, options.children.length)) }, _("+ Option"))),
     el("label", { class: "check" }, useFaq, _("Answer from the FAQ when confident; offer the top three when unsure")),
     el("div", { class: "form-grid" },
+      el("label", {}, _("Hand-over message in business hours"), inHours),
       el("label", {}, _("Out-of-hours message"), outOfHours),
       el("label", {}, _("Business hours"), calendar)),
     el("div", { class: "form-grid" },
