@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from automations import calendars, canned, macros, rules, sla_policies
+from automations import bots, calendars, canned, faq, macros, rules, sla_policies
 from inbox.models import TeamPatch
 from inbox.runtime import Runtime
 from inbox.services import teams
@@ -47,6 +47,48 @@ STANDARD_SLA = {
     "medium": {"first_response": 240, "next_response": 240, "resolution": 1440},
     "low": {"first_response": 480, "next_response": 480, "resolution": 2880},
 }
+
+
+FAQS = [
+    faq.FaqBody(
+        question="Phí giao hàng là bao nhiêu?",
+        variants=["Ship bao nhiêu tiền", "How much is shipping?"],
+        keywords=["phí ship", "shipping fee"],
+        answer="Miễn phí giao hàng cho đơn từ 300.000đ; đơn nhỏ hơn phí 25.000đ.",
+    ),
+    faq.FaqBody(
+        question="Bao lâu thì nhận được hàng?",
+        variants=["Khi nào giao hàng tới", "How long does delivery take?"],
+        keywords=["thời gian giao hàng"],
+        answer="Nội thành 1 đến 2 ngày, tỉnh khác 3 đến 5 ngày làm việc.",
+    ),
+    faq.FaqBody(
+        question="Làm sao để đổi trả sản phẩm?",
+        variants=["Tôi muốn trả hàng", "How do I return an item?"],
+        keywords=["đổi trả", "return"],
+        answer="Trong 7 ngày kể từ khi nhận hàng, nhắn mã đơn để shop gửi hướng dẫn đổi trả.",
+    ),
+]
+
+
+async def seed_bot(rt: Runtime, channel_id: Any, team_ids: dict[str, Any]) -> None:
+    """FAQ entries and a bot on the demo Telegram channel, switched off: a demo channel cannot
+    receive messages, but the set-up shows what a bot looks like."""
+    for entry in FAQS:
+        await faq.create(rt, entry)
+    body = bots.BotBody(
+        enabled=False,
+        greeting="Chào bạn! Mình là trợ lý của shop.",
+        options=[
+            bots.MenuOption(
+                label="Thanh toán", team_id=str(team_ids["Billing"]), questions=["Mã đơn hàng?"]
+            ),
+            bots.MenuOption(label="Kỹ thuật", team_id=str(team_ids["Technical"])),
+            bots.MenuOption(label="Khác", team_id=str(team_ids["Support"])),
+        ],
+        out_of_hours="Shop đang nghỉ; nhân viên sẽ trả lời bạn từ 8:00 sáng.",
+    )
+    await bots.save(rt, channel_id, body)
 
 
 async def seed(rt: Runtime, team_ids: dict[str, Any], lead_ids: dict[str, Any]) -> None:

@@ -359,6 +359,7 @@ class MessageOut(BaseModel):
     quoted: str | None = Field(default=None, description="quoted history cut from the text")
     automated: bool = False
     mode: str | None = None
+    options: list[str] = Field(default_factory=list, description="the bot's buttons (labels)")
     revision: int = Field(description="grows with every change; keep the highest seen")
     created_at: str
     edited_at: str | None = None
@@ -395,6 +396,7 @@ class MessageOut(BaseModel):
             quoted=doc.get("quoted"),
             automated=doc.get("automated", False),
             mode=doc.get("mode"),
+            options=[o["label"] for o in doc.get("options", [])],
             revision=doc.get("revision", 0),
             created_at=iso(doc["created_at"]),
             edited_at=iso(doc.get("edited_at")),

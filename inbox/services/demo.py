@@ -193,6 +193,7 @@ async def seed(rt: Runtime) -> bool:
     refs = {}
     for kind, name, info in CHANNELS:
         refs[kind] = channels.ref(rt, await channels.create_demo(rt, kind, name, info))
+    await automation_demo.seed_bot(rt, ObjectId(refs["telegram"].id), team_ids)
     category_ids = await _categories(rt)
     for number, script in enumerate(CONVERSATIONS):
         conversation_id = await _play(

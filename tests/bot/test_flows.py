@@ -93,7 +93,13 @@ async def test_greeting_menu_question_and_hand_off_to_the_teams_agent(
     (menu,) = await bot_said(fake, 1)  # one message, so nothing arrives out of order
     assert menu["text"] == "Chào bạn! Mình là trợ lý của shop.\n\nBạn cần hỗ trợ gì? Vui lòng chọn:"
     assert buttons(menu) == [("Thanh toán", "menu:0"), ("Kỹ thuật", "menu:1")]
-    assert (await conversation_of(admin))["status"] == "bot"
+    conversation = await conversation_of(admin)
+    assert conversation["status"] == "bot"
+    _, thread = await admin.get(f"/api/v1/conversations/{conversation['id']}/messages")
+    (shown,) = [
+        m for m in thread["items"] if m["sender"]["type"] == "bot" and m["kind"] == "message"
+    ]
+    assert shown["options"] == ["Thanh toán", "Kỹ thuật"]  # agents see what the customer saw
 
     await press(http, telegram_channel, "menu:0", "Thanh toán")
     asked = (await bot_said(fake, 2))[1]

@@ -128,6 +128,8 @@ export class Thread {
       message.subject && message.direction === "in" ? el("div", { class: "subject" }, message.subject) : null,
       ...message.attachments.map(attachmentNode),
       message.text ? el("div", { class: "text" }, message.text) : null,
+      message.options?.length ? el("div", { class: "bot-choices", title: _("The buttons the customer saw") },
+        ...message.options.map((label) => el("span", { class: "bot-choice" }, label))) : null,
       message.automated ? el("span", { class: "badge", title: _("Sent by a machine: never answered automatically") }, _("Automatic")) : null,
       message.quoted ? revealer(_("Show quoted text"), () => el("div", { class: "quoted" }, message.quoted)) : null,
       message.html ? revealer(_("Show formatted"), () => htmlFrame(message.html)) : null,
