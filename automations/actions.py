@@ -8,6 +8,7 @@ the others.
 
 from __future__ import annotations
 
+import functools
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
@@ -165,6 +166,7 @@ class _Actions(BaseModel):
     actions: list[Action]
 
 
+@functools.cache
 def parameters() -> dict[str, list[dict[str, Any]]]:
     """Each action type's parameters (name, JSON type, choices, default, required), so the
     rule builder draws its forms from the same models the API validates with."""

@@ -67,40 +67,49 @@ async def on_event(rt: Runtime, event: dict[str, Any]) -> None:
     data = event.get("data") or {}
     if event["type"] == "conversation.updated":
         await _maybe_handed_back(rt, event)
+    elif not _a_conversation_message(event["type"], data):
         return
-    if event["type"] != "message.created" or data.get("kind") != "message":
+    elif data["direction"] == "out":
+        if data["sender"]["type"] == "agent":
+            await _maybe_taken(rt, data)
+    elif not data.get("automated"):
+        await _customer_wrote(rt, data)
+
+
+def _a_conversation_message(kind: str, data: dict[str, Any]) -> bool:
+    return (
+        kind == "message.created"
+        and data.get("kind") == "message"
+        and bool(data.get("conversation_id") and data.get("channel_id"))
+    )
+
+
+async def _customer_wrote(rt: Runtime, data: dict[str, Any]) -> None:
+    """Read only when the channel has a bot (most channels' messages cost one lookup)."""
+    config = await bots.for_channel(rt, ObjectId(data["channel_id"]))
+    if config is None or not config["enabled"]:
         return
     message = await messages.get(rt, ObjectId(data["id"]))
-    conversation = await conversations.get(rt, message["conversation_id"])
-    if conversation.get("kind") == "comment":
-        return  # page comments are public: no bot there
-    if message["direction"] == "out":
-        if (
-            message["sender"]["type"] == "agent"
-            and conversation["status"] == ConversationStatus.BOT
-        ):
-            await _taken(rt, conversation, message)
-        return
-    config = await bots.for_channel(rt, conversation["channel_id"])
-    if config is None or not config["enabled"] or message.get("automated"):
-        return
-    language = await language_of(rt, conversation)
     # one turn at a time per conversation, whichever worker holds the customer's messages
-    async with rt.redis.lock(f"lock:bot:{conversation['_id']}", timeout=60, blocking_timeout=60):
-        conversation = await conversations.get(rt, conversation["_id"])
+    lock = rt.redis.lock(f"lock:bot:{message['conversation_id']}", timeout=60, blocking_timeout=60)
+    async with lock:
+        conversation = await conversations.get(rt, message["conversation_id"])
+        if conversation.get("kind") == "comment":
+            return  # page comments are public: no bot there
         if conversation["status"] == ConversationStatus.BOT:
+            greeting = False
             if not await _claim(rt, conversation, message):
                 return
-            if config.get("external_url"):
-                await rt.queue.enqueue(CALL_EXTERNAL_BOT, str(message["_id"]))
-            else:
-                await Turn(rt, config, conversation, message, language).answer()
         elif await _start(rt, conversation, message):
-            if config.get("external_url"):
-                await rt.queue.enqueue(CALL_EXTERNAL_BOT, str(message["_id"]))
-                return
-            fresh = await conversations.get(rt, conversation["_id"])
-            await Turn(rt, config, fresh, message, language).greet()
+            greeting = True
+            conversation = await conversations.get(rt, conversation["_id"])
+        else:
+            return
+        if config.get("external_url"):
+            await rt.queue.enqueue(CALL_EXTERNAL_BOT, str(message["_id"]))
+            return
+        turn = Turn(rt, config, conversation, message, await language_of(rt, conversation))
+        await (turn.greet() if greeting else turn.answer())
 
 
 async def _maybe_handed_back(rt: Runtime, event: dict[str, Any]) -> None:
@@ -153,8 +162,11 @@ async def _claim(rt: Runtime, conversation: dict[str, Any], message: dict[str, A
     return claimed.modified_count == 1
 
 
-async def _taken(rt: Runtime, conversation: dict[str, Any], message: dict[str, Any]) -> None:
-    """An agent answered: the conversation is theirs now."""
+async def _maybe_taken(rt: Runtime, message: dict[str, Any]) -> None:
+    """An agent answered while the bot held the conversation: it is theirs now."""
+    conversation = await conversations.get(rt, ObjectId(message["conversation_id"]))
+    if conversation["status"] != ConversationStatus.BOT:
+        return
     sender = message["sender"]
     actor = Actor(type="agent", id=sender.get("id"), name=sender.get("name"))
     fields: dict[str, Any] = {"status": ConversationStatus.OPEN}

@@ -56,13 +56,15 @@ async def _on_message(rt: Runtime, event: dict[str, Any], at: datetime) -> None:
     message = event.get("data") or {}
     if message.get("kind") != "message" or not message.get("conversation_id"):
         return
+    sender = (message.get("sender") or {}).get("type")
+    replied = message.get("direction") == "out" and sender == "agent"
+    if not replied and message.get("direction") != "in":
+        return  # the bot's, a rule's or the system's messages stop no clock
     conversation = await rt.store["conversations"].find_one(
         {"_id": ObjectId(message["conversation_id"])}
     )
     if conversation is None:
         return
-    sender = (message.get("sender") or {}).get("type")
-    replied = message.get("direction") == "out" and sender == "agent"
     if not conversation.get("ticket_id"):
         await _conversation_clock(rt, conversation, at, replied)
         return
@@ -314,11 +316,11 @@ async def tick(rt: Runtime) -> int:
     async for ticket in cursor:
         for name, target in ticket["sla"]["targets"].items():
             emitted += await _cross(rt, ticket, name, target, now)
-        await _change(rt, ticket["_id"], now, _unchanged)
+        await _change(rt, ticket["_id"], now, _resummarised)
     return emitted
 
 
-async def _unchanged(ticket: dict[str, Any], at: datetime) -> dict[str, Any] | None:
+async def _resummarised(ticket: dict[str, Any], at: datetime) -> dict[str, Any] | None:
     """Recompute the summary (the next check moved on after a warning or a breach)."""
     sla = ticket.get("sla")
     if sla is None:

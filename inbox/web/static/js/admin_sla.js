@@ -3,7 +3,7 @@
 
 import { _, api, el, setupAvailability, toast } from "./core.js";
 import { confirmDelete, describeError, emptyRow, modalForm, saved } from "./admin_forms.js";
-import { Problems } from "./rule_builder.js";
+import { Problems, select, selected } from "./rule_builder.js";
 import { span, SLA_TARGET_LABELS } from "./due.js";
 
 const boot = JSON.parse(document.getElementById("bootstrap").textContent);
@@ -183,10 +183,8 @@ async function move(index, by) {
   }
 }
 
-function multiSelect(options, chosen, label) {
-  const node = el("select", { multiple: true, "aria-label": label }, ...options.map((o) => el("option", { value: o.id }, o.name)));
-  for (const option of node.options) option.selected = chosen.includes(option.value);
-  return node;
+function multiSelect(items, chosen, label) {
+  return select(items.map((item) => [item.id, item.name]), chosen, { multiple: true, "aria-label": label });
 }
 
 function editPolicy(policy) {
@@ -222,14 +220,13 @@ function editPolicy(policy) {
   problems.register("targets", targetInputs.urgent.first_response);
   problems.register("pause_statuses", pauses[0][1]);
 
-  const chosen = (node) => [...node.selectedOptions].map((o) => o.value);
   const body = () => ({
     name: name.value.trim(), enabled: enabled.checked, calendar_id: calendar.value || null,
     warning_percent: Number(warning.value), pause_statuses: pauses.filter(([, box]) => box.checked).map(([status]) => status),
     targets: Object.fromEntries(Object.entries(targetInputs).map(([priority, inputs]) => [priority,
       Object.fromEntries(Object.entries(inputs).map(([target, input]) => [target, input.value === "" ? null : Number(input.value)]))])),
     conditions: {
-      team_ids: chosen(teams), channel_ids: chosen(channels), category_ids: chosen(categories),
+      team_ids: selected(teams), channel_ids: selected(channels), category_ids: selected(categories),
       contact_tags: tags.value.split(",").map((t) => t.trim()).filter(Boolean),
     },
   });

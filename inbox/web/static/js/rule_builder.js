@@ -58,14 +58,16 @@ function idOptions(name, directory) {
   return directory.agents.map((a) => [a.id, a.name]);
 }
 
-function select(options, value, attributes = {}) {
+/** A <select> of [value, label] pairs with `value` chosen (several, when `multiple`). */
+export function select(options, value, attributes = {}) {
   const node = el("select", attributes, ...options.map(([key, label]) => el("option", { value: key }, label)));
   if (value !== undefined && value !== null) node.value = Array.isArray(value) ? value[0] : String(value);
   if (attributes.multiple && Array.isArray(value)) for (const option of node.options) option.selected = value.includes(option.value);
   return node;
 }
 
-const selected = (node) => [...node.selectedOptions].map((o) => o.value);
+/** The values chosen in a <select multiple>. */
+export const selected = (node) => [...node.selectedOptions].map((o) => o.value);
 
 /** Where the API's problem messages go: each input registers its path. */
 export class Problems {
