@@ -63,9 +63,7 @@ def _problems(merged: dict[str, Any]) -> list[dict[str, str]]:
     problems: list[dict[str, str]] = []
     if not merged.get("name"):
         problems.append({"field": "name", "message": "required"})
-    try:
-        ZoneInfo(merged.get("timezone") or "")
-    except (ZoneInfoNotFoundError, ValueError):
+    if _zone(merged.get("timezone")) is None:
         message = "an IANA time zone, e.g. Asia/Ho_Chi_Minh"
         problems.append({"field": "timezone", "message": message})
     problems.extend(_hours_problems(merged.get("hours")))
