@@ -5,17 +5,17 @@ BIN := $(VENV)/bin
 BASE_STAMP := $(VENV)/.installed-base
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: run test lint format bench test-deps clean i18n
+.PHONY: run test lint format bench test-deps clean i18n lock
 
-$(BASE_STAMP): pyproject.toml
+$(BASE_STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) scripts/check_python.py
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e .
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e .
 	@touch $@
 
 $(TEST_STAMP): $(BASE_STAMP)
-	$(BIN)/python -m pip install --quiet -e '.[test,dev]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test,dev]'
 	@touch $@
 
 ## Start web, worker and beat in one process on embedded MongoDB (mongomock) and Redis (valkey).
@@ -47,6 +47,16 @@ bench: $(TEST_STAMP)
 i18n: $(TEST_STAMP)
 	$(BIN)/pybabel extract -F babel.cfg --no-location --omit-header -o inbox/web/locale/messages.pot .
 	$(BIN)/pybabel update --omit-header -i inbox/web/locale/messages.pot -d inbox/web/locale -l vi
+
+## Resolve pyproject.toml afresh into constraints.txt (then run `make test` before committing).
+lock:
+	rm -rf .venv-lock
+	$(PYTHON) -m venv .venv-lock
+	.venv-lock/bin/python -m pip install --quiet --upgrade pip
+	.venv-lock/bin/python -m pip install --quiet -e '.[test,dev]'
+	{ sed -n '1,2p' constraints.txt; .venv-lock/bin/python -m pip freeze --exclude-editable; } > constraints.new
+	mv constraints.new constraints.txt
+	rm -rf .venv-lock
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

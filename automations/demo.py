@@ -6,8 +6,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from automations import bots, calendars, canned, faq, macros, rules, sla_policies
-from inbox.models import TeamPatch
+from automations.bot import config as bots
+from automations.bot import faq
+from automations.canned import responses as canned
+from automations.rules import definitions as rules
+from automations.shortcuts import macros
+from automations.sla import calendars
+from automations.sla import policies as sla_policies
+from inbox.models.agents import TeamPatch
 from inbox.runtime import Runtime
 from inbox.services import teams
 
@@ -71,7 +77,7 @@ FAQS = [
 ]
 
 
-async def seed_bot(rt: Runtime, channel_id: Any, team_ids: dict[str, Any]) -> None:
+async def _seed_bot(rt: Runtime, channel_id: Any, team_ids: dict[str, Any]) -> None:
     """FAQ entries and a bot on the demo Telegram channel, switched off: a demo channel cannot
     receive messages, but the set-up shows what a bot looks like."""
     for entry in FAQS:
@@ -91,8 +97,11 @@ async def seed_bot(rt: Runtime, channel_id: Any, team_ids: dict[str, Any]) -> No
     await bots.save(rt, channel_id, body)
 
 
-async def seed(rt: Runtime, team_ids: dict[str, Any], lead_ids: dict[str, Any]) -> None:
+async def seed(
+    rt: Runtime, team_ids: dict[str, Any], lead_ids: dict[str, Any], bot_channel_id: Any
+) -> None:
     """Call before the demo conversations play, so their tickets get SLA clocks."""
+    await _seed_bot(rt, bot_channel_id, team_ids)
     for team, lead in lead_ids.items():
         doc = await teams.get(rt, team_ids[team])
         await teams.update(rt, doc, TeamPatch(lead_id=str(lead)))

@@ -29,7 +29,9 @@ from connectors import http
 from connectors.base import Inbound, InboundKind, Sender
 from inbox.auth import Principal
 from inbox.embedded import EmbeddedWorker, open_runtime
-from inbox.models import AgentCreate, ChannelCreate, MessageCreate, Role
+from inbox.models.agents import AgentCreate, Role
+from inbox.models.channels import ChannelCreate
+from inbox.models.conversations import MessageCreate
 from inbox.runtime import Runtime
 from inbox.services import agents, channels, ingest, messages, replies
 from inbox.settings import Settings

@@ -21,7 +21,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from automations import engine, rules
+from automations.rules import definitions as rules
+from automations.rules import engine
 from connectors.base import Inbound, InboundKind, Sender
 from inbox.embedded import open_runtime
 from inbox.runtime import Runtime

@@ -24,7 +24,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from automations import sla
+from automations.sla import tracker as sla
 from benchmarks.rules import store_messages
 from inbox import clock
 from inbox.embedded import open_runtime

@@ -39,7 +39,7 @@ def create_app(settings: Settings, rt: Runtime | None = None) -> web.Application
     return app
 
 
-DEFAULTS = ("automations.defaults",)
+DEFAULTS = ("automations.rules.defaults",)
 """Modules whose `ensure(rt)` creates what every installation has (named, not imported, so
 the core does not depend on automation code)."""
 

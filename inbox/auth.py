@@ -21,7 +21,7 @@ from inbox import clock
 from inbox.crypto import token_hash
 from inbox.errors import TooManyRequests
 from inbox.events import Actor
-from inbox.models import Role
+from inbox.models.agents import Role
 from inbox.runtime import Runtime
 
 SESSION_COOKIE = "inbox_session"

@@ -6,11 +6,12 @@ from pydantic import ValidationError
 from pymongo.errors import PyMongoError
 from redis.exceptions import RedisError
 
+from inbox import demo
 from inbox.embedded import DataDirBusy, open_runtime
 from inbox.errors import AppError
-from inbox.models import AgentCreate, Role
+from inbox.models.agents import AgentCreate, Role
 from inbox.serve import serve as serve_forever
-from inbox.services import agents, demo
+from inbox.services import agents
 from inbox.settings import Settings
 
 

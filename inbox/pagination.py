@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from bson import ObjectId
 from bson.errors import InvalidId
@@ -75,3 +76,20 @@ def clamp_limit(limit: int | None) -> int:
     if not 1 <= limit <= MAX_LIMIT:
         raise BadRequest(f"limit must be between 1 and {MAX_LIMIT}.")
     return limit
+
+
+class PageQuery(Protocol):
+    limit: int | None
+    cursor: str | None
+
+
+Fetch = Callable[[Position | None, int], Awaitable[list[dict[str, Any]]]]
+
+
+async def fetch_page(
+    query: PageQuery, field: str, fetch: Fetch
+) -> tuple[list[dict[str, Any]], str | None]:
+    """One page for a list query: check its limit, read its cursor, fetch (the service returns
+    up to `limit + 1` items, the extra one telling that more exist) and trim."""
+    limit = clamp_limit(query.limit)
+    return page(await fetch(decode(query.cursor), limit), limit, field)

@@ -96,13 +96,9 @@ class QueryAudit:
 
     def __init__(
         self,
-        specs: Mapping[str, _SpecLike] | None = None,
+        specs: Mapping[str, _SpecLike],
         on_unserved: Callable[[QueryShape], None] | None = None,
     ) -> None:
-        if specs is None:
-            from inbox.store import COLLECTIONS
-
-            specs = COLLECTIONS
         self.specs = specs
         self.on_unserved = on_unserved
         self.seen: set[QueryShape] = set()

@@ -23,9 +23,10 @@ from inbox import events
 from inbox.auth import Access, Principal, access
 from inbox.errors import Forbidden, NotFound
 from inbox.events import Scope
-from inbox.keys import HUB, RUNTIME, principal
+from inbox.keys import RUNTIME, principal
 from inbox.runtime import Runtime
-from inbox.services import conversations, tickets
+from inbox.services import conversations
+from inbox.services.tickets import lifecycle as tickets
 from inbox.visibility import can_see
 
 log = logging.getLogger(__name__)
@@ -217,6 +218,9 @@ class Hub:
         for client in list(self.clients):
             with contextlib.suppress(Exception):
                 await client.ws.close(code=1001, message=b"server shutting down")
+
+
+HUB = web.AppKey("hub", Hub)
 
 
 def _same_origin(request: web.Request) -> bool:

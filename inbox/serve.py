@@ -9,10 +9,11 @@ import signal
 
 from aiohttp import web
 
+from inbox import demo
 from inbox.app import create_app
 from inbox.embedded import EmbeddedWorker, open_runtime
 from inbox.runtime import Runtime
-from inbox.services import agents, demo
+from inbox.services import agents
 from inbox.settings import Settings
 
 log = logging.getLogger(__name__)

@@ -171,7 +171,9 @@ class Store:
         else:
             client = AsyncIOMotorClient(settings.mongodb_url, tz_aware=True)
         if audit is None and settings.audit_queries:
-            audit = QueryAudit(on_unserved=lambda shape: log.warning("unindexed query: %s", shape))
+            audit = QueryAudit(
+                COLLECTIONS, on_unserved=lambda shape: log.warning("unindexed query: %s", shape)
+            )
         return cls(client, settings.mongodb_database, audit)
 
     def __getitem__(self, name: str) -> AsyncIOMotorCollection:

@@ -26,18 +26,18 @@ from aiohttp.test_utils import TestServer
 
 from inbox.app import create_app
 from inbox.auth import issue_token
-from inbox.models import AgentCreate, Role
+from inbox.models.agents import AgentCreate, Role
 from inbox.query_audit import QueryAudit
 from inbox.runtime import Runtime
 from inbox.services import agents
 from inbox.settings import Settings
-from inbox.store import Store
+from inbox.store import COLLECTIONS, Store
 from tests.fakes.telegram_api import FakeTelegram
 
 pytest_plugins = ("tests.browser",)
 
 FIXTURES = Path(__file__).parent / "fixtures"
-QUERY_AUDIT = QueryAudit()
+QUERY_AUDIT = QueryAudit(COLLECTIONS)
 BOT_TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
 
 

@@ -62,7 +62,7 @@ def test_the_audit_reports_unserved_shapes_once():
 async def test_queries_through_the_store_are_recorded(settings):
     from inbox.store import Store
 
-    audit = QueryAudit()
+    audit = QueryAudit(COLLECTIONS)
     store = Store.open(settings, audit=audit)
     await store["messages"].find_one({"conversation_id": 1})
     await store["messages"].find({"text": "x"}).to_list(None)

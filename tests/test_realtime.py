@@ -6,7 +6,7 @@ import aiohttp
 from aiohttp.test_utils import TestServer
 
 from inbox.app import create_app
-from inbox.models import Role
+from inbox.models.agents import Role
 from inbox.runtime import Runtime
 from tests.conftest import Client, customer_writes, free_port, make_agent
 from tests.live import connect, event, wait_for

@@ -5,7 +5,11 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from automations import assignment, bot, engine, external_bot, sla, time_triggers, webhooks
+from automations.bot import engine as bot
+from automations.bot import external as external_bot
+from automations.routing import assignment
+from automations.rules import engine, time_triggers, webhooks
+from automations.sla import tracker as sla
 from inbox import events
 from inbox.queue import (
     AUTOMATION_TICK,
@@ -20,16 +24,9 @@ from inbox.queue import (
     SWEEP,
 )
 from inbox.runtime import Runtime
-from inbox.services import (
-    auto_tickets,
-    channels,
-    conversations,
-    customer_updates,
-    delivery,
-    polling,
-    profiles,
-    ticket_followup,
-)
+from inbox.services import channels, conversations, delivery, polling, profiles
+from inbox.services.tickets import auto_tickets, customer_updates
+from inbox.services.tickets import followup as ticket_followup
 from workers.celery_app import celery_app
 from workers.loop import run
 

@@ -9,7 +9,8 @@ from inbox.auth import Access
 from inbox.errors import Forbidden
 from inbox.ids import parse_id
 from inbox.keys import principal, runtime
-from inbox.models import AgentCreate, AgentOut, AgentPatch, Page
+from inbox.models.agents import AgentCreate, AgentOut, AgentPatch
+from inbox.models.common import Page
 from inbox.services import agents
 
 SELF_SERVICE_FIELDS = {"availability", "name", "password", "language"}

@@ -9,7 +9,7 @@ from inbox.api.routing import api
 from inbox.auth import Access
 from inbox.errors import Unauthorized
 from inbox.keys import principal, runtime
-from inbox.models import AgentOut, TokenOut, TokenRequest
+from inbox.models.agents import AgentOut, TokenOut, TokenRequest
 from inbox.services import agents
 
 

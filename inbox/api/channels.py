@@ -8,7 +8,8 @@ from inbox.api.routing import api
 from inbox.auth import Access
 from inbox.ids import parse_id
 from inbox.keys import runtime
-from inbox.models import ChannelCreate, ChannelOut, ChannelPatch, DeadLetterOut, Page
+from inbox.models.channels import ChannelCreate, ChannelOut, ChannelPatch, DeadLetterOut
+from inbox.models.common import Page
 from inbox.services import channels, dead_letters
 
 

@@ -9,14 +9,14 @@ from inbox.api.routing import api
 from inbox.errors import NotFound
 from inbox.ids import parse_id
 from inbox.keys import principal, runtime
-from inbox.models import (
+from inbox.models.common import Page
+from inbox.models.conversations import (
     ConversationOut,
     ConversationPatch,
     ConversationQuery,
     MessageCreate,
     MessageOut,
     MessageQuery,
-    Page,
 )
 from inbox.services import conversations, delivery, messages, replies
 
@@ -32,11 +32,12 @@ from inbox.services import conversations, delivery, messages, replies
 async def list_conversations(
     request: web.Request, query: ConversationQuery
 ) -> Page[ConversationOut]:
-    limit = pagination.clamp_limit(query.limit)
-    docs = await conversations.list_page(
-        runtime(request), principal(request), query, pagination.decode(query.cursor), limit
+    rt, me = runtime(request), principal(request)
+    docs, next_cursor = await pagination.fetch_page(
+        query,
+        "last_message_at",
+        lambda position, limit: conversations.list_page(rt, me, query, position, limit),
     )
-    docs, next_cursor = pagination.page(docs, limit, "last_message_at")
     return Page(items=[ConversationOut.of(d) for d in docs], next_cursor=next_cursor)
 
 
@@ -94,11 +95,13 @@ async def mark_read(request: web.Request) -> ConversationOut:
 async def list_messages(request: web.Request, query: MessageQuery) -> Page[MessageOut]:
     rt = runtime(request)
     doc = await conversations.get_visible(rt, request.match_info["id"], principal(request))
-    limit = pagination.clamp_limit(query.limit)
-    descending = query.order == "desc"
-    position = pagination.decode(query.cursor)
-    docs = await messages.list_page(rt, doc["_id"], position, limit, descending)
-    docs, next_cursor = pagination.page(docs, limit, "created_at")
+    docs, next_cursor = await pagination.fetch_page(
+        query,
+        "created_at",
+        lambda position, limit: messages.list_page(
+            rt, doc["_id"], position, limit, query.order == "desc"
+        ),
+    )
     return Page(items=[MessageOut.of(d) for d in docs], next_cursor=next_cursor)
 
 

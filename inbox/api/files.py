@@ -12,7 +12,7 @@ from inbox.api.routing import api
 from inbox.errors import BadRequest, NotFound, PayloadTooLarge
 from inbox.ids import parse_id
 from inbox.keys import principal, runtime
-from inbox.models import FileOut
+from inbox.models.conversations import FileOut
 from inbox.services import channels, conversations, files, messages
 
 

@@ -7,7 +7,7 @@ from pydantic import BaseModel
 
 from inbox.api.routing import api
 from inbox.keys import principal, runtime
-from inbox.models import NotificationOut, NotificationQuery
+from inbox.models.notifications import NotificationOut, NotificationQuery
 from inbox.services import notifications
 
 

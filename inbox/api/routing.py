@@ -129,10 +129,12 @@ API_MODULES = (
     "inbox.api.notifications",
     "inbox.api.tickets",
     "inbox.api.ticket_settings",
-    "automations.api",
-    "automations.sla_api",
-    "automations.canned_api",
-    "automations.bot_api",
+    "automations.rules.api",
+    "automations.routing.api",
+    "automations.shortcuts.api",
+    "automations.sla.api",
+    "automations.canned.api",
+    "automations.bot.api",
 )
 """Importing these fills ROUTES; named here so the core does not import automation code."""
 

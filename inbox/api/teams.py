@@ -8,7 +8,8 @@ from inbox.api.routing import api
 from inbox.auth import Access
 from inbox.ids import parse_id
 from inbox.keys import runtime
-from inbox.models import Page, TeamCreate, TeamOut, TeamPatch
+from inbox.models.agents import TeamCreate, TeamOut, TeamPatch
+from inbox.models.common import Page
 from inbox.services import teams
 
 

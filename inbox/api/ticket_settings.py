@@ -9,18 +9,20 @@ from inbox.api.routing import api
 from inbox.auth import Access
 from inbox.ids import parse_id
 from inbox.keys import principal, runtime
-from inbox.models import (
+from inbox.models.common import Page
+from inbox.models.tickets import (
     CategoryCreate,
     CategoryOut,
     CustomerUpdateOut,
     CustomerUpdateSettings,
-    Page,
     TicketFieldCreate,
     TicketFieldOut,
     ViewCreate,
     ViewOut,
 )
-from inbox.services import categories, customer_updates, ticket_fields, ticket_lists
+from inbox.services.tickets import categories, customer_updates
+from inbox.services.tickets import fields as ticket_fields
+from inbox.services.tickets import lists as ticket_lists
 
 
 @api(

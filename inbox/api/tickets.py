@@ -7,12 +7,10 @@ from aiohttp import web
 from inbox import pagination
 from inbox.api.routing import api
 from inbox.keys import principal, runtime
-from inbox.models import (
+from inbox.models.common import Page
+from inbox.models.conversations import MessageCreate, MessageOut, MessageQuery
+from inbox.models.tickets import (
     HistoryOut,
-    MessageCreate,
-    MessageOut,
-    MessageQuery,
-    Page,
     TicketBulk,
     TicketBulkOut,
     TicketCreate,
@@ -23,7 +21,11 @@ from inbox.models import (
     TicketPromote,
     TicketQuery,
 )
-from inbox.services import ticket_history, ticket_lists, ticket_relations, ticket_thread, tickets
+from inbox.services.tickets import history as ticket_history
+from inbox.services.tickets import lifecycle as tickets
+from inbox.services.tickets import lists as ticket_lists
+from inbox.services.tickets import relations as ticket_relations
+from inbox.services.tickets import thread as ticket_thread
 
 
 @api(
@@ -64,11 +66,10 @@ async def create_ticket(request: web.Request, body: TicketCreate) -> TicketOut:
     response=Page[TicketOut],
 )
 async def list_tickets(request: web.Request, query: TicketQuery) -> Page[TicketOut]:
-    limit = pagination.clamp_limit(query.limit)
-    docs = await ticket_lists.page(
-        runtime(request), principal(request), query, pagination.decode(query.cursor), limit
+    rt, me = runtime(request), principal(request)
+    docs, next_cursor = await pagination.fetch_page(
+        query, "rank", lambda position, limit: ticket_lists.page(rt, me, query, position, limit)
     )
-    docs, next_cursor = pagination.page(docs, limit, "rank")
     return Page(items=[TicketOut.of(d) for d in docs], next_cursor=next_cursor)
 
 
@@ -122,10 +123,13 @@ async def update_ticket(request: web.Request, body: TicketFields) -> TicketOut:
 async def list_messages(request: web.Request, query: MessageQuery) -> Page[MessageOut]:
     rt = runtime(request)
     ticket = await tickets.get_visible(rt, request.match_info["id"], principal(request))
-    limit = pagination.clamp_limit(query.limit)
-    position = pagination.decode(query.cursor)
-    docs = await ticket_thread.page(rt, ticket, position, limit, query.order == "desc")
-    docs, next_cursor = pagination.page(docs, limit, "created_at")
+    docs, next_cursor = await pagination.fetch_page(
+        query,
+        "created_at",
+        lambda position, limit: ticket_thread.page(
+            rt, ticket, position, limit, query.order == "desc"
+        ),
+    )
     return Page(items=[MessageOut.of(d) for d in docs], next_cursor=next_cursor)
 
 

@@ -11,7 +11,7 @@ from pymongo.errors import DuplicateKeyError
 from inbox import clock
 from inbox.errors import Conflict, Invalid
 from inbox.ids import new_id, parse_id
-from inbox.models import AgentCreate, AgentPatch, Availability, Role
+from inbox.models.agents import AgentCreate, AgentPatch, Availability, Role
 from inbox.passwords import hash_password, needs_rehash, verify_password
 from inbox.runtime import Runtime
 from inbox.services import teams

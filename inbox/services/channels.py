@@ -14,7 +14,7 @@ from connectors.base import ChannelRef, SetupError
 from inbox import clock
 from inbox.errors import Invalid, NotFound, Upstream
 from inbox.ids import new_id
-from inbox.models import ChannelCreate, ChannelOut, ChannelPatch, ChannelSettings
+from inbox.models.channels import ChannelCreate, ChannelOut, ChannelPatch, ChannelSettings
 from inbox.runtime import Runtime
 
 log = logging.getLogger(__name__)

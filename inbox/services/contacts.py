@@ -15,7 +15,7 @@ from connectors.base import ChannelRef, Sender
 from inbox import clock
 from inbox.events import Actor, EventType, Scope, emit
 from inbox.ids import new_id
-from inbox.models import ContactOut
+from inbox.models.contacts import ContactOut
 from inbox.runtime import Runtime
 from inbox.services import conversations
 

@@ -19,7 +19,7 @@ from inbox.auth import Principal
 from inbox.errors import Conflict, Invalid
 from inbox.events import SYSTEM, Actor, EventType, emit_in_conversation
 from inbox.ids import new_id, parse_id, str_id
-from inbox.models import (
+from inbox.models.conversations import (
     ConversationOut,
     ConversationPatch,
     ConversationQuery,

@@ -29,7 +29,7 @@ from connectors.base import (
     SetupError,
 )
 from inbox.errors import NotFound
-from inbox.models import SenderType
+from inbox.models.conversations import SenderType
 from inbox.queue import DELIVER_MESSAGE
 from inbox.ratelimit import Limiter
 from inbox.runtime import Runtime

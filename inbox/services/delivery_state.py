@@ -15,7 +15,7 @@ from connectors.base import SentRef
 from inbox import clock
 from inbox.errors import Conflict
 from inbox.events import Actor, EventType
-from inbox.models import DeliveryStatus, Direction
+from inbox.models.conversations import DeliveryStatus, Direction
 from inbox.runtime import Runtime
 from inbox.services.messages import DELIVERY_GRACE, emit_message
 

@@ -13,7 +13,7 @@ from bson import ObjectId
 from connectors.base import ChannelRef, Inbound, InboundKind
 from inbox import clock
 from inbox.errors import NotFound
-from inbox.models import DeliveryStatus
+from inbox.models.conversations import DeliveryStatus
 from inbox.runtime import Runtime
 from inbox.services import contacts, conversations, delivery_state, files, messages
 

@@ -17,7 +17,13 @@ from inbox import clock
 from inbox.events import Actor, EventType, Scope, emit, emit_in_conversation
 from inbox.html import sanitise
 from inbox.ids import new_id
-from inbox.models import DeliveryStatus, Direction, MessageKind, MessageOut, SenderType
+from inbox.models.conversations import (
+    DeliveryStatus,
+    Direction,
+    MessageKind,
+    MessageOut,
+    SenderType,
+)
 from inbox.pagination import Position, after
 from inbox.runtime import Runtime
 

@@ -11,7 +11,7 @@ from inbox.auth import Principal
 from inbox.errors import Invalid
 from inbox.events import Actor, EventType, Scope, emit
 from inbox.ids import new_id, parse_id
-from inbox.models import NotificationOut
+from inbox.models.notifications import NotificationOut
 from inbox.runtime import Runtime
 from inbox.services import agents
 from inbox.visibility import can_see

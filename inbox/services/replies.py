@@ -14,7 +14,7 @@ from inbox.auth import Principal
 from inbox.errors import Conflict, Invalid
 from inbox.events import Actor, Scope
 from inbox.ids import parse_id
-from inbox.models import ConversationPatch, MessageCreate, MessageOut
+from inbox.models.conversations import ConversationPatch, MessageCreate, MessageOut
 from inbox.queue import DELIVER_MESSAGE
 from inbox.runtime import Runtime
 from inbox.services import channels, conversations, files, messages, notifications

@@ -10,7 +10,7 @@ from pymongo.errors import DuplicateKeyError
 from inbox import clock
 from inbox.errors import Conflict
 from inbox.ids import new_id, parse_id
-from inbox.models import TeamCreate, TeamPatch
+from inbox.models.agents import TeamCreate, TeamPatch
 from inbox.runtime import Runtime
 
 

@@ -12,17 +12,13 @@ from inbox.auth import Access, access
 from inbox.errors import TooManyRequests
 from inbox.i18n import gettext as _
 from inbox.keys import principal, runtime
-from inbox.models import (
-    AgentOut,
-    AgentPatch,
-    Availability,
-    CategoryOut,
-    TeamOut,
-    TicketFieldOut,
-    TicketOut,
-    ViewOut,
-)
-from inbox.services import agents, categories, channels, teams, ticket_fields, ticket_lists, tickets
+from inbox.models.agents import AgentOut, AgentPatch, Availability, TeamOut
+from inbox.models.tickets import CategoryOut, TicketFieldOut, TicketOut, ViewOut
+from inbox.services import agents, channels, teams
+from inbox.services.tickets import categories
+from inbox.services.tickets import fields as ticket_fields
+from inbox.services.tickets import lifecycle as tickets
+from inbox.services.tickets import lists as ticket_lists
 from inbox.web.rendering import render
 
 SESSION_COOKIE_OPTIONS: dict[str, Any] = {"httponly": True, "samesite": "Lax", "path": "/"}

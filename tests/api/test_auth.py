@@ -10,7 +10,7 @@ from aiohttp.web_urldispatcher import StaticResource
 
 from inbox.api.routing import ROUTES
 from inbox.auth import Access, access_of
-from inbox.models import Role
+from inbox.models.agents import Role
 from tests.conftest import Client, make_agent
 
 PUBLIC_ROUTES = {

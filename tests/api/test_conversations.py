@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from inbox.models import Role
+from inbox.models.agents import Role
 from inbox.services import conversations as conversation_service
 from tests.conftest import Client, customer_writes, make_agent
 

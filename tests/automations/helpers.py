@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from inbox.models import Availability, Role
+from inbox.models.agents import Availability, Role
 from inbox.runtime import Runtime
 from tests.conftest import Client, eventually, make_agent
 

@@ -7,7 +7,7 @@ from typing import Any
 import aiohttp
 
 from inbox.auth import issue_token
-from inbox.models import Role
+from inbox.models.agents import Role
 from tests.conftest import Client, make_agent
 
 

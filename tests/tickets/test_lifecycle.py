@@ -9,7 +9,7 @@ import aiohttp
 import pytest
 from bson import ObjectId
 
-from inbox.services import ticket_followup
+from inbox.services.tickets import followup as ticket_followup
 from tests.conftest import customer_writes, eventually, make_agent
 from tests.tickets.helpers import agent_client, conversation_of, promote, thread
 

@@ -1,0 +1,7 @@
+"""The bot that answers first: per-channel configuration, the built-in engine (greeting,
+department menu, questions, FAQ deflection, hand-off), FAQ matching, external bots and the
+REST API.
+
+May import `inbox`, `connectors.registry`, `automations.routing.assignment` (hand-off) and
+`automations.sla.business_hours` (in or out of hours).
+"""

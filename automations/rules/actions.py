@@ -1,0 +1,576 @@
+"""The action catalogue: what a rule or a shortcut may do, checked before saving and run in order.
+
+Every action goes through the same services as an agent's click, so it records history and
+emits events like any other change (those events carry the rule's run as their cause). An
+action that cannot apply (no ticket yet, nobody available) reports why instead of failing
+the others.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Annotated, Any, Literal, get_args
+
+from bson import ObjectId
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, ValidationError
+
+from automations.routing import assignment, escalation
+from automations.rules import templates
+from automations.rules.fields import Context
+from inbox import clock
+from inbox.errors import AppError
+from inbox.events import Actor
+from inbox.models.common import Priority
+from inbox.models.conversations import ConversationPatch, ConversationStatus
+from inbox.models.tickets import TicketFields, TicketPromote, TicketStatus
+from inbox.queue import CALL_WEBHOOK
+from inbox.runtime import Runtime
+from inbox.services import agents, conversations, messages, notifications, replies, teams
+from inbox.services.tickets import lifecycle as tickets
+
+log = logging.getLogger(__name__)
+
+Target = Literal["conversation", "ticket"] | None
+
+
+class _Action(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class AssignTeam(_Action):
+    type: Literal["assign_team"]
+    team_id: str
+    target: Target = None
+
+
+class AssignAgent(_Action):
+    type: Literal["assign_agent"]
+    method: Literal["named", "round_robin", "least_loaded", "team_default"] = "team_default"
+    agent_id: str | None = None
+    target: Target = None
+
+
+class SetPriority(_Action):
+    type: Literal["set_priority"]
+    priority: Priority
+    target: Target = None
+
+
+STATUSES = sorted(set(ConversationStatus) | set(TicketStatus))
+
+
+class SetStatus(_Action):
+    type: Literal["set_status"]
+    status: str = Field(json_schema_extra={"enum": STATUSES})
+    target: Target = None
+
+
+class AddTag(_Action):
+    type: Literal["add_tag", "remove_tag"]
+    tag: str = Field(min_length=1, max_length=50)
+    target: Target = None
+
+
+class SendReply(_Action):
+    type: Literal["send_reply"]
+    template: str
+
+
+class AddNote(_Action):
+    type: Literal["add_note"]
+    template: str
+    mentions: list[str] = Field(default_factory=list, max_length=20)
+
+
+class PromoteToTicket(_Action):
+    type: Literal["promote_to_ticket"]
+    title: str = "{{contact.name}}"
+    priority: Priority | None = None
+
+
+class Escalate(_Action):
+    type: Literal["escalate"]
+    team_id: str | None = None
+    level: int | None = Field(default=None, ge=0, le=3)
+    next_level: bool = Field(default=False, description="one level up from where it is")
+    summary: str = "{{inputs.summary}}"
+
+
+class Notify(_Action):
+    type: Literal["notify"]
+    agent_ids: list[str] = Field(default_factory=list, max_length=50)
+    team_id: str | None = None
+    team_lead: bool = Field(default=False, description="the lead of the ticket's team")
+    text: str
+
+
+class Snooze(_Action):
+    type: Literal["snooze"]
+    hours: float = Field(gt=0, le=24 * 30)
+
+
+class Resolve(_Action):
+    type: Literal["resolve"]
+    target: Target = None
+
+
+class CallWebhook(_Action):
+    type: Literal["call_webhook"]
+    url: HttpUrl
+    secret: str | None = Field(default=None, min_length=16, max_length=200)
+
+
+class HandOff(_Action):
+    type: Literal["hand_off", "start_bot"]
+
+
+Action = Annotated[
+    AssignTeam
+    | AssignAgent
+    | SetPriority
+    | SetStatus
+    | AddTag
+    | SendReply
+    | AddNote
+    | PromoteToTicket
+    | Escalate
+    | Notify
+    | Snooze
+    | Resolve
+    | CallWebhook
+    | HandOff,
+    Field(discriminator="type"),
+]
+ACTION_TYPES = (
+    "assign_team", "assign_agent", "set_priority", "set_status", "add_tag", "remove_tag",
+    "send_reply", "add_note", "promote_to_ticket", "escalate", "notify", "snooze", "resolve",
+    "call_webhook", "hand_off", "start_bot",
+)  # fmt: skip
+
+
+class _Actions(BaseModel):
+    actions: list[Action]
+
+
+@functools.cache
+def parameters() -> dict[str, list[dict[str, Any]]]:
+    """Each action type's parameters (name, JSON type, choices, default, required), so the
+    rule builder draws its forms from the same models the API validates with."""
+    catalogue: dict[str, list[dict[str, Any]]] = {}
+    for model in get_args(get_args(Action)[0]):
+        schema = model.model_json_schema()
+        definitions = schema.get("$defs", {})
+        params = [
+            _parameter(name, spec, name in schema.get("required", []), definitions)
+            for name, spec in schema["properties"].items()
+            if name != "type"
+        ]
+        for action_type in get_args(model.model_fields["type"].annotation):
+            catalogue[action_type] = params
+    return catalogue
+
+
+def _parameter(
+    name: str, spec: dict[str, Any], required: bool, definitions: dict[str, Any]
+) -> dict[str, Any]:
+    options = [
+        definitions[o["$ref"].rsplit("/", 1)[-1]] if "$ref" in o else o
+        for o in spec.get("anyOf", [spec])
+    ]
+    kinds = [o.get("type") for o in options if o.get("type") not in (None, "null")]
+    choices = [c for o in options for c in o.get("enum", [o["const"]] if "const" in o else [])]
+    return {
+        "name": name,
+        "type": "choice" if choices else (kinds[0] if kinds else "string"),
+        "choices": choices,
+        "default": spec.get("default"),
+        "required": required,
+    }
+
+
+# ---- checking ----------------------------------------------------------------------------
+
+
+async def check(
+    rt: Runtime, raw: Any, inputs: set[str] | None = None, path: str = "actions"
+) -> tuple[list[dict[str, Any]], list[dict[str, str]]]:
+    """The actions in their stored form, and every problem with them (each with its path).
+
+    `inputs` are the inputs of a shortcut: an escalation may then take its target from them.
+    """
+    if not isinstance(raw, list) or not raw or len(raw) > 20:
+        return [], [{"field": path, "message": "a list of 1 to 20 actions"}]
+    try:
+        parsed = _Actions(actions=raw).actions
+    except ValidationError as error:
+        return [], [
+            {
+                "field": _error_path(path, e["loc"]),
+                "message": _pydantic_message(e),
+            }
+            for e in error.errors(include_url=False, include_input=False)
+        ]
+    problems: list[dict[str, str]] = []
+    for index, action in enumerate(parsed):
+        problems.extend(await _check_one(rt, action, f"{path}.{index}", inputs))
+    return [a.model_dump(mode="json", exclude_none=True) for a in parsed], problems
+
+
+def _error_path(path: str, loc: tuple[Any, ...]) -> str:
+    """actions.0.team_id: pydantic's location without the list name and the action's type."""
+    parts = [str(p) for i, p in enumerate(loc[1:]) if not (i == 1 and p in ACTION_TYPES)]
+    return ".".join([path, *parts])
+
+
+def _pydantic_message(error: dict[str, Any]) -> str:
+    if error["type"] == "union_tag_invalid":
+        return f"unknown action type; known: {', '.join(ACTION_TYPES)}"
+    return error["msg"]
+
+
+async def _check_one(
+    rt: Runtime, action: Any, path: str, inputs: set[str] | None
+) -> list[dict[str, str]]:
+    problems: list[dict[str, str]] = []
+    for name in ("team_id", "agent_id"):
+        value = getattr(action, name, None)
+        if value is not None:
+            problems.extend(await _check_id(rt, name, value, f"{path}.{name}"))
+    for name in ("agent_ids", "mentions"):
+        for index, value in enumerate(getattr(action, name, None) or []):
+            problems.extend(await _check_id(rt, "agent_id", value, f"{path}.{name}.{index}"))
+    for name in ("template", "text", "title", "summary"):
+        value = getattr(action, name, None)
+        if value is not None:
+            problems.extend(templates.check(value, f"{path}.{name}"))
+    if isinstance(action, AssignAgent) and action.method == "named" and not action.agent_id:
+        problems.append({"field": f"{path}.agent_id", "message": "method named needs agent_id"})
+    if isinstance(action, SetStatus) and action.status not in STATUSES:
+        problems.append({"field": f"{path}.status", "message": f"one of {STATUSES}"})
+    if _escalation_without_target(action, inputs):
+        message = "escalate needs team_id, level or next_level (or a shortcut input for them)"
+        problems.append({"field": path, "message": message})
+    if isinstance(action, Notify) and not (action.agent_ids or action.team_id or action.team_lead):
+        message = "notify needs agent_ids, team_id or team_lead"
+        problems.append({"field": path, "message": message})
+    return problems
+
+
+def _escalation_without_target(action: Any, inputs: set[str] | None) -> bool:
+    if not isinstance(action, Escalate) or action.team_id or action.level is not None:
+        return False
+    if action.next_level:
+        return False
+    return not inputs or not {"team_id", "level"} & inputs
+
+
+async def _check_id(rt: Runtime, kind: str, value: str, path: str) -> list[dict[str, str]]:
+    collection = "teams" if kind == "team_id" else "agents"
+    if not ObjectId.is_valid(value):
+        return [{"field": path, "message": "expected an id"}]
+    if await rt.store[collection].find_one({"_id": ObjectId(value)}) is None:
+        return [{"field": path, "message": f"no {collection[:-1]} with id {value}"}]
+    return []
+
+
+# ---- running -----------------------------------------------------------------------------
+
+
+@dataclass
+class Outcome:
+    type: str
+    ok: bool
+    detail: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"type": self.type, "ok": self.ok, "detail": self.detail}
+
+
+class Skip(Exception):
+    """The action does not apply to this event; the reason goes into the log."""
+
+
+@dataclass(frozen=True)
+class Step:
+    """Which rule run and which of its actions this is (none for a shortcut's actions)."""
+
+    run_id: Any = None
+    index: int = 0
+
+    @property
+    def key(self) -> str | None:
+        """Names a message this step sends, so a repeated run never sends it twice."""
+        return f"{self.run_id}:{self.index}" if self.run_id is not None else None
+
+
+async def run(
+    rt: Runtime, stored: dict[str, Any], context: Context, actor: Actor, step: Step = Step()
+) -> Outcome:
+    """Do one action; never raises (a failure becomes the outcome)."""
+    params = {k: v for k, v in stored.items() if k != "secret_sealed"}
+    try:
+        action = _Actions(actions=[params]).actions[0]
+        detail = await RUNNERS[action.type](rt, action, context, actor, step)
+        return Outcome(stored["type"], True, detail)
+    except Skip as reason:
+        return Outcome(stored["type"], False, f"skipped: {reason}")
+    except AppError as error:
+        return Outcome(stored["type"], False, error.message)
+    except Exception as error:  # a bug or an outage must not stop the other actions
+        log.exception("action %s failed", stored.get("type"))
+        return Outcome(stored["type"], False, f"failed: {type(error).__name__}: {error}")
+
+
+def describe(stored: dict[str, Any]) -> str:
+    """What an action would do, for dry runs."""
+    shown = {k: v for k, v in stored.items() if k not in ("type", "secret")}
+    return f"would {stored['type']} {shown}" if shown else f"would {stored['type']}"
+
+
+def _target(action: Any, context: Context) -> str:
+    wanted = getattr(action, "target", None)
+    if wanted is None:
+        wanted = "ticket" if context.subject_type == "ticket" else "conversation"
+    if wanted == "ticket" and context.ticket is None:
+        raise Skip("there is no ticket")
+    if wanted == "conversation" and context.conversation is None:
+        raise Skip("there is no conversation")
+    return wanted
+
+
+async def _fresh(rt: Runtime, context: Context, target: str) -> dict[str, Any]:
+    """The target as it is now (earlier actions may have changed it)."""
+    if target == "ticket":
+        context.ticket = await tickets.get(rt, context.ticket["_id"])
+        return context.ticket
+    context.conversation = await conversations.get(rt, context.conversation["_id"])
+    return context.conversation
+
+
+async def _change(rt: Runtime, context: Context, target: str, actor: Actor, **fields: Any) -> None:
+    doc = await _fresh(rt, context, target)
+    if target == "ticket":
+        await tickets.update(rt, doc, TicketFields(**fields), actor)
+    else:
+        await conversations.update(rt, doc, ConversationPatch(**fields), actor)
+
+
+async def _assign_team(
+    rt: Runtime, action: AssignTeam, context: Context, actor: Actor, _: Any
+) -> str:
+    target = _target(action, context)
+    team = await teams.get(rt, ObjectId(action.team_id))
+    await _change(rt, context, target, actor, team_id=action.team_id)
+    return f"{target} moved to team {team['name']}"
+
+
+async def _assign_agent(
+    rt: Runtime, action: AssignAgent, context: Context, actor: Actor, _: Any
+) -> str:
+    target = _target(action, context)
+    doc = await _fresh(rt, context, target)
+    if action.method == "named":
+        agent = await agents.get(rt, ObjectId(action.agent_id))
+        fields = (
+            {"assignee_ids": [action.agent_id], "owner_id": action.agent_id}
+            if target == "ticket"
+            else {"assignee_id": action.agent_id}
+        )
+        await _change(rt, context, target, actor, **fields)
+        return f"assigned to {agent['name']}"
+    if doc.get("team_id") is None:
+        raise Skip(f"the {target} has no team to pick an agent from")
+    method = None if action.method == "team_default" else action.method
+    assign = assignment.assign_ticket if target == "ticket" else assignment.assign_conversation
+    agent = await assign(rt, doc, actor, None, method)
+    if agent is None:
+        raise Skip("no agent of the team is online with room for more work")
+    return f"assigned to {agent['name']}"
+
+
+async def _set_priority(
+    rt: Runtime, action: SetPriority, context: Context, actor: Actor, _: Any
+) -> str:
+    target = _target(action, context)
+    await _change(rt, context, target, actor, priority=str(action.priority))
+    return f"{target} priority {action.priority}"
+
+
+async def _set_status(
+    rt: Runtime, action: SetStatus, context: Context, actor: Actor, _: Any
+) -> str:
+    target = _target(action, context)
+    valid = TicketStatus if target == "ticket" else ConversationStatus
+    if action.status not in set(valid):
+        raise Skip(f"{action.status} is not a {target} status")
+    await _change(rt, context, target, actor, status=action.status)
+    return f"{target} status {action.status}"
+
+
+async def _tag(rt: Runtime, action: AddTag, context: Context, actor: Actor, _: Any) -> str:
+    target = _target(action, context)
+    doc = await _fresh(rt, context, target)
+    tags = [t for t in doc.get("tags", []) if t != action.tag]
+    if action.type == "add_tag":
+        tags.append(action.tag)
+    await _change(rt, context, target, actor, tags=tags)
+    return f"{'added' if action.type == 'add_tag' else 'removed'} tag {action.tag}"
+
+
+async def _send_reply(
+    rt: Runtime, action: SendReply, context: Context, actor: Actor, step: Step
+) -> str:
+    conversation = await _fresh(rt, context, _target(action, context))
+    text = templates.render(action.template, await templates.values(rt, context))
+    sent = await replies.send_automatic(rt, conversation, text, actor, step.key)
+    if sent is None:
+        raise Skip("the channel's messaging window is closed")
+    return "reply queued"
+
+
+async def _add_note(rt: Runtime, action: AddNote, context: Context, actor: Actor, _: Any) -> str:
+    conversation = await _fresh(rt, context, _target(action, context))
+    text = templates.render(action.template, await templates.values(rt, context))
+    mentioned = [await agents.get(rt, ObjectId(a)) for a in action.mentions]
+    note = await messages.insert_note(
+        rt, conversation, text, actor, [], [a["_id"] for a in mentioned]
+    )
+    await notifications.mentioned(rt, mentioned, note, actor, conversation.get("ticket_id"))
+    return "note added"
+
+
+async def _promote(
+    rt: Runtime, action: PromoteToTicket, context: Context, actor: Actor, _: Any
+) -> str:
+    conversation = await _fresh(rt, context, "conversation") if context.conversation else None
+    if conversation is None:
+        raise Skip("there is no conversation")
+    if conversation.get("ticket_id"):
+        raise Skip("the conversation is already a ticket")
+    title = templates.render(action.title, await templates.values(rt, context))[:200] or "?"
+    fields = TicketPromote(
+        title=title, **({"priority": action.priority} if action.priority else {})
+    )
+    ticket = await tickets.create_for_conversation(rt, conversation, actor, fields)
+    if ticket is None:
+        raise Skip("another ticket took the conversation first")
+    context.ticket = ticket
+    return f"ticket T-{ticket['seq']:06d} opened"
+
+
+async def _escalate(rt: Runtime, action: Escalate, context: Context, actor: Actor, _: Any) -> str:
+    team_id = action.team_id or context.inputs.get("team_id")
+    level = action.level if action.level is not None else context.inputs.get("level")
+    summary = templates.render(action.summary, await templates.values(rt, context))
+    ticket = await tickets.get(rt, context.ticket["_id"]) if context.ticket else None
+    conversation = await _fresh(rt, context, "conversation") if context.conversation else None
+    if action.next_level:
+        current = (ticket or conversation or {}).get("escalation_level", 0)
+        if current >= escalation.MAX_LEVEL:
+            raise Skip(f"already at the top level L{escalation.MAX_LEVEL}")
+        level = current + 1
+    entry = await escalation.escalate(
+        rt,
+        actor=actor,
+        summary=summary,
+        ticket=ticket,
+        conversation=None if ticket else conversation,
+        team_id=ObjectId(team_id) if team_id else None,
+        level=int(level) if level is not None else None,
+    )
+    return f"escalated to level L{entry['to_level']}"
+
+
+async def _notify(rt: Runtime, action: Notify, context: Context, actor: Actor, _: Any) -> str:
+    agent_ids = [ObjectId(a) for a in action.agent_ids]
+    if action.team_id:
+        members = rt.store["agents"].find({"team_ids": ObjectId(action.team_id), "active": True})
+        agent_ids += [agent["_id"] async for agent in members]
+    if action.team_lead:
+        agent_ids += await _team_lead(rt, context)
+    if not agent_ids:
+        raise Skip("nobody to notify (the team has no lead?)")
+    text = templates.render(action.text, await templates.values(rt, context))
+    await notifications.notify(
+        rt,
+        agent_ids,
+        "rule",
+        text,
+        actor,
+        conversation_id=context.conversation["_id"] if context.conversation else None,
+        ticket_id=context.ticket["_id"] if context.ticket else None,
+    )
+    return f"notified {len(set(agent_ids))} agents"
+
+
+async def _team_lead(rt: Runtime, context: Context) -> list[ObjectId]:
+    holder = await _fresh(rt, context, "ticket" if context.ticket else "conversation")
+    team = await rt.store["teams"].find_one({"_id": holder.get("team_id")})
+    return [team["lead_id"]] if team and team.get("lead_id") else []
+
+
+async def _snooze(rt: Runtime, action: Snooze, context: Context, actor: Actor, _: Any) -> str:
+    until = clock.now() + timedelta(hours=action.hours)
+    await _change(
+        rt, context, _target_conversation(context), actor, status="snoozed", snoozed_until=until
+    )
+    return f"snoozed until {clock.iso(until)}"
+
+
+def _target_conversation(context: Context) -> str:
+    if context.conversation is None:
+        raise Skip("there is no conversation")
+    return "conversation"
+
+
+async def _resolve(rt: Runtime, action: Resolve, context: Context, actor: Actor, _: Any) -> str:
+    target = _target(action, context)
+    await _change(rt, context, target, actor, status="resolved")
+    return f"{target} resolved"
+
+
+async def _call_webhook(
+    rt: Runtime, action: CallWebhook, context: Context, actor: Actor, step: Step
+) -> str:
+    if step.run_id is None:
+        raise Skip("webhooks are called from rule runs only")
+    await rt.queue.enqueue(CALL_WEBHOOK, str(step.run_id), str(action.url))
+    return "webhook call queued"
+
+
+async def _hand_off(rt: Runtime, action: HandOff, context: Context, actor: Actor, _: Any) -> str:
+    conversation = await _fresh(rt, context, _target_conversation(context))
+    status = ConversationStatus.OPEN if action.type == "hand_off" else ConversationStatus.BOT
+    if conversation["status"] == status:
+        raise Skip(f"the conversation is already {status}")
+    await conversations.update(rt, conversation, ConversationPatch(status=status), actor)
+    if (
+        action.type == "hand_off"
+        and conversation.get("team_id")
+        and not conversation.get("assignee_id")
+    ):
+        await assignment.assign_conversation(rt, await _fresh(rt, context, "conversation"), actor)
+    return f"conversation {status}"
+
+
+RUNNERS: dict[str, Any] = {
+    "assign_team": _assign_team,
+    "assign_agent": _assign_agent,
+    "set_priority": _set_priority,
+    "set_status": _set_status,
+    "add_tag": _tag,
+    "remove_tag": _tag,
+    "send_reply": _send_reply,
+    "add_note": _add_note,
+    "promote_to_ticket": _promote,
+    "escalate": _escalate,
+    "notify": _notify,
+    "snooze": _snooze,
+    "resolve": _resolve,
+    "call_webhook": _call_webhook,
+    "hand_off": _hand_off,
+    "start_bot": _hand_off,
+}

@@ -1,0 +1,56 @@
+"""REST for shortcuts (macros): define them, list them, run one on a ticket or a conversation.
+Registered with the other resources by `inbox.api.routing`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+from pydantic import BaseModel
+
+from automations.shortcuts import macros
+from inbox.api.resources import standard_routes
+from inbox.api.routing import api
+from inbox.keys import principal, runtime
+
+
+class MacroOut(BaseModel):
+    id: str
+    name: str
+    description: str | None
+    inputs: list[dict[str, Any]]
+    actions: list[dict[str, Any]]
+
+
+class MacroRunOut(BaseModel):
+    results: list[dict[str, Any]]
+
+
+@api(
+    "POST",
+    "/macros/{id}/run",
+    summary="Run a shortcut on a ticket or a conversation",
+    tag="shortcuts",
+    body=macros.MacroRun,
+    response=MacroRunOut,
+)
+async def run_macro(request: web.Request, body: macros.MacroRun) -> MacroRunOut:
+    rt = runtime(request)
+    macro = await macros.get(rt, request.match_info["id"])
+    return MacroRunOut(results=await macros.run(rt, macro, body, principal(request)))
+
+
+standard_routes(
+    macros,
+    path="/macros",
+    names=("macro", "macros"),
+    tag="shortcuts",
+    body=macros.MacroBody,
+    out=MacroOut,
+    summaries={
+        "list": "Shortcuts agents can run",
+        "create": "Define a shortcut",
+        "update": "Change a shortcut",
+        "delete": "Delete a shortcut",
+    },
+)

@@ -1,0 +1,217 @@
+"""Keeping customers told: a short message on their own channel when their ticket moves.
+
+Five events (created, status changed, assigned, resolved, escalated), each with a template
+per language that admins edit or switch off. The messages are ordinary replies on the
+ticket's latest conversation, with delivery status; an event's message is sent once however
+often the worker handles the event.
+"""
+
+from __future__ import annotations
+
+import string
+from typing import Any
+
+from inbox import i18n
+from inbox.errors import Invalid, NotFound
+from inbox.events import Actor, EventType
+from inbox.models.conversations import SenderType
+from inbox.models.tickets import CustomerUpdateSettings, ticket_number
+from inbox.runtime import Runtime
+from inbox.services import contacts, messages, replies
+from inbox.services.tickets import lifecycle as tickets
+
+
+def N_(message: str) -> str:
+    """Mark a string for translation where it is defined; translate it where it is used."""
+    return message
+
+
+CREATED, STATUS_CHANGED, ASSIGNED, RESOLVED = "created", "status_changed", "assigned", "resolved"
+ESCALATED = "escalated"
+DEFAULTS: dict[str, dict[str, str]] = {
+    CREATED: {
+        "en": "We have received your request and opened ticket {number}: {title}. "
+        "We will keep you posted here.",
+        "vi": "Chúng tôi đã nhận yêu cầu của bạn và tạo phiếu hỗ trợ {number}: {title}. "
+        "Chúng tôi sẽ cập nhật cho bạn tại đây.",
+    },
+    STATUS_CHANGED: {
+        "en": "Update on your ticket {number}: it is now {status}.",
+        "vi": "Cập nhật phiếu hỗ trợ {number}: hiện đang {status}.",
+    },
+    ASSIGNED: {
+        "en": "{agent} is now taking care of your ticket {number}.",
+        "vi": "{agent} đang phụ trách phiếu hỗ trợ {number} của bạn.",
+    },
+    RESOLVED: {
+        "en": "Your ticket {number} has been resolved. If anything is still wrong, "
+        "just reply to this message.",
+        "vi": "Phiếu hỗ trợ {number} của bạn đã được giải quyết. Nếu vẫn còn vấn đề, "
+        "bạn chỉ cần trả lời tin nhắn này.",
+    },
+    ESCALATED: {
+        "en": "Your request {number} is now with our specialist team ({team}). "
+        "They will get back to you here.",
+        "vi": "Yêu cầu {number} của bạn đã được chuyển đến nhóm chuyên trách ({team}). "
+        "Họ sẽ phản hồi bạn tại đây.",
+    },
+}
+PLACEHOLDERS = ("number", "title", "status", "agent", "contact", "team")
+ESCALATION_EVENTS = (EventType.TICKET_ESCALATED, EventType.CONVERSATION_ESCALATED)
+STATUS_WORDS = {
+    "new": N_("received"),
+    "open": N_("in progress"),
+    "pending": N_("waiting for your reply"),
+    "on_hold": N_("on hold"),
+    "resolved": N_("resolved"),
+    "closed": N_("closed"),
+}
+
+
+# ---- settings ------------------------------------------------------------------------------
+
+
+async def all_settings(rt: Runtime) -> list[dict[str, Any]]:
+    stored = {doc["_id"]: doc async for doc in rt.store["customer_updates"].find({})}
+    return [_settings(event, stored.get(event)) for event in DEFAULTS]
+
+
+def _settings(event: str, stored: dict[str, Any] | None) -> dict[str, Any]:
+    stored = stored or {}
+    return {
+        "event": event,
+        "enabled": stored.get("enabled", True),
+        "templates": {**DEFAULTS[event], **stored.get("templates", {})},
+        "placeholders": list(PLACEHOLDERS),
+    }
+
+
+async def settings_for(rt: Runtime, event: str) -> dict[str, Any]:
+    if event not in DEFAULTS:
+        raise NotFound(f"No customer update {event!r}; there are {', '.join(DEFAULTS)}.")
+    return _settings(event, await rt.store["customer_updates"].find_one({"_id": event}))
+
+
+async def save(rt: Runtime, event: str, body: CustomerUpdateSettings) -> dict[str, Any]:
+    await settings_for(rt, event)
+    _check_templates(body.templates)
+    await rt.store["customer_updates"].replace_one(
+        {"_id": event}, {"enabled": body.enabled, "templates": body.templates}, upsert=True
+    )
+    return await settings_for(rt, event)
+
+
+def _check_templates(templates: dict[str, str]) -> None:
+    errors = []
+    for language, text in templates.items():
+        field = f"templates.{language}"
+        if language not in i18n.LANGUAGES:
+            errors.append({"field": field, "message": f"use one of {', '.join(i18n.LANGUAGES)}"})
+        elif not text.strip() or len(text) > 1000:
+            errors.append({"field": field, "message": "1 to 1000 characters"})
+        else:
+            try:
+                names = {name for _, name, _, _ in string.Formatter().parse(text) if name}
+            except ValueError as error:
+                errors.append({"field": field, "message": str(error)})
+                continue
+            unknown = names - set(PLACEHOLDERS)
+            if unknown:
+                message = f"unknown placeholders {sorted(unknown)}; use {list(PLACEHOLDERS)}"
+                errors.append({"field": field, "message": message})
+    if errors:
+        raise Invalid("Invalid templates.", errors)
+
+
+# ---- sending -------------------------------------------------------------------------------
+
+
+def which_update(event: dict[str, Any]) -> str | None:
+    """The customer update a ticket event calls for, if any."""
+    if event["type"] == EventType.TICKET_CREATED:
+        return CREATED
+    if event["type"] in ESCALATION_EVENTS:
+        return ESCALATED
+    if event["type"] != EventType.TICKET_UPDATED or event["actor"]["type"] == "contact":
+        return None  # the customer knows what they did themselves
+    changes = event.get("changes") or {}
+    if "status" in changes:
+        return RESOLVED if changes["status"]["to"] == "resolved" else STATUS_CHANGED
+    if "owner_id" in changes and changes["owner_id"]["to"] is not None:
+        return ASSIGNED
+    return None
+
+
+async def on_event(rt: Runtime, event: dict[str, Any]) -> None:
+    """An event handler: send the customer update a ticket event calls for."""
+    update = which_update(event)
+    if update is None:
+        return
+    settings = await settings_for(rt, update)
+    if not settings["enabled"]:
+        return
+    ticket, conversation = await _where(rt, event)
+    if conversation is None:
+        return  # no channel to the customer (a ticket opened for a phone call)
+    latest = await messages.latest_from_customer(rt, conversation["_id"])
+    if latest is not None and latest.get("automated"):
+        return  # a machine wrote (an auto-reply, a list): never answer it automatically
+    contact = await contacts.get(rt, conversation["contact_id"])
+    language = _language(contact.get("language"), rt.settings.language)
+    values = await _values(rt, event, ticket, conversation, contact, language)
+    await _send(rt, conversation, settings["templates"][language].format_map(values), event)
+
+
+async def _where(
+    rt: Runtime, event: dict[str, Any]
+) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    """The ticket (if the event is about one) and the conversation to write on."""
+    subject = event["subject"]
+    if subject["type"] == "conversation":
+        return None, await rt.store["conversations"].find_one({"_id": subject["id"]})
+    ticket = await rt.store["tickets"].find_one({"_id": subject["id"]})
+    if ticket is None:
+        return None, None
+    return ticket, await tickets.latest_conversation(rt, ticket)
+
+
+async def _send(
+    rt: Runtime, conversation: dict[str, Any], text: str, event: dict[str, Any]
+) -> None:
+    system = Actor(type=str(SenderType.SYSTEM), name="Customer update")
+    sent = await replies.send_automatic(rt, conversation, text, system, f"{event['_id']}:update")
+    if sent is None:
+        window = await replies.reply_window(rt, conversation)
+        activity = {"field": "customer_update", "from": None, "to": None, "note": window.note}
+        await messages.insert_activity(rt, conversation, activity, system)
+
+
+def _language(preferred: str | None, default: str) -> str:
+    code = (preferred or "").lower()[:2]
+    if code in i18n.LANGUAGES:
+        return code
+    return default if default in i18n.LANGUAGES else i18n.DEFAULT_LANGUAGE
+
+
+async def _values(
+    rt: Runtime,
+    event: dict[str, Any],
+    ticket: dict[str, Any] | None,
+    conversation: dict[str, Any],
+    contact: dict[str, Any],
+    language: str,
+) -> dict[str, str]:
+    holder = ticket or conversation
+    status = ((event.get("changes") or {}).get("status") or {}).get("to") or holder["status"]
+    words = i18n.translations(language)
+    team_id = (event.get("data") or {}).get("to_team_id") or holder.get("team_id")
+    return {
+        "number": ticket_number(ticket["seq"]) if ticket else f"C-{conversation['number']:06d}",
+        "title": ticket["title"] if ticket else (conversation.get("subject") or ""),
+        "status": words.gettext(STATUS_WORDS.get(status, status)),
+        "agent": await rt.store.name_of(
+            "agents", holder.get("owner_id") or holder.get("assignee_id")
+        ),
+        "contact": contact["name"],
+        "team": await rt.store.name_of("teams", team_id),
+    }

@@ -1,0 +1,1 @@
+"""The bot: FAQ matching, flows through real webhook payloads, external bots."""

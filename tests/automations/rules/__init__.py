@@ -1,0 +1,1 @@
+"""Rule engine: conditions, actions, runs, end to end through webhooks."""

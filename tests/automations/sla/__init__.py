@@ -1,0 +1,1 @@
+"""SLA: business time, clocks, policies and calendars, ticket SLA end to end."""
