@@ -28,7 +28,7 @@ from bson import ObjectId
 from connectors import http
 from connectors.base import Inbound, InboundKind, Sender
 from inbox.auth import Principal
-from inbox.embedded import EmbeddedWorker, open_runtime
+from inbox.embedded.runtime import EmbeddedWorker, open_runtime
 from inbox.models.agents import AgentCreate, Role
 from inbox.models.channels import ChannelCreate
 from inbox.models.conversations import MessageCreate

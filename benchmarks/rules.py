@@ -24,7 +24,7 @@ from typing import Any
 from automations.rules import definitions as rules
 from automations.rules import engine
 from connectors.base import Inbound, InboundKind, Sender
-from inbox.embedded import open_runtime
+from inbox.embedded.runtime import open_runtime
 from inbox.runtime import Runtime
 from inbox.services import channels, ingest
 from inbox.settings import Settings

@@ -27,7 +27,7 @@ from typing import Any
 from automations.sla import tracker as sla
 from benchmarks.rules import store_messages
 from inbox import clock
-from inbox.embedded import open_runtime
+from inbox.embedded.runtime import open_runtime
 from inbox.ids import new_id
 from inbox.query_audit import is_served, shapes_of
 from inbox.runtime import Runtime

@@ -19,7 +19,6 @@ from bson import ObjectId
 
 from inbox import clock
 from inbox.crypto import token_hash
-from inbox.errors import TooManyRequests
 from inbox.events import Actor
 from inbox.models.agents import Role
 from inbox.runtime import Runtime
@@ -200,25 +199,3 @@ def login_csrf_ok(request: web.Request, form_value: Any) -> bool:
     """Double-submit check for the login form, which has no session yet."""
     cookie = request.cookies.get(LOGIN_CSRF_COOKIE, "")
     return bool(cookie) and isinstance(form_value, str) and hmac.compare_digest(cookie, form_value)
-
-
-# ---- login throttling --------------------------------------------------------------------
-
-
-async def check_login_allowed(rt: Runtime, email: str, ip: str) -> None:
-    limit = rt.settings.login_attempts_per_15_min
-    counts = await rt.redis.mget(f"login:fail:{email}", f"login:fail-ip:{ip}")
-    if int(counts[0] or 0) >= limit or int(counts[1] or 0) >= limit * 5:
-        raise TooManyRequests("Too many failed sign-in attempts. Try again in 15 minutes.")
-
-
-async def record_login_failure(rt: Runtime, email: str, ip: str) -> None:
-    async with rt.redis.pipeline(transaction=False) as pipe:
-        for key in (f"login:fail:{email}", f"login:fail-ip:{ip}"):
-            pipe.incr(key)
-            pipe.expire(key, 900, nx=True)
-        await pipe.execute()
-
-
-async def clear_login_failures(rt: Runtime, email: str) -> None:
-    await rt.redis.delete(f"login:fail:{email}")

@@ -7,7 +7,7 @@ from pymongo.errors import PyMongoError
 from redis.exceptions import RedisError
 
 from inbox import demo
-from inbox.embedded import DataDirBusy, open_runtime
+from inbox.embedded.runtime import DataDirBusy, open_runtime
 from inbox.errors import AppError
 from inbox.models.agents import AgentCreate, Role
 from inbox.serve import serve as serve_forever

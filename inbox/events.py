@@ -149,7 +149,11 @@ async def emit(
     }
     await rt.store["events"].insert_one(event)
     await publish(rt, public_view(event))
-    await rt.queue.enqueue(PROCESS_EVENT, str(event["_id"]))
+    if not await rt.queue.enqueue(PROCESS_EVENT, str(event["_id"])):
+        # The broker is away: the next sweep after it is back takes this event at once.
+        await rt.store["events"].update_one(
+            {"_id": event["_id"]}, {"$set": {"retry_at": created_at}}
+        )
     return event["_id"]
 
 
@@ -214,6 +218,15 @@ async def prune(rt: Runtime) -> int:
     cutoff = clock.now() - timedelta(hours=rt.settings.event_retention_hours)
     result = await rt.store["events"].delete_many({"processed_at": {"$lt": cutoff}})
     return result.deleted_count
+
+
+async def due_now(rt: Runtime) -> int:
+    """Make every unprocessed event due for the next sweep (the broker lost its queue)."""
+    now = clock.now()
+    result = await rt.store["events"].update_many(
+        {"processed_at": None, "retry_at": {"$gt": now}}, {"$set": {"retry_at": now}}
+    )
+    return result.modified_count
 
 
 async def sweep(rt: Runtime, limit: int = 500) -> int:

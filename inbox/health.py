@@ -17,7 +17,8 @@ WORKER_FRESH_SECONDS = 60
 
 @access(Access.PUBLIC)
 async def healthz(request: web.Request) -> web.Response:
-    """200 once the store, Redis and at least one worker answer; 503 and which part is not."""
+    """200 once the store, Redis and at least one worker answer; 503 and which part is not
+    (`degraded` while the embedded broker restarts: webhooks are still stored)."""
     rt = runtime(request)
     checks: dict[str, str] = {}
     try:
@@ -34,5 +35,11 @@ async def healthz(request: web.Request) -> web.Response:
         checks["redis"] = f"unreachable: {error}"
         checks["worker"] = "unknown"
     healthy = all(value == "ok" for value in checks.values())
-    body = {"status": "ok" if healthy else "unavailable", "checks": checks}
-    return web.json_response(body, status=200 if healthy else 503)
+    problem = rt.degraded()
+    if problem is not None:
+        checks["broker"] = problem
+        status = "degraded"
+    else:
+        status = "ok" if healthy else "unavailable"
+    body = {"status": status, "checks": checks}
+    return web.json_response(body, status=200 if healthy and problem is None else 503)

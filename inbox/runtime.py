@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
@@ -23,6 +23,8 @@ class Runtime:
     redis: Redis
     queue: TaskQueue
     secrets: SecretBox
+    degraded: Callable[[], str | None] = lambda: None
+    """Why a part this process supervises (the embedded broker) is not serving; None if all are."""
 
     @classmethod
     @asynccontextmanager

@@ -11,7 +11,7 @@ from aiohttp import web
 
 from inbox import demo
 from inbox.app import create_app
-from inbox.embedded import EmbeddedWorker, open_runtime
+from inbox.embedded.runtime import EmbeddedWorker, open_runtime
 from inbox.runtime import Runtime
 from inbox.services import agents
 from inbox.settings import Settings
@@ -64,8 +64,9 @@ def _announce(rt: Runtime, with_worker: bool) -> None:
     settings = rt.settings
     if settings.embedded_store:
         print(
-            f"Embedded store: in memory, saved to {settings.data_dir / 'store.json'} on a clean "
-            "stop. Fine for a trial, never for production (set INBOX_MONGODB_URL).",
+            f"Embedded store: in memory, journaled to {settings.data_dir / 'store'} (a killed "
+            "process loses nothing acknowledged). One machine only; set INBOX_MONGODB_URL for "
+            "more.",
             flush=True,
         )
     if with_worker:

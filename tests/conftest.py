@@ -62,14 +62,14 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def redis_url() -> Iterator[str]:
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if os.environ.get("INBOX_REDIS_URL"):
         yield os.environ["INBOX_REDIS_URL"]
         return
-    from inbox.embedded import embedded_redis
+    from inbox.embedded.broker import running_broker
 
-    with embedded_redis() as url:
-        yield url
+    with running_broker(tmp_path_factory.mktemp("broker")) as broker:
+        yield broker.url
 
 
 @pytest.fixture(scope="session")

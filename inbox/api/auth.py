@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from inbox import auth, clock
+from inbox import auth, clock, login_throttle
 from inbox.api.routing import api
 from inbox.auth import Access
 from inbox.errors import Unauthorized
@@ -26,12 +26,12 @@ async def create_token(request: web.Request, body: TokenRequest) -> TokenOut:
     rt = runtime(request)
     email = agents.normalise_email(body.email)
     ip = request.remote or "unknown"
-    await auth.check_login_allowed(rt, email, ip)
+    await login_throttle.check_allowed(rt, email, ip)
     agent = await agents.authenticate(rt, email, body.password)
     if agent is None:
-        await auth.record_login_failure(rt, email, ip)
+        await login_throttle.record_failure(rt, email, ip)
         raise Unauthorized("Wrong email or password.", code="invalid_credentials")
-    await auth.clear_login_failures(rt, email)
+    await login_throttle.clear_failures(rt, email)
     token, expires_at = await auth.issue_token(rt, agent["_id"], body.name)
     return TokenOut(token=token, expires_at=clock.iso(expires_at))
 

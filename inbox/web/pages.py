@@ -7,7 +7,7 @@ from typing import Any
 
 from aiohttp import web
 
-from inbox import auth
+from inbox import auth, login_throttle
 from inbox.auth import Access, access
 from inbox.errors import TooManyRequests
 from inbox.i18n import gettext as _
@@ -74,15 +74,15 @@ async def login(request: web.Request) -> web.StreamResponse:
         return _login_page(request, next_, email, _("Your session expired. Please try again."), 403)
     ip = request.remote or "unknown"
     try:
-        await auth.check_login_allowed(rt, email, ip)
+        await login_throttle.check_allowed(rt, email, ip)
     except TooManyRequests:
         message = _("Too many failed sign-in attempts. Try again in 15 minutes.")
         return _login_page(request, next_, email, message, 429)
     agent = await agents.authenticate(rt, email, str(form.get("password", "")))
     if agent is None:
-        await auth.record_login_failure(rt, email, ip)
+        await login_throttle.record_failure(rt, email, ip)
         return _login_page(request, next_, email, _("Wrong email or password."), 401)
-    await auth.clear_login_failures(rt, email)
+    await login_throttle.clear_failures(rt, email)
     if agent.get("availability") == Availability.OFFLINE:
         await agents.update(rt, agent["_id"], AgentPatch(availability=Availability.ONLINE))
     token = await auth.start_session(rt, agent["_id"])

@@ -1,4 +1,4 @@
-"""The embedded store: id lookups answer like a scan, and snapshots keep every type."""
+"""The embedded store: lookups answer like a scan, unique checks hold, an old snapshot is imported."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ import os
 from datetime import UTC, datetime
 
 import pytest
-from bson import ObjectId
+from bson import ObjectId, json_util
 from pymongo.errors import DuplicateKeyError
 
-from inbox.embedded import load_snapshot, save_snapshot
+from inbox.embedded.durable import DurableStore
 from inbox.store import Store
 
 pytestmark = pytest.mark.skipif(
@@ -56,9 +56,7 @@ async def test_unique_indexes_still_refuse_duplicates_made_by_updates(settings):
     assert sorted(d["seq"] for d in await collection.find({}).to_list(None)) == [1, 3]
 
 
-async def test_a_snapshot_restores_ids_times_and_nesting(settings, tmp_path):
-    first = Store.open(settings)
-    await first.ensure_indexes()
+async def test_a_store_json_from_before_the_journal_is_imported_once(settings, tmp_path):
     moment = datetime(2026, 11, 23, 9, 30, 15, 123000, tzinfo=UTC)
     doc = {
         "_id": ObjectId(),
@@ -68,14 +66,22 @@ async def test_a_snapshot_restores_ids_times_and_nesting(settings, tmp_path):
         "tags": ["vip"],
         "open_key": "c:1",
     }
-    await first.db["conversations"].insert_one(doc)
-    path = tmp_path / "store.json"
+    legacy = {"conversations": [doc], "unknown_collection": [{"_id": 1}]}
+    (tmp_path / "store.json").write_text(json_util.dumps(legacy))
 
-    assert await save_snapshot(first, path) == 1
+    first = Store.open(settings)
+    await first.ensure_indexes()
+    durable = DurableStore(first, tmp_path)
+    assert await durable.open() == 1
+    await durable.close()
+    assert not (tmp_path / "store.json").exists()
+    assert (tmp_path / "store.json.imported").exists()
+
     second = Store.open(settings)
     await second.ensure_indexes()
-    assert await load_snapshot(second, path) == 1
-
+    durable = DurableStore(second, tmp_path)
+    assert await durable.open() == 1, "read back from the journal, not imported again"
+    await durable.close()
     restored = await second.db["conversations"].find_one({"_id": doc["_id"]})
     assert restored == doc
     assert restored["last_message_at"].tzinfo is not None

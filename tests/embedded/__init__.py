@@ -1,0 +1,1 @@
+"""The embedded store and broker: journal, crash recovery, flat-cost lookups, supervision."""
