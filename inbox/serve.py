@@ -31,9 +31,10 @@ async def serve(settings: Settings, with_worker: bool | None = None) -> None:
         runner = web.AppRunner(create_app(rt.settings, rt), access_log=None)
         await runner.setup()
         try:
+            stopped = _stop_signal()  # before announcing: a SIGTERM right after must stop cleanly
             await web.TCPSite(runner, settings.host, settings.port).start()
             _announce(rt, with_worker)
-            await _until_stopped()
+            await stopped.wait()
             print("Stopping…", flush=True)
         finally:
             await runner.cleanup()
@@ -77,10 +78,11 @@ def _announce(rt: Runtime, with_worker: bool) -> None:
     print(f"Inbox is ready at {url}  (sign in at {url}/login)", flush=True)
 
 
-async def _until_stopped() -> None:
+def _stop_signal() -> asyncio.Event:
+    """An event set by SIGINT or SIGTERM."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
-    await stop.wait()
+    return stop

@@ -49,6 +49,9 @@ class Settings(BaseSettings):
     audit_queries: bool = False
     """Log a warning for every store query that no declared index serves (development aid)."""
     log_level: str = "INFO"
+    journal: bool = True
+    """Embedded store: journal every write. Off, nothing written from then on is kept (only
+    for benchmarks and throw-away trials)."""
     journal_fsync_seconds: float = 1.0
     """Embedded store: how often the journal is flushed to the disk (a power cut loses at most
     this long; a killed process loses nothing)."""

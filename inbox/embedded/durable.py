@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import os
 import time
@@ -36,15 +37,20 @@ class DurableStore:
         data_dir: Path,
         fsync_every: float = 1.0,
         compact_bytes: int = 64 * 1024 * 1024,
+        keep_journal: bool = True,
     ) -> None:
         self.store = store
         self.data_dir = data_dir
         self.directory = data_dir / STORE_DIR
         self.fsync_every = fsync_every
         self.compact_bytes = compact_bytes
+        self.keep_journal = keep_journal
         self.journal: journal.Journal | None = None
         self._databases: DatabaseStore = store.db._store
         self._compacting: asyncio.Task[None] | None = None
+        self._one_compaction = asyncio.Lock()
+        self._replayed_bytes = 0
+        """Journal bytes from before this start that no snapshot covers yet."""
 
     async def open(self) -> int:
         """Load what is on disk, then journal every write; returns how many documents."""
@@ -58,24 +64,28 @@ class DurableStore:
             path = journal.journal_path(self.directory, generation)
             for change in journal.changes_of(journal.read_records(path)):
                 self._apply(change)
+            self._replayed_bytes += path.stat().st_size
         count = 0
         for collection in self._collections():
             keeper(collection).rebuild()
             count += len(collection._documents)
-        self.journal = journal.Journal(
-            self.directory, max([first, *replayed]) + 1 if replayed else first, self.fsync_every
-        )
-        for collection in self._collections(also_declared=True):
-            keeper(collection).journal = self
+        gc.collect()
+        gc.freeze()  # the loaded documents live on: keep the collector from walking them again
         log.info(
             "embedded store: %d documents loaded from %s in %.2f s",
             count,
             self.directory,
             time.perf_counter() - started,
         )
+        if not self.keep_journal:
+            log.warning("embedded store: the journal is off; nothing written from now on is kept")
+            return count
+        self.journal = journal.Journal(
+            self.directory, max([first, *replayed]) + 1 if replayed else first, self.fsync_every
+        )
+        for collection in self._collections(also_declared=True):
+            keeper(collection).journal = self
         count += await self._import_legacy_snapshot()
-        if replayed:  # start with a short journal: replaying it is what made this start slow
-            self.compact_soon()
         return count
 
     def write(self, collection: str, changes: list[tuple[Any, dict[str, Any] | None]]) -> None:
@@ -89,7 +99,7 @@ class DurableStore:
                 for doc_id, doc in changes
             ]
         )
-        if self.journal.bytes_written >= self.compact_bytes:
+        if self._replayed_bytes + self.journal.bytes_written >= self.compact_bytes:
             with contextlib.suppress(RuntimeError):  # no running loop: compact at next start
                 self.compact_soon()
 
@@ -109,9 +119,14 @@ class DurableStore:
         after the rotation may be newer in the snapshot than at the rotation, which is
         harmless: its after-image is in the new journal and replays over it.
         """
+        async with self._one_compaction:
+            await self._compact()
+
+    async def _compact(self) -> None:
         assert self.journal is not None
         started = time.perf_counter()
         first_kept = self.journal.rotate() + 1
+        self._replayed_bytes = 0
         collections = {
             collection.name: list(collection._documents.values())
             for collection in self._collections()

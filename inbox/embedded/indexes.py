@@ -99,28 +99,34 @@ class ValueMaps:
                 filed.append((field, key))
 
     def candidates(self, filter_: Any) -> set[Any] | None:
-        """Ids that may match `filter_`, or None when no kept field narrows it."""
+        """Ids that may match `filter_`, or None when no kept field narrows it. Only the
+        narrowest condition's buckets are copied, so a large bucket costs nothing."""
+        parts = self._narrowest(filter_)
+        return None if parts is None else set().union(*parts)
+
+    def _narrowest(self, filter_: Any) -> list[set[Any]] | None:
         if not isinstance(filter_, Mapping):
             return None
-        best: set[Any] | None = None
+        best: list[set[Any]] | None = None
         for field, condition in filter_.items():
             if field == "$and" and isinstance(condition, list):
-                found = [self.candidates(part) for part in condition]
-                found_sets = [f for f in found if f is not None]
-                narrowed = min(found_sets, key=len) if found_sets else None
+                found = [p for p in map(self._narrowest, condition) if p is not None]
+                parts = min(found, key=_size) if found else None
             elif field == "$or" and isinstance(condition, list) and condition:
-                found = [self.candidates(part) for part in condition]
-                narrowed = None if any(f is None for f in found) else set().union(*found)
+                found = [self._narrowest(part) for part in condition]
+                parts = None if any(f is None for f in found) else [s for f in found for s in f]
             elif field in self.maps:
-                narrowed = self._bucket(self.maps[field], condition)
+                parts = self._buckets(self.maps[field], condition)
             else:
                 continue
-            if narrowed is not None and (best is None or len(narrowed) < len(best)):
-                best = narrowed
+            if parts is not None and (best is None or _size(parts) < _size(best)):
+                best = parts
         return best
 
     @staticmethod
-    def _bucket(buckets: dict[Any, set[Any]], condition: Any) -> set[Any] | None:
+    def _buckets(buckets: dict[Any, set[Any]], condition: Any) -> list[set[Any]] | None:
+        """The buckets holding every document that may satisfy `condition` on one field."""
+        unkeyed = buckets.get(UNKEYED, set())
         if isinstance(condition, Mapping):
             if "$eq" in condition:
                 wanted = [condition["$eq"]]
@@ -130,8 +136,7 @@ class ValueMaps:
                 keys = [key_of(v) for v in condition["$all"]]
                 if UNKEYED in keys:
                     return None
-                smallest = min((buckets.get(k, set()) for k in keys), key=len)
-                return smallest | buckets.get(UNKEYED, set())
+                return [min((buckets.get(k, set()) for k in keys), key=len), unkeyed]
             else:
                 return None
         else:
@@ -139,7 +144,8 @@ class ValueMaps:
         keys = [key_of(v) for v in wanted]
         if UNKEYED in keys:
             return None
-        found: set[Any] = set(buckets.get(UNKEYED, ()))
-        for key in keys:
-            found |= buckets.get(key, set())
-        return found
+        return [buckets.get(key, set()) for key in keys] + [unkeyed]
+
+
+def _size(parts: list[set[Any]]) -> int:
+    return sum(len(part) for part in parts)

@@ -71,6 +71,7 @@ async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
                 settings.data_dir,
                 fsync_every=settings.journal_fsync_seconds,
                 compact_bytes=int(settings.journal_compact_mb * 1024 * 1024),
+                keep_journal=settings.journal,
             )
             await durable.open()
             stack.push_async_callback(durable.close)
