@@ -93,6 +93,14 @@ class Inbound:
 
 
 @dataclass(frozen=True)
+class Timeouts:
+    """Seconds to wait for a connection, and for the platform's answer once a request left."""
+
+    connect: float = 5.0
+    answer: float = 30.0
+
+
+@dataclass(frozen=True)
 class ChannelRef:
     """A channel as a connector sees it: config holds the decrypted credentials."""
 
@@ -102,6 +110,7 @@ class ChannelRef:
     config: dict[str, Any]
     webhook_url: str
     demo: bool = False
+    timeouts: Timeouts = field(default_factory=Timeouts)
 
 
 @dataclass(frozen=True)
@@ -209,15 +218,19 @@ class SendError(Exception):
         code: str | None = None,
         reauthorise: bool = False,
         stale_credentials: bool = False,
+        unknown: bool = False,
     ) -> None:
         super().__init__(message)
-        self.retryable = retryable
+        self.retryable = retryable and not unknown
         self.retry_after = retry_after
         self.code = code
         self.reauthorise = reauthorise
         """The channel's credentials are no longer valid: an admin must connect it again."""
         self.stale_credentials = stale_credentials
         """The access token expired: refresh the credentials, then send once more."""
+        self.unknown = unknown
+        """The request may have reached the platform (a timeout or a dropped connection after
+        it was written): never tried again automatically, shown to the agent as such."""
 
 
 class OptionalCapabilities:

@@ -25,6 +25,7 @@ from connectors.base import (
     WebhookRejected,
 )
 from connectors.email_mime import build_reply, outbound_message_id, parse_email
+from connectors.outcomes import transport_error
 
 SIGNATURE_HEADER = "X-Inbox-Signature-256"
 SMTP_TIMEOUT = 30
@@ -112,42 +113,56 @@ class EmailConnector(OptionalCapabilities):
         domain = address.split("@", 1)[1]
         name = channel.config.get("display_name") or channel.name
         message = build_reply(out, address, name, domain)
+        smtp = _smtp(channel)
         try:
-            await aiosmtplib.send(
-                message,
-                hostname=channel.config["smtp_host"],
-                port=channel.config["smtp_port"],
+            await smtp.connect(
                 username=channel.config["username"],
                 password=channel.config["password"],
-                **_tls(channel.config),
-                timeout=SMTP_TIMEOUT,
+                timeout=channel.timeouts.connect,
             )
-        except aiosmtplib.SMTPAuthenticationError as error:
-            raise SendError(
-                f"The SMTP server refused the login: {error.message}",
-                retryable=False,
-                code="smtp_auth",
-                reauthorise=True,
-            ) from None
-        except aiosmtplib.SMTPRecipientsRefused as error:
-            reasons = "; ".join(f"{r.recipient}: {r.code} {r.message}" for r in error.recipients)
-            permanent = all(r.code >= 500 for r in error.recipients)
-            raise SendError(
-                f"The recipient was refused: {reasons}",
-                retryable=not permanent,
-                code="smtp_recipient",
-            ) from None
         except aiosmtplib.SMTPResponseException as error:
-            raise SendError(
-                f"SMTP {error.code}: {error.message}",
-                retryable=error.code < 500,
-                code=f"smtp_{error.code}",
-            ) from None
+            raise _refused(error) from None
         except (aiosmtplib.SMTPException, OSError) as error:
             raise SendError(
                 f"Could not reach the SMTP server: {error}", retryable=True, code="network"
             ) from None
+        try:
+            await smtp.send_message(message, timeout=channel.timeouts.answer)
+        except (aiosmtplib.SMTPResponseException, aiosmtplib.SMTPRecipientsRefused) as error:
+            raise _refused(error) from None
+        except (aiosmtplib.SMTPException, OSError) as error:
+            # No final reply to the message: the server may have taken it (RFC 5321 6.1).
+            raise transport_error("the SMTP server", error) from None
+        finally:
+            smtp.close()
         return SentRef(external_id=outbound_message_id(out.message_id, domain))
+
+
+def _refused(
+    error: aiosmtplib.SMTPResponseException | aiosmtplib.SMTPRecipientsRefused,
+) -> SendError:
+    """The server answered with an error: the message was not taken (4xx: try again)."""
+    if isinstance(error, aiosmtplib.SMTPAuthenticationError):
+        return SendError(
+            f"The SMTP server refused the login: {error.message}",
+            retryable=False,
+            code="smtp_auth",
+            reauthorise=True,
+        )
+    if isinstance(error, aiosmtplib.SMTPRecipientsRefused):
+        reasons = "; ".join(f"{r.recipient}: {r.code} {r.message}" for r in error.recipients)
+        permanent = all(r.code >= 500 for r in error.recipients)
+        return SendError(
+            f"The recipient was refused: {reasons}",
+            retryable=not permanent,
+            code="smtp_recipient",
+        )
+    assert isinstance(error, aiosmtplib.SMTPResponseException)
+    return SendError(
+        f"SMTP {error.code}: {error.message}",
+        retryable=error.code < 500,
+        code=f"smtp_{error.code}",
+    )
 
 
 def _tls(config: dict[str, Any]) -> dict[str, bool]:

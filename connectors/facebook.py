@@ -31,6 +31,7 @@ from connectors.base import (
     SetupError,
     WebhookRejected,
 )
+from connectors.outcomes import after_parts, transport_error
 from connectors.telegram import split_text
 
 SIGNATURE_HEADER = "X-Hub-Signature-256"
@@ -219,17 +220,23 @@ class FacebookConnector(OptionalCapabilities):
         )
         envelope = self._envelope(channel, out, recipient)
         last: SentRef | None = None
-        for attachment in out.attachments:
-            last = await self._send_attachment(channel, envelope, attachment)
-        parts = split_text(out.text or "", TEXT_LIMIT)
-        for index, part in enumerate(parts):
-            message = {"text": part, "metadata": METADATA_PREFIX + out.message_id}
-            if out.options and index == len(parts) - 1:
-                message["quick_replies"] = _quick_replies(out)
-            answer = await self._graph(
-                channel, "me/messages", post={**envelope, "message": json.dumps(message)}
-            )
-            last = SentRef(external_id=answer["message_id"])
+        delivered = 0
+        try:
+            for attachment in out.attachments:
+                last = await self._send_attachment(channel, envelope, attachment)
+                delivered += 1
+            parts = split_text(out.text or "", TEXT_LIMIT)
+            for index, part in enumerate(parts):
+                message = {"text": part, "metadata": METADATA_PREFIX + out.message_id}
+                if out.options and index == len(parts) - 1:
+                    message["quick_replies"] = _quick_replies(out)
+                answer = await self._graph(
+                    channel, "me/messages", post={**envelope, "message": json.dumps(message)}
+                )
+                last = SentRef(external_id=answer["message_id"])
+                delivered += 1
+        except SendError as error:
+            raise after_parts(error, delivered) from None
         if last is None:
             raise SendError("Nothing to send.", retryable=False, code="empty")
         return last
@@ -293,8 +300,11 @@ class FacebookConnector(OptionalCapabilities):
     ) -> dict[str, Any]:
         """One Graph API call through facebook-sdk, in a thread (it is synchronous)."""
         session = self._session(channel)
+        timeouts = channel.timeouts
         graph = facebook.GraphAPI(
-            access_token=channel.config["page_access_token"], timeout=20, session=session
+            access_token=channel.config["page_access_token"],
+            timeout=(timeouts.connect, timeouts.answer),
+            session=session,
         )
         versioned = f"{channel.config.get('graph_version', 'v21.0')}/{path}"
         try:
@@ -304,9 +314,7 @@ class FacebookConnector(OptionalCapabilities):
         except facebook.GraphAPIError as error:
             raise _send_error(error) from None
         except requests.RequestException as error:
-            raise SendError(
-                f"Could not reach Facebook: {error}", retryable=True, code="network"
-            ) from None
+            raise transport_error("Facebook", error) from None
 
     def _session(self, channel: ChannelRef) -> _RebasedSession:
         base = channel.config.get("graph_base_url", DEFAULT_GRAPH)

@@ -26,6 +26,7 @@ from telegram.error import (
     RetryAfter,
     TelegramError,
 )
+from telegram.request import HTTPXRequest
 
 from connectors.base import (
     Attachment,
@@ -42,6 +43,7 @@ from connectors.base import (
     SetupError,
     WebhookRejected,
 )
+from connectors.outcomes import after_parts, transport_error
 from inbox.errors import NotFound, Upstream
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105  (a header name)
@@ -186,7 +188,7 @@ class TelegramConnector(OptionalCapabilities):
     async def _bot(self, channel: ChannelRef) -> Bot:
         """One initialised Bot per token and event loop (its HTTP client is bound to the loop)."""
         loop = asyncio.get_running_loop()
-        key = (id(loop), channel.config["bot_token"], _api_base(channel))
+        key = (id(loop), channel.config["bot_token"], _api_base(channel), channel.timeouts)
         bot = self._bots.get(key)
         if bot is None:
             bot = _new_bot(channel)
@@ -200,8 +202,20 @@ class TelegramConnector(OptionalCapabilities):
 
 def _new_bot(channel: ChannelRef) -> Bot:
     base = _api_base(channel)
+    timeouts = channel.timeouts
+    request = HTTPXRequest(
+        connection_pool_size=8,
+        connect_timeout=timeouts.connect,
+        pool_timeout=timeouts.connect,
+        read_timeout=timeouts.answer,
+        write_timeout=timeouts.answer,
+        media_write_timeout=timeouts.answer,
+    )
     return Bot(
-        channel.config["bot_token"], base_url=f"{base}/bot", base_file_url=f"{base}/file/bot"
+        channel.config["bot_token"],
+        base_url=f"{base}/bot",
+        base_file_url=f"{base}/file/bot",
+        request=request,
     )
 
 
@@ -210,7 +224,11 @@ def _api_base(channel: ChannelRef) -> str:
 
 
 async def _send_all(bot: Bot, chat_id: str, out: Outbound) -> SentRef:
-    """Send the attachments (caption on the first) then the text in 4096-character parts."""
+    """Send the attachments (caption on the first) then the text in 4096-character parts.
+
+    A failure after some parts arrived is never retried (the customer would get those again).
+    """
+    delivered = 0
     try:
         sent: Message | None = None
         text = out.text or ""
@@ -221,14 +239,20 @@ async def _send_all(bot: Bot, chat_id: str, out: Outbound) -> SentRef:
                 sent = await bot.send_photo(chat_id, media, caption=caption)
             else:
                 sent = await bot.send_document(chat_id, media, caption=caption)
+            delivered += 1
         parts = split_text(text, TEXT_LIMIT)
         for index, part in enumerate(parts):
             buttons = _keyboard(out) if index == len(parts) - 1 else None
             sent = await bot.send_message(chat_id, part, reply_markup=buttons)
-    except (ChatMigrated, asyncio.CancelledError):
+            delivered += 1
+    except asyncio.CancelledError:
+        raise
+    except ChatMigrated:
+        if delivered:
+            raise after_parts(SendError("the chat moved", retryable=True), delivered) from None
         raise
     except TelegramError as error:
-        raise _send_error(error) from None
+        raise after_parts(_send_error(error), delivered) from None
     if sent is None:
         raise SendError(
             "nothing to send: the message has no text and no attachment", retryable=False
@@ -260,7 +284,12 @@ def _media(attachment: Attachment) -> InputFile | str:
 
 
 def _send_error(error: TelegramError) -> SendError:
-    """Map python-telegram-bot's errors onto retry or give up (see CHANNELS.md)."""
+    """Map python-telegram-bot's errors onto retry, give up, or "may have arrived" (CHANNELS.md).
+
+    A NetworkError caused by the HTTP client (TimedOut is one) means no answer was read: it is
+    sorted by whether the request left. One without a cause is an error answer (5xx) that
+    Telegram sent, so the message was not taken.
+    """
     if isinstance(error, RetryAfter):
         wait = error.retry_after
         seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
@@ -272,6 +301,8 @@ def _send_error(error: TelegramError) -> SendError:
     if isinstance(error, BadRequest):
         return SendError(error.message, retryable=False, code="bad_request")
     if isinstance(error, NetworkError):
+        if error.__cause__ is not None:
+            return transport_error("Telegram", error.__cause__)
         return SendError(error.message, retryable=True, code="network")
     return SendError(error.message, retryable=True, code="telegram_error")
 

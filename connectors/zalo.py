@@ -35,6 +35,7 @@ from connectors.base import (
     SetupError,
     WebhookRejected,
 )
+from connectors.outcomes import after_parts, transport_error
 from connectors.telegram import split_text
 
 SIGNATURE_HEADER = "X-ZEvent-Signature"
@@ -231,15 +232,21 @@ class ZaloConnector(OptionalCapabilities):
         if out.reply_to:  # quoting the customer's message makes it a (free) reply
             recipient["message_id"] = out.reply_to
         last: SentRef | None = None
-        for attachment in out.attachments:
-            message = await _attachment_message(channel, attachment)
-            last = await _send_one(channel, recipient, message)
-        parts = split_text(out.text or "", TEXT_LIMIT)
-        for index, part in enumerate(parts):
-            message: dict[str, Any] = {"text": part}
-            if out.options and index == len(parts) - 1:
-                message["attachment"] = _buttons(out)
-            last = await _send_one(channel, recipient, message)
+        delivered = 0
+        try:
+            for attachment in out.attachments:
+                message = await _attachment_message(channel, attachment)
+                last = await _send_one(channel, recipient, message)
+                delivered += 1
+            parts = split_text(out.text or "", TEXT_LIMIT)
+            for index, part in enumerate(parts):
+                message: dict[str, Any] = {"text": part}
+                if out.options and index == len(parts) - 1:
+                    message["attachment"] = _buttons(out)
+                last = await _send_one(channel, recipient, message)
+                delivered += 1
+        except SendError as error:
+            raise after_parts(error, delivered) from None
         if last is None:
             raise SendError("Nothing to send.", retryable=False, code="empty")
         return last
@@ -269,9 +276,12 @@ async def _call(
     """One OA API call; Zalo answers HTTP 200 even on failure, with a non-zero `error`."""
     url = channel.config.get("api_base_url", DEFAULT_API).rstrip("/") + path
     headers = {"access_token": channel.config["access_token"]}
+    timeout = aiohttp.ClientTimeout(
+        total=None, connect=channel.timeouts.connect, sock_read=channel.timeouts.answer
+    )
     try:
         async with http.session().request(
-            method, url, json=json_body, data=form, headers=headers
+            method, url, json=json_body, data=form, headers=headers, timeout=timeout
         ) as answer:
             if answer.status >= 500:
                 raise SendError(
@@ -279,7 +289,7 @@ async def _call(
                 )
             body = await answer.json(content_type=None)
     except (aiohttp.ClientError, TimeoutError, json.JSONDecodeError) as error:
-        raise SendError(f"Could not reach Zalo: {error}", retryable=True, code="network") from None
+        raise transport_error("Zalo", error) from None
     code = body.get("error", 0) if isinstance(body, dict) else None
     if code != 0:
         raise _send_error(code, body)

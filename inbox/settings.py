@@ -41,6 +41,17 @@ class Settings(BaseSettings):
     delivery_retry_base_seconds: float = 5.0
     """First retry of a failed send after about this long, doubling each time (with jitter)."""
     delivery_retry_max_seconds: float = 900.0
+    send_connect_timeout_seconds: float = 5.0
+    """Sending: how long to wait for a connection to a platform (a send that never connected
+    is tried again)."""
+    telegram_answer_timeout_seconds: float = 30.0
+    """Sending: how long to wait for the platform's answer once a request left. Past it the
+    message is marked "may have been delivered" and never re-sent automatically. Telegram,
+    Meta and Zalo answer within seconds when healthy; RFC 5321 (4.5.3.2) asks SMTP clients to
+    wait 10 minutes for the reply to the end of DATA."""
+    facebook_answer_timeout_seconds: float = 30.0
+    zalo_answer_timeout_seconds: float = 30.0
+    email_answer_timeout_seconds: float = 600.0
     reassign_offline_minutes: int = 15
     """An agent offline this long has their open work reassigned (0: never)."""
     event_retention_hours: int = 168
@@ -88,3 +99,12 @@ class Settings(BaseSettings):
             path.write_text(secrets.token_urlsafe(48))
             path.chmod(0o600)
         return path.read_text().strip()
+
+    def answer_timeout(self, kind: str) -> float:
+        """Seconds to wait for a platform's answer to a send (see the fields above)."""
+        return {
+            "telegram": self.telegram_answer_timeout_seconds,
+            "facebook": self.facebook_answer_timeout_seconds,
+            "zalo": self.zalo_answer_timeout_seconds,
+            "email": self.email_answer_timeout_seconds,
+        }.get(kind, self.telegram_answer_timeout_seconds)

@@ -18,7 +18,7 @@ from inbox.models.conversations import (
     MessageOut,
     MessageQuery,
 )
-from inbox.services import conversations, delivery, messages, replies
+from inbox.services import conversations, delivery, delivery_state, messages, replies
 
 
 @api(
@@ -124,15 +124,35 @@ async def post_message(request: web.Request, body: MessageCreate) -> MessageOut:
 @api(
     "POST",
     "/messages/{id}/retry",
-    summary="Send a failed message again",
+    summary="Send again a message that failed or may not have arrived",
     tag="conversations",
     response=MessageOut,
 )
 async def retry_message(request: web.Request) -> MessageOut:
+    rt, me = runtime(request), principal(request)
+    message, conversation = await _own_message(request)
+    return MessageOut.of(await delivery.send_again(rt, message, conversation, me.name))
+
+
+@api(
+    "POST",
+    "/messages/{id}/mark-sent",
+    summary="Confirm that a message which may have been delivered did arrive",
+    tag="conversations",
+    response=MessageOut,
+)
+async def mark_message_sent(request: web.Request) -> MessageOut:
+    rt, me = runtime(request), principal(request)
+    message, conversation = await _own_message(request)
+    return MessageOut.of(await delivery_state.confirm_sent(rt, message, conversation, me.name))
+
+
+async def _own_message(request: web.Request) -> tuple[dict, dict]:
+    """A message of a conversation the caller may see (404 otherwise), with its conversation."""
     rt, me = runtime(request), principal(request)
     message = await messages.get(rt, parse_id(request.match_info["id"], "message"))
     try:
         conversation = await conversations.get_visible(rt, str(message["conversation_id"]), me)
     except NotFound:
         raise NotFound(f"No message with id {request.match_info['id']}.") from None
-    return MessageOut.of(await delivery.retry_failed(rt, message, conversation))
+    return message, conversation

@@ -44,6 +44,9 @@ class DeliveryStatus(StrEnum):
     DELIVERED = "delivered"
     READ = "read"
     FAILED = "failed"
+    UNKNOWN = "unknown"
+    """The platform got the request but no answer came back: it may have been delivered.
+    Never re-sent automatically; an agent sends it again or marks it sent."""
 
 
 class MessageCreate(Body):
@@ -129,11 +132,24 @@ class SenderOut(BaseModel):
     name: str | None = None
 
 
+class DeliveryStep(BaseModel):
+    """One line of a message's delivery history."""
+
+    at: str
+    outcome: str = Field(
+        description="sent, retrying, failed, unknown, resent (an agent sent it again), "
+        "marked_sent (an agent confirmed it arrived)"
+    )
+    error: str | None = None
+    by: str | None = Field(default=None, description="the agent, for their own actions")
+
+
 class DeliveryOut(BaseModel):
     status: DeliveryStatus
     error: str | None = None
     attempts: int = 0
     updated_at: str | None = None
+    history: list[DeliveryStep] = Field(default_factory=list)
 
 
 class AttachmentOut(BaseModel):
@@ -193,6 +209,10 @@ class MessageOut(BaseModel):
                 error=delivery.get("error"),
                 attempts=delivery.get("attempts", 0),
                 updated_at=iso(delivery.get("updated_at")),
+                history=[
+                    DeliveryStep(**{**step, "at": iso(step["at"])})
+                    for step in delivery.get("history", [])
+                ],
             ),
             activity=doc.get("activity"),
             external_id=doc.get("external_id"),

@@ -10,7 +10,7 @@ from bson import ObjectId
 from pydantic import BaseModel, SecretStr, ValidationError
 
 from connectors import registry
-from connectors.base import ChannelRef, SetupError
+from connectors.base import ChannelRef, SetupError, Timeouts
 from inbox import clock
 from inbox.errors import Invalid, NotFound, Upstream
 from inbox.ids import new_id
@@ -53,7 +53,13 @@ def ref(rt: Runtime, doc: dict[str, Any]) -> ChannelRef:
         config={**doc.get("config", {}), **secrets},
         webhook_url=webhook_url(rt, doc["kind"], doc["_id"]),
         demo=doc.get("demo", False),
+        timeouts=timeouts(rt, doc["kind"]),
     )
+
+
+def timeouts(rt: Runtime, kind: str) -> Timeouts:
+    settings = rt.settings
+    return Timeouts(settings.send_connect_timeout_seconds, settings.answer_timeout(kind))
 
 
 def view(rt: Runtime, doc: dict[str, Any], revealed: dict[str, str] | None = None) -> ChannelOut:
@@ -117,6 +123,7 @@ async def create(rt: Runtime, body: ChannelCreate) -> ChannelOut:
         name=body.name,
         config={**public, **secret},
         webhook_url=webhook_url(rt, body.kind, channel_id),
+        timeouts=timeouts(rt, body.kind),
     )
     try:
         info = await connector.setup(channel)

@@ -2,8 +2,11 @@
 
 Each attempt claims the message (a lease), so a message is never sent by two attempts at
 once. The platform's sending limits are taken first (shared by all workers through Redis).
-Retryable errors are tried again after the platform's `retry_after` or an exponential
-backoff with jitter; permanent errors and exhausted retries mark it `failed` with the reason.
+Retryable errors (the request never left, or the platform said it did not take it) are
+tried again after the platform's `retry_after` or an exponential backoff with jitter;
+permanent errors and exhausted retries mark it `failed` with the reason. A send whose
+outcome is unknown (no answer after the request left) marks it `unknown` and is never
+repeated automatically: the agent sends it again or marks it sent.
 """
 
 from __future__ import annotations
@@ -44,7 +47,8 @@ SHORT_WAIT = 1.0
 @dataclass(frozen=True)
 class Attempt:
     outcome: str
-    """sent, retrying, failed, waiting (a limit is full) or skipped (done or tried elsewhere)"""
+    """sent, retrying, failed, unknown (may have arrived), waiting (a limit is full) or
+    skipped (done or tried elsewhere)"""
     retry_in: float | None = None
 
 
@@ -57,6 +61,8 @@ def backoff(attempt: int, base: float, cap: float) -> float:
 async def deliver(rt: Runtime, message_id: str) -> Attempt:
     message = await delivery_state.claim_delivery(rt, ObjectId(message_id))
     if message is None:
+        if await delivery_state.interrupted(rt, ObjectId(message_id)) is not None:
+            return Attempt("unknown")
         return Attempt("skipped")
     conversation = await conversations.get(rt, message["conversation_id"])
     try:
@@ -159,6 +165,9 @@ async def _outbound(rt: Runtime, message: dict[str, Any], conversation: dict[str
 async def _unsent(rt: Runtime, message: dict, conversation: dict, error: SendError) -> Attempt:
     if error.reauthorise:
         await channels.mark_broken(rt, conversation["channel_id"], str(error))
+    if error.unknown:
+        await delivery_state.delivery_unknown(rt, message, conversation, str(error), error.code)
+        return Attempt("unknown")
     attempts = message["delivery"]["attempts"]
     settings = rt.settings
     if error.retryable and attempts < settings.delivery_max_attempts:
@@ -177,9 +186,9 @@ async def _unsent(rt: Runtime, message: dict, conversation: dict, error: SendErr
     return Attempt("failed")
 
 
-async def retry_failed(rt: Runtime, message: dict, conversation: dict) -> dict:
-    """Queue a failed message again at an agent's request."""
-    updated = await delivery_state.requeue_failed(rt, message, conversation)
+async def send_again(rt: Runtime, message: dict, conversation: dict, by: str) -> dict:
+    """Queue a failed message, or one that may not have arrived, again at an agent's request."""
+    updated = await delivery_state.requeue(rt, message, conversation, by)
     await rt.queue.enqueue(DELIVER_MESSAGE, str(message["_id"]))
     return updated
 

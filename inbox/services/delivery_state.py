@@ -1,6 +1,9 @@
-"""What became of the messages we sent: attempts, sent, delivered, read, failed.
+"""What became of the messages we sent: attempts, sent, delivered, read, failed, unknown.
 
-The delivery task claims a queued message with a lease, so two attempts never overlap.
+The delivery task claims a queued message with a lease, so two attempts never overlap. An
+attempt whose lease ran out without an outcome (its worker stopped mid-send) is not tried
+again: the message becomes `unknown`, like a send that timed out after the request left.
+Each outcome is added to the message's delivery history.
 """
 
 from __future__ import annotations
@@ -19,20 +22,26 @@ from inbox.models.conversations import DeliveryStatus, Direction
 from inbox.runtime import Runtime
 from inbox.services.messages import DELIVERY_GRACE, emit_message
 
-LEASE = timedelta(seconds=90)
-"""How long one delivery attempt holds a message before another may try."""
+LEASE = timedelta(minutes=15)
+"""How long one delivery attempt may last (longer than any send timeout, SMTP's 10 minutes
+included); past it, the attempt is taken as interrupted."""
+HISTORY_KEPT = 20
+INTERRUPTED = (
+    "The attempt to send it was interrupted (the worker stopped); it may have been delivered."
+)
 PROGRESS = [DeliveryStatus.SENT, DeliveryStatus.DELIVERED, DeliveryStatus.READ]
 """Receipts only move a message forward along this line; failed stays failed."""
 
 
 async def claim_delivery(rt: Runtime, message_id: ObjectId) -> dict[str, Any] | None:
-    """Take a queued message for one attempt, unless it is sent, failed or being tried."""
+    """Take a queued message for one attempt, unless it is sent, failed, being tried, or was
+    being tried when its worker stopped (see `interrupted`)."""
     now = clock.now()
     return await rt.store["messages"].find_one_and_update(
         {
             "_id": message_id,
             "delivery.status": str(DeliveryStatus.QUEUED),
-            "$or": [{"delivery.lease_until": None}, {"delivery.lease_until": {"$lte": now}}],
+            "delivery.lease_until": None,
         },
         {
             "$set": {"delivery.lease_until": now + LEASE},
@@ -48,13 +57,17 @@ async def _set_delivery(
     conversation: dict[str, Any],
     fields: dict[str, Any],
     extra: dict[str, Any] | None = None,
+    step: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
+    """Change the delivery fields, add `step` ({"outcome", "by"}) to the history, emit."""
     now = clock.now()
     update = {f"delivery.{k}": v for k, v in {**fields, "updated_at": now}.items()}
+    changes: dict[str, Any] = {"$set": {**update, **(extra or {})}, "$inc": {"revision": 1}}
+    if step is not None:
+        entry = {"at": now, "error": fields.get("error"), "by": None, **step}
+        changes["$push"] = {"delivery.history": {"$each": [entry], "$slice": -HISTORY_KEPT}}
     updated = await rt.store["messages"].find_one_and_update(
-        {"_id": message["_id"]},
-        {"$set": {**update, **(extra or {})}, "$inc": {"revision": 1}},
-        return_document=ReturnDocument.AFTER,
+        {"_id": message["_id"]}, changes, return_document=ReturnDocument.AFTER
     )
     before, after_ = message["delivery"]["status"], updated["delivery"]["status"]
     changes = {"delivery.status": {"from": before, "to": after_}}
@@ -74,7 +87,9 @@ async def delivery_sent(
         "retry_at": None,
         "lease_until": None,
     }
-    return await _set_delivery(rt, message, conversation, fields, {"external_id": sent.external_id})
+    return await _set_delivery(
+        rt, message, conversation, fields, {"external_id": sent.external_id}, {"outcome": "sent"}
+    )
 
 
 async def delivery_retrying(
@@ -93,7 +108,7 @@ async def delivery_retrying(
         "lease_until": None,
         "next_attempt_at": retry_at,
     }
-    return await _set_delivery(rt, message, conversation, fields)
+    return await _set_delivery(rt, message, conversation, fields, step={"outcome": "retrying"})
 
 
 async def delivery_failed(
@@ -110,15 +125,72 @@ async def delivery_failed(
         "retry_at": None,
         "lease_until": None,
     }
-    return await _set_delivery(rt, message, conversation, fields)
+    return await _set_delivery(rt, message, conversation, fields, step={"outcome": "failed"})
 
 
-async def requeue_failed(
-    rt: Runtime, message: dict[str, Any], conversation: dict[str, Any]
+async def delivery_unknown(
+    rt: Runtime,
+    message: dict[str, Any],
+    conversation: dict[str, Any],
+    error: str,
+    code: str | None,
 ) -> dict[str, Any]:
-    """An agent asks to try a failed message again."""
-    if message.get("delivery", {}).get("status") != DeliveryStatus.FAILED:
-        raise Conflict("Only a failed message can be retried.")
+    """The request may have reached the platform: never tried again automatically."""
+    fields = {
+        "status": str(DeliveryStatus.UNKNOWN),
+        "error": error,
+        "code": code,
+        "retry_at": None,
+        "lease_until": None,
+    }
+    return await _set_delivery(rt, message, conversation, fields, step={"outcome": "unknown"})
+
+
+async def interrupted(rt: Runtime, message_id: ObjectId) -> dict[str, Any] | None:
+    """A queued message whose attempt's lease ran out (its worker stopped mid-send) becomes
+    unknown; returns it when it was one."""
+    now = clock.now()
+    entry = {"at": now, "outcome": "unknown", "error": INTERRUPTED, "by": None}
+    updated = await rt.store["messages"].find_one_and_update(
+        {
+            "_id": message_id,
+            "delivery.status": str(DeliveryStatus.QUEUED),
+            "delivery.lease_until": {"$lte": now},
+        },
+        {
+            "$set": {
+                "delivery.status": str(DeliveryStatus.UNKNOWN),
+                "delivery.error": INTERRUPTED,
+                "delivery.code": "interrupted",
+                "delivery.retry_at": None,
+                "delivery.lease_until": None,
+                "delivery.updated_at": now,
+            },
+            "$push": {"delivery.history": {"$each": [entry], "$slice": -HISTORY_KEPT}},
+            "$inc": {"revision": 1},
+        },
+        return_document=ReturnDocument.AFTER,
+    )
+    if updated is not None:
+        conversation = await rt.store.get(
+            "conversations", updated["conversation_id"], "conversation"
+        )
+        changes = {"delivery.status": {"from": str(DeliveryStatus.QUEUED), "to": "unknown"}}
+        await emit_message(
+            rt, EventType.MESSAGE_UPDATED, updated, conversation, Actor(type="system"), changes
+        )
+    return updated
+
+
+async def requeue(
+    rt: Runtime, message: dict[str, Any], conversation: dict[str, Any], by: str
+) -> dict[str, Any]:
+    """An agent sends a failed message, or one that may have been delivered, again."""
+    status = message.get("delivery", {}).get("status")
+    if status not in (DeliveryStatus.FAILED, DeliveryStatus.UNKNOWN):
+        raise Conflict(
+            "Only a failed message, or one that may not have arrived, can be sent again."
+        )
     fields = {
         "status": str(DeliveryStatus.QUEUED),
         "attempts": 0,
@@ -127,7 +199,19 @@ async def requeue_failed(
         "retry_at": clock.now() + DELIVERY_GRACE,
         "lease_until": None,
     }
-    return await _set_delivery(rt, message, conversation, fields)
+    step = {"outcome": "resent", "by": by}
+    return await _set_delivery(rt, message, conversation, fields, step=step)
+
+
+async def confirm_sent(
+    rt: Runtime, message: dict[str, Any], conversation: dict[str, Any], by: str
+) -> dict[str, Any]:
+    """An agent checked that a message which may have been delivered did arrive."""
+    if message.get("delivery", {}).get("status") != DeliveryStatus.UNKNOWN:
+        raise Conflict("Only a message that may have been delivered can be marked as sent.")
+    fields = {"status": str(DeliveryStatus.SENT), "error": None, "code": None}
+    step = {"outcome": "marked_sent", "by": by}
+    return await _set_delivery(rt, message, conversation, fields, step=step)
 
 
 async def overdue_deliveries(rt: Runtime, limit: int = 500) -> list[ObjectId]:
@@ -191,7 +275,7 @@ async def mark_bounced(
 ) -> dict[str, Any]:
     """A bounce report says this message never arrived."""
     fields = {"status": str(DeliveryStatus.FAILED), "error": reason, "code": "bounced"}
-    return await _set_delivery(rt, message, conversation, fields)
+    return await _set_delivery(rt, message, conversation, fields, step={"outcome": "failed"})
 
 
 async def record_external_id(rt: Runtime, message_id: ObjectId, external_id: str) -> None:

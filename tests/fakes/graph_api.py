@@ -17,6 +17,7 @@ from typing import Any
 from aiohttp import web
 
 from tests.fakes.rate import SlidingWindow
+from tests.fakes.slowness import Slowness
 
 PAGE_ID = "106100112233445"
 PAGE_TOKEN = "EAAGm0PX4ZCpsBAPageTokenForTests"
@@ -53,6 +54,8 @@ class FakeGraph:
     accepted: list[dict[str, Any]] = field(default_factory=list)
     rejected: int = 0
     accepted_at: list[float] = field(default_factory=list)
+    slowness: Slowness = field(default_factory=Slowness)
+    """How sends are answered once taken (delay, dropped connection)."""
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
     _random: random.Random = field(default_factory=lambda: random.Random(11))
 
@@ -114,6 +117,8 @@ class FakeGraph:
         if kind == "messages":
             self.accepted.append(params)
             self.accepted_at.append(time.monotonic())
+            if not await self.slowness.before_answer(request.transport):
+                return web.Response(status=204)
         if kind == "me":
             return web.json_response({"id": self.page_id, "name": self.page_name})
         if kind in self.profiles:

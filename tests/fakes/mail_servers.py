@@ -18,6 +18,8 @@ from pathlib import Path
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
+from tests.fakes.slowness import Slowness
+
 SMTP_USER = "support@shop.example"
 SMTP_PASSWORD = "smtp-password"
 
@@ -31,6 +33,8 @@ class SmtpRecorder:
     refuse_recipients: dict[str, str] = field(default_factory=dict)
     data_failures: list[str] = field(default_factory=list)
     logins: dict[str, str] = field(default_factory=lambda: {SMTP_USER: SMTP_PASSWORD})
+    slowness: Slowness = field(default_factory=Slowness)
+    """How a message is answered once taken (a late reply to DATA, a dropped connection)."""
 
     def authenticate(self, server, session, envelope, mechanism, auth_data) -> AuthResult:
         ok = isinstance(auth_data, LoginPassword) and (
@@ -49,6 +53,8 @@ class SmtpRecorder:
             return self.data_failures.pop(0)
         self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
         self.messages.append(message_from_bytes(envelope.original_content, policy=policy.default))
+        if not await self.slowness.before_answer(server.transport):
+            return "421 Closing"  # never reaches the client: the connection is gone
         return "250 Message accepted for delivery"
 
 

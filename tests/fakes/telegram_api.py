@@ -18,6 +18,7 @@ from typing import Any
 from aiohttp import web
 
 from tests.fakes.rate import SlidingWindow
+from tests.fakes.slowness import Slowness
 
 BOT_USER = {"id": 7000000001, "is_bot": True, "first_name": "Shop", "username": "shop_test_bot"}
 
@@ -48,6 +49,8 @@ class FakeTelegram:
     accepted: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     rejected: int = 0
     accepted_at: list[float] = field(default_factory=list)
+    slowness: Slowness = field(default_factory=Slowness)
+    """How sends are answered once taken (delay, dropped connection)."""
     _random: random.Random = field(default_factory=lambda: random.Random(7))
 
     def app(self) -> web.Application:
@@ -95,6 +98,8 @@ class FakeTelegram:
                 return _error(Failure(500, "Internal Server Error"))
             self.accepted.append((method, params))
             self.accepted_at.append(time.monotonic())
+            if not await self.slowness.before_answer(request.transport):
+                return web.Response(status=204)
         handler = getattr(self, f"_{method}", None)
         if handler is None:
             return _error(Failure(404, "Not Found: method not found"))

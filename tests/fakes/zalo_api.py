@@ -12,6 +12,7 @@ from typing import Any
 from aiohttp import web
 
 from tests.fakes.rate import SlidingWindow
+from tests.fakes.slowness import Slowness
 
 OA_ID = "3886132808788086"
 APP_ID = "3608465249409039"
@@ -33,6 +34,8 @@ class FakeZalo:
     accepted: list[dict[str, Any]] = field(default_factory=list)
     rejected: int = 0
     accepted_at: list[float] = field(default_factory=list)
+    slowness: Slowness = field(default_factory=Slowness)
+    """How sends are answered once taken (delay, dropped connection)."""
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
     _random: random.Random = field(default_factory=lambda: random.Random(13))
 
@@ -104,6 +107,8 @@ class FakeZalo:
             return web.Response(status=502, text="Bad Gateway")
         self.accepted.append(body)
         self.accepted_at.append(time.monotonic())
+        if not await self.slowness.before_answer(request.transport):
+            return web.Response(status=204)
         return web.json_response(
             {
                 "error": 0,

@@ -88,10 +88,10 @@ export class Thread {
     this.box.scrollTop = this.box.scrollHeight - fromBottom;
   }
 
-  /** Send a failed message again (the agent's Retry button). */
-  async retry(messageId) {
+  /** Send a failed (or maybe undelivered) message again, or confirm that it arrived. */
+  async deliveryAction(messageId, action) {
     try {
-      this.keep(await api("POST", `/messages/${messageId}/retry`));
+      this.keep(await api("POST", `/messages/${messageId}/${action}`));
       this.render();
     } catch (error) {
       toast(error.message, "error");
@@ -119,8 +119,10 @@ export class Thread {
     if (message.kind === "activity") {
       return el("div", { class: "activity", dataset: { id: message.id } }, this.activityText(message), " · ", clockTime(message.created_at));
     }
-    const failed = message.delivery?.status === "failed";
-    const classes = ["bubble", message.kind === "note" ? "note" : message.direction, failed ? "failed" : ""].join(" ");
+    const status = message.delivery?.status;
+    const failed = status === "failed";
+    const unsure = status === "unknown";
+    const classes = ["bubble", message.kind === "note" ? "note" : message.direction, failed ? "failed" : "", unsure ? "unsure" : ""].join(" ");
     const who = message.kind === "note" ? _("{name} · private note", { name: message.sender.name })
       : message.direction === "out" ? message.sender.name : null;
     return el("div", { class: classes, dataset: { id: message.id } },
@@ -138,7 +140,11 @@ export class Thread {
         timeElement(message.created_at, clockTime(message.created_at)),
         message.delivery ? deliveryNode(message) : null),
       failed ? el("div", { class: "delivery-error" }, message.delivery.error || _("Not delivered"),
-        el("button", { type: "button", class: "delivery-retry", onclick: () => this.retry(message.id) }, _("Retry"))) : null,
+        el("button", { type: "button", class: "delivery-retry", onclick: () => this.deliveryAction(message.id, "retry") }, _("Retry"))) : null,
+      unsure ? el("div", { class: "delivery-error unsure" },
+        _("May have been delivered: the platform did not answer. Check with the customer before sending it again."),
+        el("button", { type: "button", class: "delivery-retry", onclick: () => this.deliveryAction(message.id, "retry") }, _("Send again")),
+        el("button", { type: "button", class: "delivery-confirm", onclick: () => this.deliveryAction(message.id, "mark-sent") }, _("Mark as sent"))) : null,
     );
   }
 }
@@ -193,7 +199,7 @@ export function attachmentNode(attachment) {
     : el("span", { class: "attachment file" }, label);
 }
 
-const DELIVERY_LABELS = { queued: _("Sending…"), sent: _("Sent ✓"), delivered: _("Delivered ✓✓"), read: _("Read ✓✓"), failed: _("Failed") };
+const DELIVERY_LABELS = { queued: _("Sending…"), sent: _("Sent ✓"), delivered: _("Delivered ✓✓"), read: _("Read ✓✓"), failed: _("Failed"), unknown: _("May have been delivered") };
 
 function deliveryNode(message) {
   const { status, attempts, error } = message.delivery;
