@@ -6,13 +6,13 @@ from the events that ingest emits. Redelivered webhooks store nothing new and st
 
 from __future__ import annotations
 
-import json
 import logging
 
 from aiohttp import web
 
 from connectors import registry
 from connectors.base import ChannelRef, Connector, PayloadInvalid, WebhookRejected
+from inbox import jsonbody
 from inbox.auth import Access, access
 from inbox.errors import BadRequest, NotFound, PayloadTooLarge, Unauthorized
 from inbox.ids import parse_id
@@ -69,10 +69,13 @@ async def receive(request: web.Request) -> web.Response:
         log.warning("rejected %s webhook for channel %s: %s", channel.kind, channel.id, rejected)
         raise Unauthorized(str(rejected), code="bad_signature") from None
     try:
-        payload = json.loads(body) if connector.payload_format == "json" else body
+        payload = jsonbody.loads(body) if connector.payload_format == "json" else body
         items = connector.parse(channel, payload)
-    except (json.JSONDecodeError, UnicodeDecodeError, PayloadInvalid) as error:
-        message = f"Unreadable {channel.kind} payload: {error}"
+    except Exception as error:
+        # Verified, so kept as a dead letter whatever broke: any shape we cannot read is a 400.
+        if not isinstance(error, ValueError | PayloadInvalid):
+            log.warning("a verified %s payload broke the parser", channel.kind, exc_info=True)
+        message = f"Unreadable {channel.kind} payload: {error!r}"
         await dead_letters.record(runtime(request), channel.id, message, body)
         raise BadRequest(message, code="invalid_payload") from None
     outcomes = [(await ingest(runtime(request), channel, item)).outcome for item in items]

@@ -37,6 +37,7 @@ from connectors.base import (
 )
 from connectors.outcomes import after_parts, transport_error
 from connectors.telegram import split_text
+from inbox import jsonbody
 
 SIGNATURE_HEADER = "X-ZEvent-Signature"
 DEFAULT_API = "https://openapi.zalo.me"
@@ -160,7 +161,7 @@ class ZaloConnector(OptionalCapabilities):
         """mac = SHA-256 (plain hash) of app_id + raw body + timestamp + OA secret key."""
         given = request.headers.get(SIGNATURE_HEADER, "").strip().removeprefix("mac=")
         try:
-            payload = json.loads(body)
+            payload = jsonbody.loads(body)  # only to read what the signature covers
             app_id, timestamp = str(payload["app_id"]), str(payload["timestamp"])
         except (ValueError, KeyError, TypeError):
             raise WebhookRejected(

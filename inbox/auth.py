@@ -67,6 +67,7 @@ class Principal:
     via: str
     """"session" (browser cookie, CSRF checked) or "token" (Bearer)."""
     session_hash: str | None = None
+    """The hash of the session cookie or of the Bearer token this request came with."""
 
     is_bot: bool = False
     """An external bot's account: what it writes is the bot's, not an agent's."""
@@ -137,6 +138,18 @@ async def revoke_token(rt: Runtime, token: str) -> None:
     await rt.store["api_tokens"].delete_one({"token_hash": token_hash(token)})
 
 
+async def end_other_credentials(rt: Runtime, agent_id: ObjectId, keep: str | None) -> int:
+    """Sign the agent out everywhere but the session or token whose hash is `keep` (after a
+    password change); returns how many were ended."""
+    ended = 0
+    for collection in ("sessions", "api_tokens"):
+        query: dict[str, Any] = {"agent_id": agent_id}
+        if keep is not None:
+            query["token_hash"] = {"$ne": keep}
+        ended += (await rt.store[collection].delete_many(query)).deleted_count
+    return ended
+
+
 async def _active_agent(rt: Runtime, agent_id: ObjectId) -> dict[str, Any] | None:
     agent = await rt.store["agents"].find_one({"_id": agent_id})
     return agent if agent is not None and agent.get("active", True) else None
@@ -154,7 +167,7 @@ async def principal_from_token(rt: Runtime, token: str) -> Principal | None:
         await rt.store["api_tokens"].update_one(
             {"_id": record["_id"]}, {"$set": {"last_used_at": now}}
         )
-    return Principal.of(agent, "token")
+    return Principal.of(agent, "token", record["token_hash"])
 
 
 async def principal_from_session(rt: Runtime, token: str) -> Principal | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 
@@ -15,6 +16,7 @@ class AppError(Exception):
         super().__init__(message)
         self.message = message
         self.details = details
+        self.headers: dict[str, str] = {}
         if code is not None:
             self.code = code
 
@@ -25,9 +27,10 @@ class AppError(Exception):
 class HttpError(AppError):
     """A plain HTTP error (404 for an unknown path, 405...) in the JSON error shape."""
 
-    def __init__(self, status: int, message: str) -> None:
+    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
         super().__init__(message, code=message.lower().replace(" ", "_"))
         self.status = status
+        self.headers = dict(headers or {})
 
 
 class BadRequest(AppError):
@@ -59,7 +62,14 @@ class Invalid(AppError):
 
 
 class TooManyRequests(AppError):
+    """Always says when to come back (`Retry-After`, whole seconds)."""
+
     status, code = 429, "too_many_requests"
+
+    def __init__(self, message: str, retry_after: float, *, code: str | None = None) -> None:
+        super().__init__(message, {"retry_after": math.ceil(retry_after)}, code=code)
+        self.retry_after = max(1, math.ceil(retry_after))
+        self.headers["Retry-After"] = str(self.retry_after)
 
 
 class Upstream(AppError):

@@ -30,9 +30,11 @@ def wants_json(request: web.Request) -> bool:
 
 def _error_response(request: web.Request, error: AppError) -> web.Response:
     if wants_json(request):
-        return web.json_response(error.body(), status=error.status)
+        return web.json_response(error.body(), status=error.status, headers=error.headers)
     context = {"title": f"{error.status}", "message": error.message}
-    return render(request, "error.html", context, status=error.status)
+    page = render(request, "error.html", context, status=error.status)
+    page.headers.update(error.headers)
+    return page
 
 
 @web.middleware
@@ -49,7 +51,8 @@ async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
     except web.HTTPException as error:
         if error.status < 400 or not wants_json(request):
             raise
-        return _error_response(request, HttpError(error.status, error.reason))
+        kept = {k: v for k, v in error.headers.items() if k in ("Allow", "Retry-After")}
+        return _error_response(request, HttpError(error.status, error.reason, kept))
     except Exception:
         log.exception("unhandled error on %s %s", request.method, request.path)
         return _error_response(request, INTERNAL)

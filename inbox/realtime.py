@@ -19,7 +19,7 @@ from typing import Any
 from aiohttp import WSMsgType, web
 from yarl import URL
 
-from inbox import events
+from inbox import events, jsonbody
 from inbox.auth import Access, Principal, access
 from inbox.errors import Forbidden, NotFound
 from inbox.events import Scope
@@ -146,12 +146,12 @@ class Hub:
 
     async def _on_browser_message(self, client: Client, text: str) -> None:
         try:
-            message = json.loads(text)
+            message = jsonbody.loads(text)
             kind = message.get("type")
             place = next(
                 (Place(k, message[k]) for k in PLACES if isinstance(message.get(k), str)), None
             )
-        except (json.JSONDecodeError, AttributeError):
+        except (ValueError, AttributeError):
             return
         if kind == "ping":
             client.push(json.dumps({"type": "pong"}))

@@ -20,6 +20,7 @@ from rapidfuzz import fuzz
 from inbox import clock
 from inbox.errors import Invalid
 from inbox.ids import new_id, parse_id
+from inbox.models.common import Partial
 from inbox.runtime import Runtime
 from inbox.search import fold
 
@@ -33,7 +34,7 @@ KEYWORD_BONUS = 12
 WORDS = re.compile(r"\w+")
 
 
-class FaqBody(BaseModel):
+class FaqBody(Partial):
     """An FAQ entry as the API takes it; on PATCH only the fields given change."""
 
     model_config = ConfigDict(extra="forbid")

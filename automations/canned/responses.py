@@ -5,7 +5,7 @@ ones are for everybody; a team's are for its members (admins see all)."""
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, ClassVar
 
 from bson import ObjectId
 from pydantic import BaseModel, ConfigDict, Field
@@ -16,13 +16,16 @@ from inbox import clock
 from inbox.auth import Principal
 from inbox.errors import Conflict, Invalid
 from inbox.ids import new_id, parse_id
+from inbox.models.common import Partial
 from inbox.runtime import Runtime
 
 SHORTCODE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,29}$")
 
 
-class CannedBody(BaseModel):
+class CannedBody(Partial):
     """A canned response as the API takes it; on PATCH only the fields given change."""
+
+    nullable: ClassVar[frozenset[str]] = frozenset({"team_id"})
 
     model_config = ConfigDict(extra="forbid")
 

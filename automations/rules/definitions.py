@@ -8,7 +8,7 @@ how many hours a ticket must have been in it.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 from weakref import WeakKeyDictionary
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -18,6 +18,7 @@ from inbox import clock
 from inbox.errors import Conflict, Invalid
 from inbox.events import EventType
 from inbox.ids import new_id, parse_id
+from inbox.models.common import Partial
 from inbox.models.tickets import TicketStatus
 from inbox.runtime import Runtime
 from inbox.services import counters
@@ -45,8 +46,10 @@ class TimeTrigger(BaseModel):
     hours: float = Field(gt=0, le=24 * 365)
 
 
-class RuleBody(BaseModel):
+class RuleBody(Partial):
     """A rule as the API takes it; on PATCH only the fields given change."""
+
+    nullable: ClassVar[frozenset[str]] = frozenset({"after"})
 
     model_config = ConfigDict(extra="forbid")
 

@@ -7,7 +7,7 @@ ticket, records the escalation, notifies the team and tells the customer.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from bson import ObjectId
 from pydantic import BaseModel, ConfigDict, Field
@@ -18,6 +18,7 @@ from inbox import clock
 from inbox.auth import Principal
 from inbox.errors import Conflict, Invalid
 from inbox.ids import new_id, parse_id
+from inbox.models.common import Partial
 from inbox.runtime import Runtime
 
 InputKey = Literal["team_id", "level", "summary"]
@@ -30,7 +31,8 @@ class MacroInput(BaseModel):
     required: bool = True
 
 
-class MacroBody(BaseModel):
+class MacroBody(Partial):
+    nullable: ClassVar[frozenset[str]] = frozenset({"description"})
     model_config = ConfigDict(extra="forbid")
 
     name: str | None = Field(default=None, min_length=1, max_length=80)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import itertools
 import re
 from datetime import date, datetime
-from typing import Any
+from typing import Any, ClassVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays
@@ -20,6 +20,7 @@ from automations.sla.business_hours import DAYS, END_OF_DAY
 from inbox import clock
 from inbox.errors import Conflict, Invalid
 from inbox.ids import new_id, parse_id
+from inbox.models.common import Partial
 from inbox.queue import SLA_REAPPLY
 from inbox.runtime import Runtime
 
@@ -43,8 +44,10 @@ class Closure(BaseModel):
     reason: str | None = Field(default=None, max_length=200)
 
 
-class CalendarBody(BaseModel):
+class CalendarBody(Partial):
     """A calendar as the API takes it; on PATCH only the fields given change."""
+
+    nullable: ClassVar[frozenset[str]] = frozenset({"holidays"})
 
     model_config = ConfigDict(extra="forbid")
 

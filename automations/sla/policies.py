@@ -9,7 +9,7 @@ it covers; the first enabled policy in position order that matches applies.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from bson import ObjectId
 from pydantic import BaseModel, ConfigDict, Field
@@ -18,7 +18,7 @@ from pymongo.errors import DuplicateKeyError
 from inbox import clock
 from inbox.errors import Conflict, Invalid
 from inbox.ids import new_id, parse_id
-from inbox.models.common import Priority
+from inbox.models.common import Partial, Priority
 from inbox.models.tickets import TicketStatus
 from inbox.queue import SLA_REAPPLY
 from inbox.runtime import Runtime
@@ -44,8 +44,10 @@ class Conditions(BaseModel):
     contact_tags: list[str] = Field(default_factory=list, max_length=100)
 
 
-class PolicyBody(BaseModel):
+class PolicyBody(Partial):
     """A policy as the API takes it; on PATCH only the fields given change."""
+
+    nullable: ClassVar[frozenset[str]] = frozenset({"calendar_id"})
 
     model_config = ConfigDict(extra="forbid")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from inbox import auth
 from inbox.api.routing import api
 from inbox.auth import Access
 from inbox.errors import Forbidden
@@ -13,7 +14,7 @@ from inbox.models.agents import AgentCreate, AgentOut, AgentPatch
 from inbox.models.common import Page
 from inbox.services import agents
 
-SELF_SERVICE_FIELDS = {"availability", "name", "password", "language"}
+SELF_SERVICE_FIELDS = {"availability", "name", "password", "current_password", "language"}
 
 
 @api("GET", "/agents", summary="List agents", tag="agents", response=Page[AgentOut])
@@ -56,4 +57,11 @@ async def update_agent(request: web.Request, body: AgentPatch) -> AgentOut:
         raise Forbidden(
             "Agents may only change their own availability, name, password and language."
         )
-    return AgentOut.of(await agents.update(runtime(request), agent_id, body))
+    rt = runtime(request)
+    if body.password is not None and agent_id == me.id:
+        await agents.check_current_password(rt, agent_id, body.current_password)
+    updated = await agents.update(rt, agent_id, body)
+    if body.password is not None:  # whoever knew the old password is signed out everywhere
+        keep = me.session_hash if agent_id == me.id else None
+        await auth.end_other_credentials(rt, agent_id, keep)
+    return AgentOut.of(updated)

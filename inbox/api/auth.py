@@ -31,7 +31,7 @@ async def create_token(request: web.Request, body: TokenRequest) -> TokenOut:
     if agent is None:
         await login_throttle.record_failure(rt, email, ip)
         raise Unauthorized("Wrong email or password.", code="invalid_credentials")
-    await login_throttle.clear_failures(rt, email)
+    await login_throttle.clear_failures(rt, email, ip)
     token, expires_at = await auth.issue_token(rt, agent["_id"], body.name)
     return TokenOut(token=token, expires_at=clock.iso(expires_at))
 

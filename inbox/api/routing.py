@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import functools
 import importlib
-import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -16,6 +15,7 @@ from typing import Any
 from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
+from inbox import jsonbody
 from inbox.auth import Access, access
 from inbox.errors import BadRequest, Invalid
 
@@ -86,8 +86,8 @@ async def read_json(request: web.Request) -> Any:
     if not raw:
         raise BadRequest("The request body is empty; send a JSON object.", code="invalid_json")
     try:
-        return json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        return jsonbody.loads(raw)
+    except (UnicodeDecodeError, ValueError) as error:
         raise BadRequest(f"The body is not valid JSON: {error}", code="invalid_json") from None
 
 

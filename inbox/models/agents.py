@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic import BaseModel, Field
 
 from inbox.ids import str_id
-from inbox.models.common import Body
+from inbox.models.common import Body, Partial
 
 
 class Role(StrEnum):
@@ -45,9 +45,13 @@ class AgentCreate(Body):
     language: str | None = Field(default=None, pattern=r"^(en|vi)$")
 
 
-class AgentPatch(Body):
+class AgentPatch(Partial, Body):
+    nullable: ClassVar[frozenset[str]] = frozenset({"language"})
     name: str | None = Field(default=None, min_length=1, max_length=80)
     password: str | None = Field(default=None, min_length=8, max_length=1024)
+    current_password: str | None = Field(
+        default=None, max_length=1024, description="required to change one's own password"
+    )
     role: Role | None = None
     team_ids: list[str] | None = None
     level: int | None = Field(default=None, ge=0, le=3)
@@ -64,7 +68,8 @@ class TeamCreate(Body):
     lead_id: str | None = Field(default=None, description="the agent told of SLA breaches")
 
 
-class TeamPatch(Body):
+class TeamPatch(Partial, Body):
+    nullable: ClassVar[frozenset[str]] = frozenset({"lead_id"})
     name: str | None = Field(default=None, min_length=1, max_length=80)
     assignment: AssignmentMethod | None = None
     level: int | None = Field(default=None, ge=0, le=3)

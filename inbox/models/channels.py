@@ -7,7 +7,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from inbox.clock import iso
-from inbox.models.common import Body
+from inbox.models.common import Body, Partial
 
 
 class ChannelSettings(Body):
@@ -26,7 +26,7 @@ class ChannelCreate(Body):
     settings: ChannelSettings = Field(default_factory=ChannelSettings)
 
 
-class ChannelPatch(Body):
+class ChannelPatch(Partial, Body):
     settings: ChannelSettings
 
 

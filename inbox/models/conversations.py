@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic import AwareDatetime, BaseModel, Field, model_validator
 
 from inbox.clock import iso
 from inbox.ids import str_id
-from inbox.models.common import Body, Priority
+from inbox.models.common import Body, Partial, Priority
 
 
 class ConversationStatus(StrEnum):
@@ -79,8 +79,12 @@ class MessageCreate(Body):
         return self
 
 
-class ConversationPatch(Body):
+class ConversationPatch(Partial, Body):
     """Only the fields present change; `null` clears assignee, team or priority."""
+
+    nullable: ClassVar[frozenset[str]] = frozenset(
+        {"assignee_id", "team_id", "priority", "snoozed_until"}
+    )
 
     status: ConversationStatus | None = None
     assignee_id: str | None = None

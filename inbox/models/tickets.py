@@ -4,13 +4,13 @@ fields, saved views, customer-update settings, history."""
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic import AwareDatetime, BaseModel, Field
 
 from inbox.clock import iso
 from inbox.ids import str_id
-from inbox.models.common import Body, Priority
+from inbox.models.common import Body, Partial, Priority
 from inbox.models.conversations import AttachmentOut, ChannelSummary, ContactSummary
 from inbox.models.sla import SlaOut
 
@@ -30,8 +30,12 @@ OPEN_TICKET_STATUSES = ("new", "open", "pending", "on_hold")
 PRIORITY_RANK = {"urgent": 0, "high": 1, "medium": 2, "low": 3}
 
 
-class TicketFields(Body):
+class TicketFields(Partial, Body):
     """What an agent may set on a ticket (every field optional here; creation requires some)."""
+
+    nullable: ClassVar[frozenset[str]] = frozenset(
+        {"summary", "team_id", "owner_id", "category_id", "deal_ref", "due_at", "custom"}
+    )
 
     title: str | None = Field(default=None, min_length=1, max_length=200)
     summary: str | None = Field(default=None, max_length=10_000)

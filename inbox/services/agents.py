@@ -58,10 +58,7 @@ async def update(rt: Runtime, agent_id: ObjectId, body: AgentPatch) -> dict[str,
     changes: dict[str, Any] = {}
     for field in ("name", "level", "capacity", "language", "active"):
         if field in body.model_fields_set:
-            value = getattr(body, field)
-            if value is None and field != "language":
-                raise Invalid(f"{field} cannot be null.")
-            changes[field] = value
+            changes[field] = getattr(body, field)
     for field in ("role", "availability"):
         value = getattr(body, field)
         if value is not None:
@@ -90,6 +87,17 @@ async def _keep_one_admin(rt: Runtime, leaving: ObjectId) -> None:
     ]
     if not others:
         raise Conflict("This is the last active admin; make someone else admin first.")
+
+
+async def check_current_password(rt: Runtime, agent_id: ObjectId, given: str | None) -> None:
+    """Changing one's own password needs the current one (a stolen session is not enough)."""
+    agent = await get(rt, agent_id)
+    if not given or not verify_password(agent["password_hash"], given):
+        raise Invalid(
+            "Give your current password to set a new one.",
+            [{"field": "current_password", "message": "missing or wrong"}],
+            code="current_password",
+        )
 
 
 async def authenticate(rt: Runtime, email: str, password: str) -> dict[str, Any] | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from typing import Any
+from urllib.parse import urlsplit
 
 from aiohttp import web
 
@@ -24,11 +25,20 @@ from inbox.web.rendering import render
 SESSION_COOKIE_OPTIONS: dict[str, Any] = {"httponly": True, "samesite": "Lax", "path": "/"}
 
 
-def _safe_next(target: str | None) -> str:
-    """Only local paths, so the sign-in page cannot bounce people to another site."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return "/inbox"
+def safe_next(target: str | None) -> str:
+    """Only same-origin absolute paths, so the sign-in page cannot bounce people to another
+    site: no `//` or backslash, no scheme, and no control characters or spaces (browsers drop
+    tabs and newlines, turning `/\t/evil.example` into `//evil.example`)."""
+    if (
+        not target
+        or not target.startswith("/")
+        or target.startswith("//")
+        or "\\" in target
+        or any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in target)
+    ):
+        return "/inbox"
+    parts = urlsplit(target)
+    return "/inbox" if parts.scheme or parts.netloc else target
 
 
 def _secure(request: web.Request) -> bool:
@@ -44,7 +54,7 @@ async def home(request: web.Request) -> web.StreamResponse:
 async def login_form(request: web.Request) -> web.StreamResponse:
     rt = runtime(request)
     if await auth.identify(rt, request) is not None:
-        raise web.HTTPFound(_safe_next(request.query.get("next")))
+        raise web.HTTPFound(safe_next(request.query.get("next")))
     return _login_page(request, request.query.get("next"), email="", error=None)
 
 
@@ -52,7 +62,7 @@ def _login_page(
     request: web.Request, next_: str | None, email: str, error: str | None, status: int = 200
 ) -> web.Response:
     token = request.cookies.get(auth.LOGIN_CSRF_COOKIE) or secrets.token_urlsafe(24)
-    context = {"login_csrf": token, "next": _safe_next(next_), "email": email, "error": error}
+    context = {"login_csrf": token, "next": safe_next(next_), "email": email, "error": error}
     response = render(request, "login.html", context, status)
     response.set_cookie(
         auth.LOGIN_CSRF_COOKIE,
@@ -75,18 +85,22 @@ async def login(request: web.Request) -> web.StreamResponse:
     ip = request.remote or "unknown"
     try:
         await login_throttle.check_allowed(rt, email, ip)
-    except TooManyRequests:
-        message = _("Too many failed sign-in attempts. Try again in 15 minutes.")
-        return _login_page(request, next_, email, message, 429)
+    except TooManyRequests as refused:
+        message = _("Too many failed sign-in attempts. Try again in {seconds} s.").format(
+            seconds=refused.retry_after
+        )
+        page = _login_page(request, next_, email, message, 429)
+        page.headers.update(refused.headers)
+        return page
     agent = await agents.authenticate(rt, email, str(form.get("password", "")))
     if agent is None:
         await login_throttle.record_failure(rt, email, ip)
         return _login_page(request, next_, email, _("Wrong email or password."), 401)
-    await login_throttle.clear_failures(rt, email)
+    await login_throttle.clear_failures(rt, email, ip)
     if agent.get("availability") == Availability.OFFLINE:
         await agents.update(rt, agent["_id"], AgentPatch(availability=Availability.ONLINE))
     token = await auth.start_session(rt, agent["_id"])
-    response = web.HTTPFound(_safe_next(next_))
+    response = web.HTTPFound(safe_next(next_))
     response.set_cookie(
         auth.SESSION_COOKIE,
         token,
