@@ -30,9 +30,9 @@ CREATED, STATUS_CHANGED, ASSIGNED, RESOLVED = "created", "status_changed", "assi
 ESCALATED = "escalated"
 DEFAULTS: dict[str, dict[str, str]] = {
     CREATED: {
-        "en": "We have received your request and opened ticket {number}: {title}. "
+        "en": "We have received your request and opened ticket {number}. "
         "We will keep you posted here.",
-        "vi": "Chúng tôi đã nhận yêu cầu của bạn và tạo phiếu hỗ trợ {number}: {title}. "
+        "vi": "Chúng tôi đã nhận yêu cầu của bạn và tạo phiếu hỗ trợ {number}. "
         "Chúng tôi sẽ cập nhật cho bạn tại đây.",
     },
     STATUS_CHANGED: {
@@ -56,7 +56,9 @@ DEFAULTS: dict[str, dict[str, str]] = {
         "Họ sẽ phản hồi bạn tại đây.",
     },
 }
-PLACEHOLDERS = ("number", "title", "status", "agent", "contact", "team")
+PLACEHOLDERS = ("number", "subject", "status", "agent", "contact", "team")
+"""What a customer may read. Never the ticket's title, summary or notes: agents write those for
+each other. `subject` is the customer's own subject line (an email's), or empty."""
 ESCALATION_EVENTS = (EventType.TICKET_ESCALATED, EventType.CONVERSATION_ESCALATED)
 STATUS_WORDS = {
     "new": N_("received"),
@@ -207,7 +209,8 @@ async def _values(
     team_id = (event.get("data") or {}).get("to_team_id") or holder.get("team_id")
     return {
         "number": ticket_number(ticket["seq"]) if ticket else f"C-{conversation['number']:06d}",
-        "title": ticket["title"] if ticket else (conversation.get("subject") or ""),
+        "subject": conversation.get("subject") or "",
+        "title": conversation.get("subject") or "",  # templates saved before: never the title
         "status": words.gettext(STATUS_WORDS.get(status, status)),
         "agent": await rt.store.name_of(
             "agents", holder.get("owner_id") or holder.get("assignee_id")
