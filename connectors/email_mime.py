@@ -218,9 +218,11 @@ def _is_bounce(message: EmailMessage) -> bool:
 
 
 def _bounce(message: EmailMessage, raw: bytes) -> Inbound:
-    """A delivery status notification: which of our messages failed, and why."""
+    """A delivery status notification (RFC 3464): which of our messages it is about, what
+    happened (`payload`: failed, delayed, or delivered for relayed/expanded/delivered), why."""
     originals: list[str] = []
     reasons: list[str] = []
+    actions: list[str] = []
     for part in message.walk():
         content_type = part.get_content_type()
         if content_type in ("message/rfc822", "text/rfc822-headers"):
@@ -230,6 +232,7 @@ def _bounce(message: EmailMessage, raw: bytes) -> Inbound:
                 originals.extend(message_ids(found.group(1)))
         elif content_type == "message/delivery-status":
             text = part.as_string()
+            actions.extend(a.lower() for a in re.findall(r"(?im)^Action:\s*([a-z]+)", text))
             for label in ("Diagnostic-Code", "Status"):
                 match = re.search(rf"(?im)^{label}:\s*(.+)$", text)
                 if match:
@@ -237,12 +240,26 @@ def _bounce(message: EmailMessage, raw: bytes) -> Inbound:
                     break
     own_id = (message_ids(message.get("Message-ID")) or [_generated_id(raw)])[0]
     reason = reasons[0] if reasons else "Undeliverable"
+    outcome = _dsn_outcome(actions)
+    text = {
+        "failed": f"The mail server refused the message: {reason}",
+        "delayed": f"Delivery delayed, still being tried by the mail server: {reason}",
+    }.get(outcome, "The mail server reports the message delivered.")
     return Inbound(
         kind=InboundKind.BOUNCE,
         external_id=own_id,
         thread_id=own_id,
         sender=Sender(external_id=_sender_address(message) or "mailer-daemon"),
-        text=f"The mail server refused the message: {reason}",
+        text=text,
+        payload=outcome,
         target_ids=tuple(originals),
         automated=True,
     )
+
+
+def _dsn_outcome(actions: list[str]) -> str:
+    """failed if any recipient failed, else delayed if any is delayed, else delivered. A
+    report without an Action field is read as a failure (old-style bounces)."""
+    if not actions or "failed" in actions:
+        return "failed"
+    return "delayed" if "delayed" in actions else "delivered"

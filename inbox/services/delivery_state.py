@@ -278,6 +278,15 @@ async def mark_bounced(
     return await _set_delivery(rt, message, conversation, fields, step={"outcome": "failed"})
 
 
+async def mark_delayed(
+    rt: Runtime, message: dict[str, Any], conversation: dict[str, Any], reason: str
+) -> dict[str, Any]:
+    """A mail server reports it is still trying: shown on the message, which is not failed."""
+    return await _set_delivery(
+        rt, message, conversation, {"error": reason}, step={"outcome": "delayed"}
+    )
+
+
 async def record_external_id(rt: Runtime, message_id: ObjectId, external_id: str) -> None:
     """The platform told us (in an echo) the id of a message we sent, before our send returned."""
     await rt.store["messages"].update_one(

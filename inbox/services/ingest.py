@@ -131,14 +131,20 @@ async def _receipt(rt: Runtime, channel: ChannelRef, item: Inbound) -> Ingested:
 
 
 async def _bounce(rt: Runtime, channel: ChannelRef, item: Inbound) -> Ingested:
-    """A delivery failure report: the messages it names are marked failed with its reason."""
+    """A delivery status report: a failure marks the messages it names failed with its
+    reason, a delay notes it on them (still sent), a success changes nothing."""
+    if item.payload not in ("failed", "delayed"):
+        return Ingested("ignored")
     marked = None
     for external_id in item.target_ids:
         message = await messages.find_external(rt, ObjectId(channel.id), external_id)
         if message is not None and message["direction"] == "out":
             conversation = await conversations.get(rt, message["conversation_id"])
             reason = item.text or "The recipient's mail server refused the message."
-            await delivery_state.mark_bounced(rt, message, conversation, reason)
+            if item.payload == "failed":
+                await delivery_state.mark_bounced(rt, message, conversation, reason)
+            else:
+                await delivery_state.mark_delayed(rt, message, conversation, reason)
             marked = str(message["_id"])
     return Ingested("bounce" if marked else "ignored", marked)
 

@@ -4,6 +4,7 @@ and replies through a real SMTP server (aiosmtpd), threaded so answers come back
 from __future__ import annotations
 
 import aioimaplib
+import pytest
 
 from inbox.services import polling
 from tests.conftest import (
@@ -194,6 +195,37 @@ async def test_a_bounce_marks_our_message_failed_with_the_servers_reason(
     failed = await sent_state(admin, conversation["id"], reply["id"], "failed")
     assert "550 5.1.1" in failed["delivery"]["error"]
     assert len(await conversations(admin)) == 1, "a bounce opens no conversation"
+
+
+@pytest.mark.parametrize(
+    "fixture, status, note",
+    [("dsn_delayed", "sent", "Delivery delayed"), ("dsn_relayed", "sent", None)],
+)
+async def test_a_delay_report_is_shown_and_a_success_report_changes_nothing(
+    http, admin, email_channel, fixture, status, note
+):
+    await relay_email(http, email_channel, load_fixture("email", "plain.eml"))
+    (conversation,) = await conversations(admin)
+    _, reply = await admin.post(
+        f"/api/v1/conversations/{conversation['id']}/messages", json={"text": "Hi"}
+    )
+    sent = await sent_state(admin, conversation["id"], reply["id"], "sent")
+    report = load_fixture("email", f"{fixture}.eml").replace(
+        b"inbox.OUR_MESSAGE_ID@shop.example", sent["external_id"].encode()
+    )
+
+    answer, _ = await relay_email(http, email_channel, report)
+
+    assert answer == 200
+    _, page = await admin.get(f"/api/v1/conversations/{conversation['id']}/messages")
+    message = next(m for m in page["items"] if m["id"] == reply["id"])
+    assert message["delivery"]["status"] == status
+    if note:
+        assert note in message["delivery"]["error"]
+        assert message["delivery"]["history"][-1]["outcome"] == "delayed"
+    else:
+        assert message["delivery"]["error"] is None
+    assert len(await conversations(admin)) == 1, "a report opens no conversation"
 
 
 async def test_a_refused_recipient_fails_and_a_temporary_refusal_is_retried(

@@ -99,8 +99,25 @@ def test_a_bounce_names_the_message_that_failed_and_why():
     item = parse("bounce")
 
     assert item.kind == InboundKind.BOUNCE
+    assert item.payload == "failed"
     assert item.target_ids == ("inbox.OUR_MESSAGE_ID@shop.example",)
     assert "550 5.1.1" in item.text
+
+
+@pytest.mark.parametrize(
+    "fixture, outcome, words",
+    [
+        ("bounce", "failed", "550 5.1.1"),
+        ("dsn_delayed", "delayed", "4.4.1"),
+        ("dsn_relayed", "delivered", "delivered"),
+    ],
+)
+def test_a_delivery_report_says_failed_delayed_or_delivered(fixture, outcome, words):
+    item = parse(fixture)
+
+    assert item.kind == InboundKind.BOUNCE and item.payload == outcome
+    assert item.target_ids == ("inbox.OUR_MESSAGE_ID@shop.example",)
+    assert words in item.text
 
 
 def test_our_own_mail_coming_back_is_dropped():

@@ -205,5 +205,6 @@ function deliveryNode(message) {
   const { status, attempts, error } = message.delivery;
   let text = DELIVERY_LABELS[status] || status;
   if (status === "queued" && attempts > 0 && error) text = _("Retrying (attempt {n}): {error}", { n: attempts, error });
+  if (status === "sent" && error) text = text + " · " + _("delivery delayed");
   return el("span", { class: "delivery", dataset: { status }, title: error || "" }, text);
 }
