@@ -7,12 +7,13 @@ from the events that ingest emits. Redelivered webhooks store nothing new and st
 from __future__ import annotations
 
 import logging
+import time
 
 from aiohttp import web
 
 from connectors import registry
 from connectors.base import ChannelRef, Connector, PayloadInvalid, WebhookRejected
-from inbox import jsonbody
+from inbox import jsonbody, metrics
 from inbox.auth import Access, access
 from inbox.errors import BadRequest, NotFound, PayloadTooLarge, Unauthorized
 from inbox.ids import parse_id
@@ -56,7 +57,16 @@ async def _read(request: web.Request, limit: int) -> bytes:
 @access(Access.PUBLIC)
 async def receive(request: web.Request) -> web.Response:
     connector, channel = await _channel(request)
+    started = time.perf_counter()
+    try:
+        return await _receive(request, connector, channel)
+    finally:
+        metrics.WEBHOOK_SECONDS.labels(channel.kind).observe(time.perf_counter() - started)
+
+
+async def _receive(request: web.Request, connector: Connector, channel: ChannelRef) -> web.Response:
     settings = runtime(request).settings
+    counted = metrics.WEBHOOKS
     limit = (
         settings.max_body_bytes
         if connector.payload_format == "json"
@@ -67,6 +77,7 @@ async def receive(request: web.Request) -> web.Response:
         await connector.verify(channel, request, body)
     except WebhookRejected as rejected:
         log.warning("rejected %s webhook for channel %s: %s", channel.kind, channel.id, rejected)
+        counted.labels(channel.kind, "rejected").inc()
         raise Unauthorized(str(rejected), code="bad_signature") from None
     try:
         payload = jsonbody.loads(body) if connector.payload_format == "json" else body
@@ -77,8 +88,11 @@ async def receive(request: web.Request) -> web.Response:
             log.warning("a verified %s payload broke the parser", channel.kind, exc_info=True)
         message = f"Unreadable {channel.kind} payload: {error!r}"
         await dead_letters.record(runtime(request), channel.id, message, body)
+        counted.labels(channel.kind, "dead_letter").inc()
         raise BadRequest(message, code="invalid_payload") from None
     outcomes = [(await ingest(runtime(request), channel, item)).outcome for item in items]
+    for outcome in outcomes:
+        counted.labels(channel.kind, outcome).inc()
     return web.json_response(
         {
             "ok": True,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import sys
 
 from pydantic import ValidationError
@@ -47,10 +46,9 @@ def main(argv: list[str] | None = None) -> int:
         if v is not None
     }
     settings = settings.model_copy(update=overrides)
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    from inbox import cli
+    from inbox import cli, logs
+
+    logs.configure(settings.log_level, settings.log_format)
 
     handlers = {
         "serve": lambda: asyncio.run(cli.serve(settings, args.with_worker)),

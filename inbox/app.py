@@ -22,7 +22,12 @@ def create_app(settings: Settings, rt: Runtime | None = None) -> web.Application
     """Build the web application. Pass `rt` to share an already open runtime (embedded mode,
     tests); otherwise the app opens its own from settings and closes it on cleanup."""
     app = web.Application(
-        middlewares=[middleware.errors, middleware.language, middleware.authenticate],
+        middlewares=[
+            middleware.request_id,
+            middleware.errors,
+            middleware.language,
+            middleware.authenticate,
+        ],
         client_max_size=settings.max_body_bytes,
     )
     app.on_response_prepare.append(middleware.security_headers)
@@ -35,6 +40,7 @@ def create_app(settings: Settings, rt: Runtime | None = None) -> web.Application
     pages.setup(app)
     app.router.add_get("/ws", websocket)
     app.router.add_get("/healthz", health.healthz)
+    app.router.add_get("/metrics", health.metrics_page)
     app.router.add_get("/api/openapi.json", openapi.openapi_json)
     return app
 

@@ -50,6 +50,12 @@ def worker(settings: Settings, concurrency: int | None) -> None:
     from workers.celery_app import configure
 
     app = configure(settings)
+    if settings.worker_metrics_port:
+        from prometheus_client import start_http_server
+
+        from inbox.metrics import REGISTRY
+
+        start_http_server(settings.worker_metrics_port, registry=REGISTRY)
     app.worker_main(
         [
             "worker",

@@ -21,7 +21,7 @@ from bson import ObjectId
 from pydantic import BaseModel
 from pydantic_core import to_jsonable_python
 
-from inbox import clock
+from inbox import clock, logs, metrics
 from inbox.ids import new_id, str_id
 from inbox.queue import PROCESS_EVENT
 from inbox.runtime import Runtime
@@ -145,6 +145,7 @@ async def emit(
         "created_at": created_at,
         "processed_at": None,
         "retry_at": created_at + FIRST_RETRY,
+        "request_id": logs.REQUEST_ID.get(),
         "sweeps": 0,
     }
     await rt.store["events"].insert_one(event)
@@ -207,9 +208,12 @@ async def process(rt: Runtime, event_id: str, handlers: Sequence[Handler]) -> bo
     event = await events.find_one({"_id": ObjectId(event_id)})
     if event is None or event["processed_at"] is not None:
         return False
+    logs.REQUEST_ID.set(event.get("request_id"))
+    log.debug("processing %s %s", event["type"], event["_id"])
     for handler in handlers:
         await handler(rt, event)
     await events.update_one({"_id": event["_id"]}, {"$set": {"processed_at": clock.now()}})
+    metrics.observe_event(event["created_at"])
     return True
 
 

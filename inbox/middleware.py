@@ -9,7 +9,7 @@ from urllib.parse import quote
 from aiohttp import web
 from aiohttp.web_urldispatcher import StaticResource
 
-from inbox import auth, i18n
+from inbox import auth, i18n, logs
 from inbox.auth import Access
 from inbox.errors import AppError, Forbidden, HttpError, PayloadTooLarge, Unauthorized
 from inbox.keys import PRINCIPAL, runtime
@@ -35,6 +35,20 @@ def _error_response(request: web.Request, error: AppError) -> web.Response:
     page = render(request, "error.html", context, status=error.status)
     page.headers.update(error.headers)
     return page
+
+
+@web.middleware
+async def request_id(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Name the request (its X-Request-Id or a new one) for the logs of all it causes."""
+    name = logs.new_request_id(request.headers.get(logs.HEADER))
+    logs.REQUEST_ID.set(name)
+    try:
+        response = await handler(request)
+    except web.HTTPException as answer:  # redirects and the like
+        answer.headers[logs.HEADER] = name
+        raise
+    response.headers[logs.HEADER] = name
+    return response
 
 
 @web.middleware

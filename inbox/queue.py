@@ -11,6 +11,8 @@ from typing import Any
 
 from celery import Celery
 
+from inbox import logs
+
 log = logging.getLogger(__name__)
 
 PROCESS_EVENT = "inbox.process_event"
@@ -45,7 +47,12 @@ class TaskQueue:
     def enqueue_now(self, task: str, *args: Any, countdown: float | None = None) -> None:
         """Blocking send, for code already off the event loop."""
         self._celery.send_task(
-            task, args=list(args), countdown=countdown, retry=True, retry_policy=_RETRY_POLICY
+            task,
+            args=list(args),
+            countdown=countdown,
+            retry=True,
+            retry_policy=_RETRY_POLICY,
+            headers={"request_id": logs.REQUEST_ID.get()},
         )
 
     def close(self) -> None:

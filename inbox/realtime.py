@@ -19,7 +19,7 @@ from typing import Any
 from aiohttp import WSMsgType, web
 from yarl import URL
 
-from inbox import events, jsonbody
+from inbox import events, jsonbody, metrics
 from inbox.auth import Access, Principal, access
 from inbox.errors import Forbidden, NotFound
 from inbox.events import Scope
@@ -242,6 +242,7 @@ async def hub_context(app: web.Application) -> Any:
     """
     hub = Hub(app[RUNTIME])
     app[HUB] = hub
+    metrics.count_websockets(lambda: len(hub.clients))
     listener = asyncio.create_task(hub.listen())
     app.on_shutdown.append(lambda _: hub.disconnect_all())
     yield

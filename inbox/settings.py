@@ -60,6 +60,12 @@ class Settings(BaseSettings):
     audit_queries: bool = False
     """Log a warning for every store query that no declared index serves (development aid)."""
     log_level: str = "INFO"
+    log_format: str = "text"
+    """`json` for one JSON object a line, with the request id a webhook's work carries along."""
+    metrics_local: bool = False
+    """Let a scraper on this machine read /metrics without a token."""
+    worker_metrics_port: int | None = None
+    """`inbox worker` serves its own /metrics (deliveries, event lag) on this port."""
     journal: bool = True
     """Embedded store: journal every write. Off, nothing written from then on is kept (only
     for benchmarks and throw-away trials)."""

@@ -91,7 +91,11 @@ COLLECTIONS: dict[str, CollectionSpec] = {
         ]
     ),
     "events": CollectionSpec(
-        [Index.on("processed_at", "retry_at"), Index.on("subject.id", "created_at")]
+        [
+            Index.on("processed_at", "retry_at"),
+            Index.on("processed_at", "created_at"),
+            Index.on("subject.id", "created_at"),
+        ]
     ),
     "dead_letters": CollectionSpec(
         [

@@ -17,6 +17,7 @@ from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from typing import TypeVar
 
+from inbox import logs
 from inbox.runtime import Runtime
 from inbox.settings import Settings
 
@@ -60,7 +61,8 @@ def run(job: Callable[[Runtime], Awaitable[T]], timeout: float = TASK_TIMEOUT) -
     target = _embedded if _embedded_process else _own_target()
     if target is None or not target.loop.is_running():
         raise LoopGone("no running event loop to run this task on")
-    future = asyncio.run_coroutine_threadsafe(_call(job, target.runtime), target.loop)
+    request_id = logs.REQUEST_ID.get()  # the loop's thread has a context of its own
+    future = asyncio.run_coroutine_threadsafe(_call(job, target.runtime, request_id), target.loop)
     deadline = time.monotonic() + timeout
     while True:
         try:
@@ -71,7 +73,10 @@ def run(job: Callable[[Runtime], Awaitable[T]], timeout: float = TASK_TIMEOUT) -
                 raise
 
 
-async def _call(job: Callable[[Runtime], Awaitable[T]], runtime: Runtime) -> T:
+async def _call(
+    job: Callable[[Runtime], Awaitable[T]], runtime: Runtime, request_id: str | None
+) -> T:
+    logs.REQUEST_ID.set(request_id)
     return await job(runtime)
 
 

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from typing import Any
+
+from celery.signals import task_prerun
 
 from automations.bot import engine as bot
 from automations.bot import external as external_bot
 from automations.routing import assignment
 from automations.rules import engine, time_triggers, webhooks
 from automations.sla import tracker as sla
-from inbox import events
+from inbox import events, logs
 from inbox.queue import (
     AUTOMATION_TICK,
     CALL_EXTERNAL_BOT,
@@ -31,6 +34,13 @@ from workers.celery_app import celery_app
 from workers.loop import run
 
 log = logging.getLogger(__name__)
+
+
+@task_prerun.connect
+def _carry_request_id(task: Any = None, **_: Any) -> None:
+    """The request that sent this task names it in the logs (see `inbox.logs`)."""
+    logs.REQUEST_ID.set(task.request.get("request_id") if task is not None else None)
+
 
 EVENT_HANDLERS: list[events.Handler] = [
     profiles.on_event,

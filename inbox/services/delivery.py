@@ -31,6 +31,7 @@ from connectors.base import (
     SentRef,
     SetupError,
 )
+from inbox import metrics
 from inbox.errors import NotFound
 from inbox.models.conversations import SenderType
 from inbox.queue import DELIVER_MESSAGE
@@ -50,6 +51,8 @@ class Attempt:
     """sent, retrying, failed, unknown (may have arrived), waiting (a limit is full) or
     skipped (done or tried elsewhere)"""
     retry_in: float | None = None
+    channel: str = ""
+    """The channel's kind, once known."""
 
 
 def backoff(attempt: int, base: float, cap: float) -> float:
@@ -59,6 +62,13 @@ def backoff(attempt: int, base: float, cap: float) -> float:
 
 
 async def deliver(rt: Runtime, message_id: str) -> Attempt:
+    """One attempt at sending a queued message, counted by channel and outcome."""
+    attempt = await _attempt(rt, message_id)
+    metrics.DELIVERIES.labels(attempt.channel or "none", attempt.outcome).inc()
+    return attempt
+
+
+async def _attempt(rt: Runtime, message_id: str) -> Attempt:
     message = await delivery_state.claim_delivery(rt, ObjectId(message_id))
     if message is None:
         if await delivery_state.interrupted(rt, ObjectId(message_id)) is not None:
@@ -71,6 +81,18 @@ async def deliver(rt: Runtime, message_id: str) -> Attempt:
         error = SendError("The channel was removed.", retryable=False, code="channel_removed")
         return await _unsent(rt, message, conversation, error)
     connector = registry.for_channel(channel)
+    attempt = await _send_loaded(rt, message, conversation, channel, connector)
+    return dataclasses.replace(attempt, channel=channel.kind)
+
+
+async def _send_loaded(
+    rt: Runtime,
+    message: dict[str, Any],
+    conversation: dict[str, Any],
+    channel: ChannelRef,
+    connector: Connector,
+) -> Attempt:
+    message_id = str(message["_id"])
     outbound = _with_options(connector, await _outbound(rt, message, conversation))
     wait = await _take_limits(rt, connector, channel, outbound)
     if wait:

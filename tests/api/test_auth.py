@@ -21,6 +21,7 @@ PUBLIC_ROUTES = {
     ("POST", "/login"),
     ("POST", "/webhooks/{kind}/{channel_id}"),
     ("GET", "/webhooks/{kind}/{channel_id}"),
+    ("GET", "/metrics"),  # checks an admin token itself (or a local scraper, when allowed)
 }
 SAMPLE_ID = "0123456789abcdef01234567"
 
