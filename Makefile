@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 BASE_STAMP := $(VENV)/.installed-base
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: run test lint format bench test-deps clean i18n lock
+.PHONY: run test lint format bench fuzz test-deps clean i18n lock
 
 $(BASE_STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) scripts/check_python.py
@@ -42,6 +42,10 @@ bench: $(TEST_STAMP)
 	$(BIN)/python -m benchmarks.delivery
 	$(BIN)/python -m benchmarks.rules
 	$(BIN)/python -m benchmarks.sla_tick
+
+## The API fuzzed from its OpenAPI description for longer than `make test` does (about 20 min).
+fuzz: $(TEST_STAMP)
+	INBOX_FUZZ_EXAMPLES=100 INBOX_FUZZ_SECONDS=1200 $(BIN)/python -m pytest tests/test_fuzz.py
 
 ## Extract user-facing strings and update the Vietnamese catalogue.
 i18n: $(TEST_STAMP)

@@ -10,6 +10,7 @@ from aiohttp import web
 from aiohttp.web_urldispatcher import StaticResource
 
 from inbox import auth, i18n, logs
+from inbox.api import routing
 from inbox.auth import Access
 from inbox.errors import AppError, Forbidden, HttpError, PayloadTooLarge, Unauthorized
 from inbox.keys import PRINCIPAL, runtime
@@ -66,6 +67,8 @@ async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
         if error.status < 400 or not wants_json(request):
             raise
         kept = {k: v for k, v in error.headers.items() if k in ("Allow", "Retry-After")}
+        if error.status == 405 and request.path.startswith(routing.PREFIX):
+            kept["Allow"] = ", ".join(routing.allowed_methods(request.path))
         return _error_response(request, HttpError(error.status, error.reason, kept))
     except Exception:
         log.exception("unhandled error on %s %s", request.method, request.path)

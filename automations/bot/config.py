@@ -5,10 +5,10 @@ message and its calendar, the words that ask for a person and how many misses be
 from __future__ import annotations
 
 import secrets
-from typing import Any
+from typing import Annotated, Any
 
 from bson import ObjectId
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, UrlConstraints
 
 from inbox import clock
 from inbox.auth import issue_token
@@ -45,7 +45,7 @@ class BotBody(BaseModel):
     calendar_id: str | None = None
     handoff_words: list[str] = Field(default_factory=lambda: list(HANDOFF_WORDS), max_length=30)
     max_failures: int = Field(default=2, ge=1, le=5)
-    external_url: HttpUrl | None = Field(
+    external_url: Annotated[HttpUrl, UrlConstraints(max_length=500)] | None = Field(
         default=None, description="an external bot: it gets the events and answers instead"
     )
     external_secret: str | None = Field(

@@ -28,7 +28,10 @@ async def upload(request: web.Request) -> FileOut:
     rt, me = runtime(request), principal(request)
     if not request.content_type.startswith("multipart/"):
         raise BadRequest("Send the file as multipart/form-data in a field named `file`.")
-    reader = await request.multipart()
+    try:
+        reader = await request.multipart()
+    except ValueError as error:  # no boundary, or not multipart at all
+        raise BadRequest(f"The upload is not readable multipart/form-data: {error}") from None
     async for part in reader:
         if getattr(part, "name", None) != "file":
             continue

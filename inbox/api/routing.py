@@ -81,6 +81,23 @@ def api(
     return register
 
 
+def allowed_methods(path: str) -> list[str]:
+    """The methods the API declares for `path` (for a 405's Allow header): those of a literal
+    route when one matches exactly (`/tickets/bulk`), else of the templates that match it."""
+    exact = [r.method for r in ROUTES if r.path == path]
+    if exact:
+        return sorted(set(exact))
+    return sorted({r.method for r in ROUTES if _matches(r.path, path)})
+
+
+def _matches(template: str, path: str) -> bool:
+    wanted, given = template.split("/"), path.split("/")
+    return len(wanted) == len(given) and all(
+        w == g or (w.startswith("{") and w.endswith("}") and g)
+        for w, g in zip(wanted, given, strict=True)
+    )
+
+
 async def read_json(request: web.Request) -> Any:
     raw = await request.read()
     if not raw:

@@ -5,7 +5,9 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any, ClassVar, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, GetJsonSchemaHandler, ValidationInfo, field_validator
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
 
 
 class Priority(StrEnum):
@@ -35,6 +37,25 @@ class Partial(BaseModel):
         if value is None and info.field_name not in cls.nullable:
             raise ValueError("null is not allowed here; leave the field out to keep its value")
         return value
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        """The OpenAPI document says the same: null only where it clears."""
+        schema = handler(core_schema)
+        target = handler.resolve_ref_schema(schema)
+        for name, field in target.get("properties", {}).items():
+            if name in cls.nullable or "anyOf" not in field:
+                continue
+            kept = [option for option in field["anyOf"] if option.get("type") != "null"]
+            field.pop("anyOf")
+            field.pop("default", None)
+            if len(kept) == 1:
+                field.update(kept[0])
+            else:
+                field["anyOf"] = kept
+        return schema
 
 
 T = TypeVar("T")

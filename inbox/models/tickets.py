@@ -87,7 +87,9 @@ class TicketQuery(Body):
     limit: int | None = None
 
 
-class TicketBulkChanges(Body):
+class TicketBulkChanges(Partial, Body):
+    nullable: ClassVar[frozenset[str]] = frozenset({"team_id"})
+
     status: TicketStatus | None = None
     priority: Priority | None = None
     assignee_ids: list[str] | None = Field(default=None, max_length=20)
