@@ -56,6 +56,7 @@ class BotBody(BaseModel):
 
 
 class BotOut(BotBody):
+    external_url: str | None = None  # as stored (normalised), not checked again
     token: str | None = Field(
         default=None, description="the external bot's API token: shown once, when it is set up"
     )

@@ -118,14 +118,7 @@ async def delivery_failed(
     error: str,
     code: str | None,
 ) -> dict[str, Any]:
-    fields = {
-        "status": str(DeliveryStatus.FAILED),
-        "error": error,
-        "code": code,
-        "retry_at": None,
-        "lease_until": None,
-    }
-    return await _set_delivery(rt, message, conversation, fields, step={"outcome": "failed"})
+    return await _attempts_over(rt, message, conversation, DeliveryStatus.FAILED, error, code)
 
 
 async def delivery_unknown(
@@ -136,14 +129,26 @@ async def delivery_unknown(
     code: str | None,
 ) -> dict[str, Any]:
     """The request may have reached the platform: never tried again automatically."""
+    return await _attempts_over(rt, message, conversation, DeliveryStatus.UNKNOWN, error, code)
+
+
+async def _attempts_over(
+    rt: Runtime,
+    message: dict[str, Any],
+    conversation: dict[str, Any],
+    status: DeliveryStatus,
+    error: str,
+    code: str | None,
+) -> dict[str, Any]:
+    """No more automatic attempts: the message ends `failed` or `unknown`, with the reason."""
     fields = {
-        "status": str(DeliveryStatus.UNKNOWN),
+        "status": str(status),
         "error": error,
         "code": code,
         "retry_at": None,
         "lease_until": None,
     }
-    return await _set_delivery(rt, message, conversation, fields, step={"outcome": "unknown"})
+    return await _set_delivery(rt, message, conversation, fields, step={"outcome": str(status)})
 
 
 async def interrupted(rt: Runtime, message_id: ObjectId) -> dict[str, Any] | None:
