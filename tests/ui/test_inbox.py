@@ -11,6 +11,7 @@ from playwright.async_api import expect
 from inbox.models.agents import Role
 from tests.browser import shot, signed_in
 from tests.conftest import customer_writes, make_agent
+from tests.fakes.slowness import Slowness
 
 pytestmark = pytest.mark.browser
 
@@ -118,6 +119,29 @@ async def test_a_failed_delivery_is_visible_and_can_be_retried(
     await shot(page, "inbox-failed-delivery")
     await failed.locator(".delivery-retry").click()
     await expect(page.locator(".bubble.out .delivery")).to_have_attribute("data-status", "sent")
+
+
+async def test_a_reply_that_may_have_arrived_asks_the_agent_what_to_do(
+    browser, server, rt, http, admin, telegram_channel, fake_telegram
+):
+    fake, _ = fake_telegram
+    fake.slowness = Slowness(drop=True)  # takes the message, then drops the connection
+    await make_agent(rt, "lan@example.com", Role.AGENT)
+    await customer_writes(http, telegram_channel, 77, "Hello")
+    page = await signed_in(browser, server, "lan@example.com")
+    await page.locator(".conversation").first.click()
+
+    await page.fill("#composer-text", "Your parcel left this morning")
+    await page.click("#composer-send")
+
+    unsure = page.locator(".bubble.unsure")
+    await expect(unsure.locator(".delivery")).to_have_text("May have been delivered")
+    await expect(unsure.locator(".delivery-error")).to_contain_text("Check with the customer")
+    await shot(page, "inbox-may-have-been-delivered")
+    await unsure.locator(".delivery-confirm").click()
+    await expect(page.locator(".bubble.out .delivery")).to_have_attribute("data-status", "sent")
+    assert len(fake.accepted) == 1, "confirmed, not sent again"
+    assert page.errors == []
 
 
 async def test_agents_see_who_else_is_viewing(browser, server, rt, http, admin, telegram_channel):
