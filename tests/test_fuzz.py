@@ -69,9 +69,10 @@ def schemathesis(base: str, token: str, report: Path) -> subprocess.CompletedPro
 
 
 async def test_no_input_gives_a_5xx_or_an_answer_outside_the_schema(tmp_path):
-    async with aiohttp.ClientSession() as session, inbox_process(
-        tmp_path / "data", INBOX_DEMO="1"
-    ) as served:
+    async with (
+        aiohttp.ClientSession() as session,
+        inbox_process(tmp_path / "data", INBOX_DEMO="1") as served,
+    ):
         token = await admin_token(session, served.base)
         run = schemathesis(served.base, token, tmp_path / "fuzz.xml")
     assert run.returncode == 0, run.stdout[-15000:] + run.stderr[-3000:]
