@@ -42,7 +42,7 @@ async def healthz(request: web.Request) -> web.Response:
     healthy = all(value == "ok" for value in checks.values())
     problem = rt.degraded()
     if problem is not None:
-        checks["broker"] = problem
+        checks["embedded"] = problem
         status = "degraded"
     else:
         status = "ok" if healthy else "unavailable"

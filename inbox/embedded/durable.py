@@ -103,6 +103,11 @@ class DurableStore:
             with contextlib.suppress(RuntimeError):  # no running loop: compact at next start
                 self.compact_soon()
 
+    @property
+    def problem(self) -> str | None:
+        """Why the store cannot be trusted to keep changes right now (for /healthz)."""
+        return self.journal.problem if self.journal is not None else None
+
     def dropped(self, collection: str) -> None:
         assert self.journal is not None
         self.journal.append([journal.drop_record(collection)])

@@ -14,6 +14,7 @@ the journals the snapshot covers.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import struct
@@ -137,14 +138,31 @@ class Journal:
         self._fd = open_append(journal_path(directory, generation))
         sync_directory(directory)
         self._unsynced = False
+        self._refused = b""
+        self.problem: str | None = None
+        """Why the last write failed (a full disk), until one succeeds again."""
         self.bytes_written = os.fstat(self._fd).st_size
         self._stopped = threading.Event()
         self._syncer = threading.Thread(target=self._sync_loop, name="journal-fsync", daemon=True)
         self._syncer.start()
 
     def append(self, records: list[bytes]) -> None:
-        data = b"".join(records)
-        write_all(self._fd, data)
+        """Write records at the end. When the disk refuses (full), the file is cut back to
+        where it was, the records are kept to go first with the next append, and the error
+        is raised: the change is not acknowledged, and is journaled once the disk takes it."""
+        data = self._refused + b"".join(records)
+        end = os.lseek(self._fd, 0, os.SEEK_END)
+        try:
+            write_all(self._fd, data)
+        except OSError as error:
+            with contextlib.suppress(OSError):
+                os.ftruncate(self._fd, end)  # never leave a torn record before later ones
+            self._refused = data
+            self.problem = f"the journal cannot be written: {error}"
+            log.error("embedded store: %s; the change is kept in memory", self.problem)
+            raise
+        self._refused = b""
+        self.problem = None
         self._unsynced = True
         self.bytes_written += len(data)
 

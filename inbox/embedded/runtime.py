@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from inbox import events
-from inbox.embedded.broker import running_broker
+from inbox.embedded.broker import Broker, running_broker
 from inbox.embedded.durable import DurableStore
 from inbox.queue import SWEEP
 from inbox.runtime import Runtime
@@ -55,7 +55,7 @@ async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
     journals every write until exit; an embedded broker is supervised until exit.
     """
     async with contextlib.AsyncExitStack() as stack:
-        broker = None
+        broker = durable = None
         if settings.embedded_store or settings.embedded_redis:
             stack.enter_context(data_dir_lock(settings.data_dir))
         if settings.embedded_redis:
@@ -76,10 +76,16 @@ async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
             await durable.open()
             stack.push_async_callback(durable.close)
         rt = await stack.enter_async_context(Runtime.open(settings, store))
+        rt.degraded = functools.partial(_problem, broker, durable)
         if broker is not None:
-            rt.degraded = lambda: broker.problem
             broker.on_back = functools.partial(_catch_up, rt)
         yield rt
+
+
+def _problem(broker: Broker | None, durable: DurableStore | None) -> str | None:
+    """What /healthz reports as degraded: the broker restarting, the journal failing."""
+    problems = [p for p in (broker and broker.problem, durable and durable.problem) if p]
+    return "; ".join(problems) or None
 
 
 async def _catch_up(rt: Runtime) -> None:

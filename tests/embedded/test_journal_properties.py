@@ -225,3 +225,33 @@ def test_an_equality_on_an_indexed_field_reads_only_its_bucket():
         return len(found), len(kept or ())
 
     assert asyncio.run(run()) == (3, 3)
+
+
+async def test_a_full_disk_refuses_the_change_and_journals_it_once_the_disk_takes_it(
+    tmp_path, monkeypatch
+):
+    import errno
+
+    store, durable = await opened(tmp_path)
+    conversations = store.db["conversations"]
+    real_write = journal.write_all
+    calls = {"n": 0}
+
+    def full_once(fd: int, data: bytes) -> None:
+        calls["n"] += 1
+        if calls["n"] == 1:
+            real_write(fd, data[:5])  # part of it reached the file, like a real ENOSPC
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real_write(fd, data)
+
+    monkeypatch.setattr(journal, "write_all", full_once)
+    with pytest.raises(OSError):
+        await conversations.insert_one({"_id": IDS[0], "status": "open"})
+    assert "No space left" in durable.problem
+    await conversations.insert_one({"_id": IDS[1], "status": "open"})
+    assert durable.problem is None
+    await durable.close()
+
+    again, durable = await opened(tmp_path)
+    assert [d["_id"] for d in await everything(again)] == [IDS[0], IDS[1]]
+    await durable.close()
