@@ -31,15 +31,14 @@ class Served:
         self.process.kill()
 
 
-def process_env(data_dir: Path, **extra: str) -> dict[str, str]:
+def process_env(data_dir: Path, admin: bool = True, **extra: str) -> dict[str, str]:
+    """This environment without any INBOX_* setting, then the data dir, quiet logs, `extra`
+    and (unless `admin` is False, to see one generated) the first admin's credentials."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("INBOX_")}
-    env.update(
-        INBOX_DATA_DIR=str(data_dir),
-        INBOX_ADMIN_EMAIL=ADMIN["email"],
-        INBOX_ADMIN_PASSWORD=ADMIN["password"],
-        INBOX_LOG_LEVEL="WARNING",
-        **extra,
-    )
+    env.update(INBOX_DATA_DIR=str(data_dir), INBOX_LOG_LEVEL="WARNING")
+    if admin:
+        env.update(INBOX_ADMIN_EMAIL=ADMIN["email"], INBOX_ADMIN_PASSWORD=ADMIN["password"])
+    env.update(extra)
     return env
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import signal
 import subprocess
@@ -18,20 +17,15 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import free_port
+from tests.processes import process_env
 
 pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
-
-
-def env_for(data_dir: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("INBOX_")}
-    env.update(INBOX_DATA_DIR=str(data_dir), INBOX_LOG_LEVEL="WARNING", **extra)
-    return env
 
 
 def inbox(*args: str, data_dir: Path, **extra: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "inbox", *args],
-        env=env_for(data_dir, **extra),
+        env=process_env(data_dir, admin=False, **extra),
         capture_output=True,
         text=True,
         timeout=120,
@@ -44,7 +38,7 @@ def serving(data_dir: Path, **extra: str) -> Iterator[tuple[str, list[str]]]:
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "inbox", "serve", "--port", str(port)],
-        env=env_for(data_dir, **extra),
+        env=process_env(data_dir, admin=False, **extra),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,

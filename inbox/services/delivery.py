@@ -33,7 +33,7 @@ from connectors.base import (
 )
 from inbox import metrics
 from inbox.errors import NotFound
-from inbox.models.conversations import SenderType
+from inbox.models.conversations import DeliveryStatus, SenderType
 from inbox.queue import DELIVER_MESSAGE
 from inbox.ratelimit import Limiter
 from inbox.runtime import Runtime
@@ -188,7 +188,9 @@ async def _unsent(rt: Runtime, message: dict, conversation: dict, error: SendErr
     if error.reauthorise:
         await channels.mark_broken(rt, conversation["channel_id"], str(error))
     if error.unknown:
-        await delivery_state.delivery_unknown(rt, message, conversation, str(error), error.code)
+        await delivery_state.attempts_over(
+            rt, message, conversation, DeliveryStatus.UNKNOWN, str(error), error.code
+        )
         return Attempt("unknown")
     attempts = message["delivery"]["attempts"]
     settings = rt.settings
@@ -204,7 +206,9 @@ async def _unsent(rt: Runtime, message: dict, conversation: dict, error: SendErr
         await rt.queue.enqueue(DELIVER_MESSAGE, str(message["_id"]), countdown=delay)
         return Attempt("retrying", delay)
     reason = str(error) if not error.retryable else f"Gave up after {attempts} attempts: {error}"
-    await delivery_state.delivery_failed(rt, message, conversation, reason, error.code)
+    await delivery_state.attempts_over(
+        rt, message, conversation, DeliveryStatus.FAILED, reason, error.code
+    )
     return Attempt("failed")
 
 

@@ -111,28 +111,7 @@ async def delivery_retrying(
     return await _set_delivery(rt, message, conversation, fields, step={"outcome": "retrying"})
 
 
-async def delivery_failed(
-    rt: Runtime,
-    message: dict[str, Any],
-    conversation: dict[str, Any],
-    error: str,
-    code: str | None,
-) -> dict[str, Any]:
-    return await _attempts_over(rt, message, conversation, DeliveryStatus.FAILED, error, code)
-
-
-async def delivery_unknown(
-    rt: Runtime,
-    message: dict[str, Any],
-    conversation: dict[str, Any],
-    error: str,
-    code: str | None,
-) -> dict[str, Any]:
-    """The request may have reached the platform: never tried again automatically."""
-    return await _attempts_over(rt, message, conversation, DeliveryStatus.UNKNOWN, error, code)
-
-
-async def _attempts_over(
+async def attempts_over(
     rt: Runtime,
     message: dict[str, Any],
     conversation: dict[str, Any],
@@ -140,7 +119,8 @@ async def _attempts_over(
     error: str,
     code: str | None,
 ) -> dict[str, Any]:
-    """No more automatic attempts: the message ends `failed` or `unknown`, with the reason."""
+    """No more automatic attempts: the message ends `failed`, or `unknown` (the request may
+    have reached the platform, so it is never tried again on its own), with the reason."""
     fields = {
         "status": str(status),
         "error": error,

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from bson import ObjectId
 
+from inbox import clock
 from inbox.services import delivery
 from tests.conftest import (
     Client,
@@ -34,32 +35,24 @@ TERMINAL = {"sent", "failed", "unknown"}
 
 @dataclass(frozen=True)
 class Platform:
-    channel: str
-    fake: str
     write: Callable[[Client, dict[str, Any]], Awaitable[Any]]
+    mailbox: bool = False
+    """The fake is an SMTP server (it keeps `messages`, the others `accepted`)."""
 
     def arrivals(self, fake: Any) -> int:
-        return len(fake.messages if self.channel == "email_channel" else fake.accepted)
+        return len(fake.messages if self.mailbox else fake.accepted)
 
 
 PLATFORMS = {
-    "telegram": Platform(
-        "telegram_channel", "fake_telegram", lambda http, ch: customer_writes(http, ch, 77, "Hi")
-    ),
+    "telegram": Platform(lambda http, ch: customer_writes(http, ch, 77, "Hi")),
     "facebook": Platform(
-        "facebook_channel",
-        "fake_graph",
-        lambda http, ch: facebook_posts(http, ch, load_fixture("facebook", "text_message.json")),
+        lambda http, ch: facebook_posts(http, ch, load_fixture("facebook", "text_message.json"))
     ),
     "zalo": Platform(
-        "zalo_channel",
-        "fake_zalo",
-        lambda http, ch: zalo_posts(http, ch, load_fixture("zalo", "user_send_text.json")),
+        lambda http, ch: zalo_posts(http, ch, load_fixture("zalo", "user_send_text.json"))
     ),
     "email": Platform(
-        "email_channel",
-        "smtp",
-        lambda http, ch: relay_email(http, ch, load_fixture("email", "plain.eml")),
+        lambda http, ch: relay_email(http, ch, load_fixture("email", "plain.eml")), mailbox=True
     ),
 }
 SCENARIOS = {
@@ -194,7 +187,7 @@ async def test_an_attempt_interrupted_mid_send_is_not_repeated(
     # What a worker killed in the middle of a send leaves: a claimed attempt, lease run out.
     await rt.store["messages"].update_one(
         {"_id": ObjectId(reply["id"])},
-        {"$set": {"delivery.status": "queued", "delivery.lease_until": rt_now(rt)}},
+        {"$set": {"delivery.status": "queued", "delivery.lease_until": clock.now()}},
     )
     attempt = await delivery.deliver(rt, reply["id"])
 
@@ -204,9 +197,3 @@ async def test_an_attempt_interrupted_mid_send_is_not_repeated(
     assert found["delivery"]["status"] == "unknown"
     assert "interrupted" in found["delivery"]["error"]
     assert len(fake.accepted) == 1
-
-
-def rt_now(rt: Any) -> Any:
-    from inbox import clock
-
-    return clock.now()

@@ -32,11 +32,6 @@ pytestmark = [
 WEBHOOKS = 60
 
 
-@pytest.fixture
-def fake_bot_api(fake_telegram):
-    return fake_telegram[1]
-
-
 async def send_webhooks(session: aiohttp.ClientSession, url: str, first: int, count: int) -> None:
     bodies = [
         json.dumps(telegram_update(7000 + n, n + 1, f"Tin nhắn số {n}")).encode()
@@ -85,10 +80,10 @@ def tear_last_record(data_dir: Path) -> None:
 
 
 @pytest.mark.parametrize("torn", [False, True], ids=["clean-tail", "torn-tail"])
-async def test_acknowledged_webhooks_survive_kill_9(tmp_path, fake_bot_api, torn):
+async def test_acknowledged_webhooks_survive_kill_9(tmp_path, fake_telegram, torn):
     async with aiohttp.ClientSession() as session:
         async with inbox_process(tmp_path) as served:
-            url = await connect_telegram(session, served.base, fake_bot_api)
+            url = await connect_telegram(session, served.base, fake_telegram[1])
             await send_webhooks(session, url, 0, WEBHOOKS)
             before = await stored_state(session, served.base)
             valkey = broker_pid(tmp_path)
@@ -112,11 +107,11 @@ async def test_acknowledged_webhooks_survive_kill_9(tmp_path, fake_bot_api, torn
             assert await stored_state(session, served.base) == before, "duplicates stay out"
 
 
-async def test_nothing_is_lost_while_the_journal_is_compacted(tmp_path, fake_bot_api):
+async def test_nothing_is_lost_while_the_journal_is_compacted(tmp_path, fake_telegram):
     tiny = {"INBOX_JOURNAL_COMPACT_MB": "0.02"}  # compact again and again while writing
     async with aiohttp.ClientSession() as session:
         async with inbox_process(tmp_path, **tiny) as served:
-            url = await connect_telegram(session, served.base, fake_bot_api)
+            url = await connect_telegram(session, served.base, fake_telegram[1])
             for batch in range(4):
                 await send_webhooks(session, url, batch * 20, 20)
             before = await stored_state(session, served.base)
@@ -129,10 +124,10 @@ async def test_nothing_is_lost_while_the_journal_is_compacted(tmp_path, fake_bot
             assert await stored_state(session, served.base) == before
 
 
-async def test_a_clean_stop_is_quick_and_keeps_everything(tmp_path, fake_bot_api):
+async def test_a_clean_stop_is_quick_and_keeps_everything(tmp_path, fake_telegram):
     async with aiohttp.ClientSession() as session:
         async with inbox_process(tmp_path) as served:
-            url = await connect_telegram(session, served.base, fake_bot_api)
+            url = await connect_telegram(session, served.base, fake_telegram[1])
             await send_webhooks(session, url, 0, 20)
             before = await stored_state(session, served.base)
         assert served.process.returncode == 0

@@ -27,7 +27,7 @@ class Slowness:
     async def before_answer(self, transport: Any) -> bool:
         """Wait as scripted; False when the connection was dropped (answer nothing)."""
         if self.drop:
-            transport.abort() if hasattr(transport, "abort") else transport.close()
+            transport.abort()
             return False
         if self.delay and not self._released.is_set():
             with contextlib.suppress(TimeoutError):
