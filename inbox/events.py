@@ -39,6 +39,7 @@ class EventType(StrEnum):
     MESSAGE_CREATED = "message.created"
     MESSAGE_UPDATED = "message.updated"
     CONTACT_CREATED = "contact.created"
+    CONTACT_UPDATED = "contact.updated"
     TICKET_CREATED = "ticket.created"
     TICKET_UPDATED = "ticket.updated"
     TICKET_ESCALATED = "ticket.escalated"

@@ -31,6 +31,8 @@ class Settings(BaseSettings):
     demo: bool = False
     language: str = "en"
     """Default interface language for people who have not chosen one (en, vi)."""
+    phone_region: str = "VN"
+    """Country whose numbering plan reads phone numbers written without a country code."""
     session_hours: int = 12
     token_days: int = 30
     max_body_bytes: int = 1_048_576

@@ -64,8 +64,22 @@ COLLECTIONS: dict[str, CollectionSpec] = {
     "sessions": CollectionSpec([Index.on("token_hash", unique=True), Index.on("agent_id")]),
     "api_tokens": CollectionSpec([Index.on("token_hash", unique=True), Index.on("agent_id")]),
     "channels": CollectionSpec([Index.on("kind"), Index.on("credentials_expire_at")], small=True),
-    "contacts": CollectionSpec([Index.on(("created_at", DESCENDING))]),
+    "contacts": CollectionSpec(
+        [
+            Index.on(("created_at", DESCENDING)),
+            Index.on("merged_into", ("created_at", DESCENDING)),
+            Index.on("search_terms", ("created_at", DESCENDING)),
+            Index.on("tags", ("created_at", DESCENDING)),
+            Index.on("identities.channel_id", ("created_at", DESCENDING)),
+            Index.on("attribute_pairs", ("created_at", DESCENDING)),
+            Index.on("emails"),
+            Index.on("phones"),
+            Index.on(("last_seen_at", DESCENDING)),
+        ]
+    ),
     "contact_identities": CollectionSpec([Index.on("contact_id")]),
+    "audit_log": CollectionSpec([Index.on("subject_id", "at")]),
+    "contact_attributes": CollectionSpec([Index.on("key", unique=True)], small=True),
     "conversations": CollectionSpec(
         [
             Index.on("open_key", unique=True, partial={"open_key": HAS_STRING}),
@@ -75,6 +89,7 @@ COLLECTIONS: dict[str, CollectionSpec] = {
             Index.on("assignee_id", "status", ("last_message_at", DESCENDING)),
             Index.on("channel_id", "status", ("last_message_at", DESCENDING)),
             Index.on("contact_id", ("last_message_at", DESCENDING)),
+            Index.on("search_terms", ("last_message_at", DESCENDING)),
             Index.on("status", "snoozed_until"),
             Index.on("thread_id", "channel_id", ("created_at", DESCENDING)),
             Index.on("number", unique=True, partial={"number": {"$type": "int"}}),

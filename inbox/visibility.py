@@ -1,5 +1,6 @@
-"""Which conversations an agent may see: admins all; agents those of their teams, those with
-no team yet (the shared queue) and those assigned to them."""
+"""What an agent may see: admins everything; agents the conversations and tickets of their
+teams, those with no team yet (the shared queue) and those assigned to them, and the contacts
+of those."""
 
 from __future__ import annotations
 
@@ -17,6 +18,14 @@ def conversation_filter(principal: Principal) -> dict[str, Any]:
             {"team_id": {"$in": [*principal.team_ids, None]}},
             {"assignee_id": principal.id},
         ]
+    }
+
+
+def ticket_filter(principal: Principal) -> dict[str, Any]:
+    if principal.is_admin:
+        return {}
+    return {
+        "$or": [{"team_id": {"$in": [*principal.team_ids, None]}}, {"assignee_ids": principal.id}]
     }
 
 

@@ -18,7 +18,8 @@ from inbox.models.common import Priority
 from inbox.models.conversations import ConversationOut, ConversationStatus, MessageOut
 from inbox.models.tickets import TicketOut, TicketStatus
 from inbox.runtime import Runtime
-from inbox.services import contacts, conversations, messages
+from inbox.services import conversations, messages
+from inbox.services.contacts import records as contacts
 from inbox.services.tickets import lifecycle as tickets
 
 TEXT, CHOICE, NUMBER, LIST, ID, BOOL, TIME = (

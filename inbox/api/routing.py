@@ -142,6 +142,7 @@ API_MODULES = (
     "inbox.api.teams",
     "inbox.api.channels",
     "inbox.api.conversations",
+    "inbox.api.contacts",
     "inbox.api.files",
     "inbox.api.notifications",
     "inbox.api.tickets",

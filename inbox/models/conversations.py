@@ -102,6 +102,12 @@ class ConversationQuery(Body):
     team: str | None = Field(default=None, description="a team id or `none`")
     channel: str | None = None
     contact: str | None = None
+    q: str | None = Field(
+        default=None,
+        max_length=200,
+        description="words of the contact's name, phone, email or channel id (or their "
+        "beginnings) and whole words of the messages; with or without accents",
+    )
     cursor: str | None = None
     limit: int | None = None
 

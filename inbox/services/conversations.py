@@ -14,7 +14,7 @@ from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from connectors.base import ChannelRef, Inbound, InboundKind
-from inbox import clock
+from inbox import clock, search
 from inbox.auth import Principal
 from inbox.errors import Conflict, Invalid
 from inbox.events import SYSTEM, Actor, EventType, emit_in_conversation
@@ -81,6 +81,7 @@ async def open_for_thread(
         "channel": {"kind": channel.kind, "name": channel.name},
         "contact_id": contact["_id"],
         "contact": {"name": contact["name"], "avatar_url": contact.get("avatar_url")},
+        "search_terms": contact.get("search_terms", []),
         "thread_id": item.thread_id,
         "kind": "comment" if item.kind == InboundKind.COMMENT else "message",
         "subject": item.subject,
@@ -138,7 +139,7 @@ async def after_outbound(
         updates["first_reply_at"] = now
     await rt.store["conversations"].update_one(
         {"_id": conversation["_id"]},
-        {"$set": updates, "$inc": {"revision": 1}, **_remember(message)},
+        {"$set": updates, "$inc": {"revision": 1}, **_remember(message), **_words(message)},
     )
 
 
@@ -152,6 +153,12 @@ def _remember(message: dict[str, Any]) -> dict[str, Any]:
     if not external_id:
         return {}
     return {"$push": {"thread_refs": {"$each": [external_id], "$slice": -THREAD_REFS}}}
+
+
+def _words(message: dict[str, Any]) -> dict[str, Any]:
+    """The update that makes a message's words find its conversation."""
+    words = search.terms(message.get("text"))
+    return {"$addToSet": {"search_terms": {"$each": words}}} if words else {}
 
 
 async def note_sent(rt: Runtime, conversation: dict[str, Any], external_id: str) -> None:
@@ -180,7 +187,12 @@ async def after_inbound(
         updates["customer_message_ref"] = message["external_id"]
     updated = await rt.store["conversations"].find_one_and_update(
         {"_id": conversation["_id"]},
-        {"$set": updates, "$inc": {"unread_count": 1, "revision": 1}, **_remember(message)},
+        {
+            "$set": updates,
+            "$inc": {"unread_count": 1, "revision": 1},
+            **_remember(message),
+            **_words(message),
+        },
         return_document=ReturnDocument.AFTER,
     )
     if wake:
@@ -248,6 +260,9 @@ def _list_filter(query: ConversationQuery, principal: Principal) -> dict[str, An
         conditions["channel_id"] = parse_id(query.channel, "channel")
     if query.contact:
         conditions["contact_id"] = parse_id(query.contact, "contact")
+    words = search.query_terms(query.q or "")
+    if words:
+        conditions["search_terms"] = {"$all": words}
     return conditions
 
 
@@ -405,22 +420,6 @@ async def move_thread(rt: Runtime, conversation: dict[str, Any], thread_id: str)
     await rt.store["conversations"].update_one(
         {"_id": conversation["_id"]}, {"$set": sets, "$inc": {"revision": 1}}
     )
-
-
-async def refresh_contact(rt: Runtime, contact: dict[str, Any]) -> None:
-    """The contact's name or picture changed: update their conversations' summaries."""
-    summary = {"name": contact["name"], "avatar_url": contact.get("avatar_url")}
-    cursor = rt.store["conversations"].find(
-        {"contact_id": contact["_id"]}, sort=[("last_message_at", -1)]
-    )
-    async for conversation in cursor:
-        updated = await rt.store["conversations"].find_one_and_update(
-            {"_id": conversation["_id"]},
-            {"$set": {"contact": summary}, "$inc": {"revision": 1}},
-            return_document=ReturnDocument.AFTER,
-        )
-        changes = {"contact": {"from": conversation["contact"], "to": summary}}
-        await _emit(rt, EventType.CONVERSATION_UPDATED, updated, SYSTEM, changes)
 
 
 async def set_response_due(rt: Runtime, conversation_id: ObjectId, due_at: datetime | None) -> None:

@@ -15,7 +15,8 @@ from inbox import clock
 from inbox.errors import NotFound
 from inbox.models.conversations import DeliveryStatus
 from inbox.runtime import Runtime
-from inbox.services import contacts, conversations, delivery_state, files, messages
+from inbox.services import conversations, delivery_state, files, messages
+from inbox.services.contacts import records as contacts
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +49,7 @@ async def ingest(rt: Runtime, channel: ChannelRef, item: Inbound) -> Ingested:
     if item.kind == InboundKind.ECHO:
         return await _echo(rt, channel, item)
     item = await _place_in_thread(rt, channel_id, item)
-    contact = await contacts.resolve(rt, channel, item.sender)
+    contact = await contacts.mark_seen(rt, await contacts.resolve(rt, channel, item.sender))
     conversation = await conversations.open_for_thread(rt, channel, item, contact)
     attachments = await _attachments(rt, item, conversation["_id"])
     message, created = await messages.insert_inbound(rt, conversation, contact, item, attachments)

@@ -11,7 +11,8 @@ from typing import Any
 from connectors import registry
 from inbox.errors import NotFound
 from inbox.runtime import Runtime
-from inbox.services import channels, contacts
+from inbox.services import channels
+from inbox.services.contacts import records as contacts
 
 
 async def on_event(rt: Runtime, event: dict[str, Any]) -> None:

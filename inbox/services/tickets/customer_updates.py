@@ -17,7 +17,8 @@ from inbox.events import Actor, EventType
 from inbox.models.conversations import SenderType
 from inbox.models.tickets import CustomerUpdateSettings, ticket_number
 from inbox.runtime import Runtime
-from inbox.services import contacts, messages, replies
+from inbox.services import messages, replies
+from inbox.services.contacts import records as contacts
 from inbox.services.tickets import lifecycle as tickets
 
 

@@ -34,7 +34,6 @@ from inbox.models.tickets import (
 from inbox.runtime import Runtime
 from inbox.services import (
     agents,
-    contacts,
     conversations,
     counters,
     files,
@@ -42,9 +41,11 @@ from inbox.services import (
     notifications,
     teams,
 )
+from inbox.services.contacts import records as contacts
 from inbox.services.tickets import categories
 from inbox.services.tickets import fields as ticket_fields
 from inbox.services.tickets import history as ticket_history
+from inbox.visibility import ticket_filter
 
 Status = TicketStatus
 TRANSITIONS: dict[str, set[str]] = {
@@ -73,15 +74,6 @@ def scope(ticket: dict[str, Any]) -> Scope:
         team_id=str(ticket["team_id"]) if ticket.get("team_id") else None,
         agent_ids=[str(a) for a in ticket.get("assignee_ids", [])],
     )
-
-
-def visibility(principal: Principal) -> dict[str, Any]:
-    """Admins see every ticket; agents their teams', the unassigned team's and their own."""
-    if principal.is_admin:
-        return {}
-    return {
-        "$or": [{"team_id": {"$in": [*principal.team_ids, None]}}, {"assignee_ids": principal.id}]
-    }
 
 
 async def emit_ticket(
@@ -277,13 +269,13 @@ async def get_visible(rt: Runtime, ticket_id: str, principal: Principal) -> dict
     """By id or by number (T-000123), if this agent may see it."""
     if ticket_id.upper().startswith("T-") and ticket_id[2:].isdigit():
         found = await rt.store["tickets"].find_one(
-            {"seq": int(ticket_id[2:]), **visibility(principal)}
+            {"seq": int(ticket_id[2:]), **ticket_filter(principal)}
         )
         if found is None:
             raise NotFound(f"No ticket {ticket_id.upper()}.")
         return found
     oid = parse_id(ticket_id, "ticket")
-    return await rt.store.get("tickets", oid, "ticket", visibility(principal))
+    return await rt.store.get("tickets", oid, "ticket", ticket_filter(principal))
 
 
 # ---- changing --------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from inbox.models.common import Priority
 from inbox.models.tickets import OPEN_TICKET_STATUSES, TicketQuery, TicketStatus, ViewCreate
 from inbox.pagination import Position, after
 from inbox.runtime import Runtime
-from inbox.services.tickets.lifecycle import visibility
+from inbox.visibility import ticket_filter
 
 
 def _split(value: str) -> list[str]:
@@ -79,7 +79,7 @@ async def page(
     rt: Runtime, principal: Principal, query: TicketQuery, position: Position | None, limit: int
 ) -> list[dict[str, Any]]:
     """Up to limit+1 tickets: due soonest first, then by priority, then the newest."""
-    clauses = [c for c in (visibility(principal), after("rank", position, False, True)) if c]
+    clauses = [c for c in (ticket_filter(principal), after("rank", position, False, True)) if c]
     mongo_query = {**_filter(query, principal), **({"$and": clauses} if clauses else {})}
     cursor = rt.store["tickets"].find(mongo_query, sort=[("rank", 1), ("_id", -1)], limit=limit + 1)
     return await cursor.to_list(None)
