@@ -45,9 +45,9 @@ def create_app(settings: Settings, rt: Runtime | None = None) -> web.Application
     return app
 
 
-DEFAULTS = ("automations.rules.defaults",)
-"""Modules whose `ensure(rt)` creates what every installation has (named, not imported, so
-the core does not depend on automation code)."""
+DEFAULTS = ("inbox.services.contacts.upgrade", "automations.rules.defaults")
+"""Modules whose `ensure(rt)` creates or upgrades what every installation has (named, not
+imported, so the core does not depend on automation code)."""
 
 
 async def _ensure_defaults(app: web.Application) -> None:

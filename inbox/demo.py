@@ -12,15 +12,18 @@ from bson import ObjectId
 from pymongo.errors import DuplicateKeyError
 
 from connectors.base import Attachment, ChannelRef, Inbound, InboundKind, Sender
-from inbox import clock
+from inbox import clock, search
 from inbox.auth import Principal
 from inbox.events import Actor
 from inbox.models.agents import AgentCreate, AssignmentMethod, TeamCreate
 from inbox.models.common import Priority
+from inbox.models.contacts import AttributeCreate, ContactCreate, ContactFields
 from inbox.models.conversations import ConversationPatch, ConversationStatus, MessageCreate
 from inbox.models.tickets import CategoryCreate, TicketFields, TicketPromote
 from inbox.runtime import Runtime
 from inbox.services import agents, channels, conversations, ingest, messages, replies, teams
+from inbox.services.contacts import attributes
+from inbox.services.contacts import records as contacts
 from inbox.services.tickets import categories
 from inbox.services.tickets import lifecycle as tickets
 
@@ -48,6 +51,28 @@ CHANNELS = [
     ("zalo", "Shop OA", {"oa_id": "demo"}),
     ("email", "support@shop.example", {"address": "support@shop.example"}),
 ]
+
+ATTRIBUTES = [
+    AttributeCreate(
+        key="plan", label="Plan", type="select", options=["free", "silver", "gold"], on_card=True
+    ),
+    AttributeCreate(key="birthday", label="Birthday", type="date"),
+]
+# A customer's details an agent added, by the name they wrote under.
+CONTACT_DETAILS = {
+    "Nguyễn Thị Lan Anh": ContactFields(
+        phones=["0912 345 678"], tags=["vip"], attributes={"plan": "gold"}
+    ),
+    "Phạm Minh Châu": ContactFields(phones=["0903 555 010"], attributes={"plan": "silver"}),
+    "Sarah Johnson": ContactFields(tags=["b2b"], attributes={"plan": "free"}),
+}
+WALK_IN = ContactCreate(
+    name="Chị Châu (cửa hàng Q1)",
+    phones=["+84903555010"],
+    emails=["chau.pham@example.com"],
+    notes="Came to the Q1 shop about a warranty; the same number writes on Zalo.",
+)
+"""Entered by hand: shares a phone with a Zalo customer, so a merge is suggested."""
 
 CATEGORIES = {"Orders": ["Delivery", "Returns"], "Payments": ["Refunds"], "Technical": []}
 
@@ -190,7 +215,21 @@ async def seed(rt: Runtime) -> bool:
         )
         if "ticket" in script and conversation_id:
             await _ticket(rt, conversation_id, script["ticket"], principals, category_ids)
+    await _contact_details(rt)
     return True
+
+
+async def _contact_details(rt: Runtime) -> None:
+    """Attributes, tags and phones on a few customers, and a walk-in to merge."""
+    for definition in ATTRIBUTES:
+        await attributes.definitions.create(rt, definition)
+    for name, details in CONTACT_DETAILS.items():
+        contact = await rt.store["contacts"].find_one(
+            {"search_terms": {"$all": search.terms(name)}}
+        )
+        if contact is not None:
+            await contacts.update(rt, contact, details, DEMO_ACTOR)
+    await contacts.create(rt, WALK_IN, DEMO_ACTOR)
 
 
 async def _categories(rt: Runtime) -> dict[tuple[str, ...], str]:

@@ -158,6 +158,12 @@ def test_create_admin_and_seed_demo_work_on_the_embedded_store(tmp_path):
             f"{base}/api/v1/conversations?status=open,pending,resolved", issued["token"]
         )
         assert len(page["items"]) == 6
+        _, people = get_json(f"{base}/api/v1/contacts?q=chau", issued["token"])
+        walk_in = next(c for c in people["items"] if c["identities"] == [])
+        _, suggested = get_json(
+            f"{base}/api/v1/contacts/{walk_in['id']}/suggestions", issued["token"]
+        )
+        assert [s["contact"]["name"] for s in suggested["items"]] == ["Phạm Minh Châu"]
 
 
 def test_a_short_admin_password_is_refused(tmp_path):

@@ -59,6 +59,8 @@ FIELDS: dict[str, FieldSpec] = {
     "contact.name": FieldSpec(TEXT),
     "contact.language": FieldSpec(TEXT),
     "contact.emails": FieldSpec(LIST),
+    "contact.phones": FieldSpec(LIST),
+    "contact.tags": FieldSpec(LIST),
     "ticket.number": FieldSpec(TEXT),
     "ticket.title": FieldSpec(TEXT),
     "ticket.summary": FieldSpec(TEXT),
@@ -179,8 +181,11 @@ async def _related(rt: Runtime, context: Context) -> None:
 
 
 def _fill_values(context: Context, subject_type: str, data: dict[str, Any]) -> None:
-    """Field values: the subject from the event's snapshot, the rest as they are now."""
+    """Field values: the subject from the event's snapshot, the rest as they are now (the
+    subject too when the snapshot was erased with the person's data)."""
     values: dict[str, Any] = {"now": clock.iso(clock.now())}
+    if not data:
+        subject_type = ""
     if context.conversation is not None:
         view = (
             data
@@ -205,6 +210,8 @@ def _fill_values(context: Context, subject_type: str, data: dict[str, Any]) -> N
                 "contact.name": contact["name"],
                 "contact.language": contact.get("language"),
                 "contact.emails": contact.get("emails", []),
+                "contact.phones": contact.get("phones", []),
+                "contact.tags": contact.get("tags", []),
             }
         )
     if context.channel is not None:

@@ -10,6 +10,7 @@ from aiohttp import web
 from inbox import pagination
 from inbox.api.routing import api
 from inbox.auth import Access
+from inbox.errors import Invalid, NotFound
 from inbox.keys import principal, runtime
 from inbox.models.common import Page
 from inbox.models.contacts import (
@@ -17,6 +18,7 @@ from inbox.models.contacts import (
     AttributeOut,
     ContactCreate,
     ContactFields,
+    ContactFilter,
     ContactOut,
     ContactQuery,
     ImportBody,
@@ -74,10 +76,12 @@ async def create_contact(request: web.Request, body: ContactCreate) -> ContactOu
     "/contacts/export",
     summary="The contacts of a filtered list as CSV (same filters as the list)",
     tag=TAG,
-    query=ContactQuery,
+    query=ContactFilter,
     level=Access.ADMIN,
+    media="text/csv",
 )
-async def export_contacts(request: web.Request, query: ContactQuery) -> web.StreamResponse:
+async def export_contacts(request: web.Request, query: ContactFilter) -> web.StreamResponse:
+    lists.conditions(query)  # a malformed filter is a 422, before the answer starts
     response = web.StreamResponse(
         headers={
             "Content-Type": "text/csv; charset=utf-8",
@@ -150,7 +154,10 @@ async def erase_contact(request: web.Request) -> ContactOut:
 async def merge_contacts(request: web.Request, body: MergeBody) -> ContactOut:
     rt, me = runtime(request), principal(request)
     survivor = await _visible(request)
-    other = await lists.get_visible(rt, body.other_id, me)
+    try:
+        other = await lists.get_visible(rt, body.other_id, me)
+    except NotFound as missing:
+        raise Invalid("other_id names no contact you can see.", {"field": "other_id"}) from missing
     return ContactOut.of(await merge.merge(rt, survivor, other, me.actor))
 
 

@@ -47,7 +47,13 @@ async def upload(request: web.Request) -> FileOut:
     raise BadRequest("No field named `file` in the upload.")
 
 
-@api("GET", "/files/{id}", summary="Download a file", tag="files")
+@api(
+    "GET",
+    "/files/{id}",
+    summary="Download a file",
+    tag="files",
+    media="application/octet-stream",
+)
 async def download(request: web.Request) -> web.StreamResponse:
     rt, me = runtime(request), principal(request)
     doc = await files.get(rt, parse_id(request.match_info["id"], "file"))
@@ -71,6 +77,7 @@ async def download(request: web.Request) -> web.StreamResponse:
     "/messages/{id}/attachments/{number}",
     summary="An attachment the platform holds (e.g. a Telegram file), fetched through us",
     tag="files",
+    media="application/octet-stream",
 )
 async def platform_attachment(request: web.Request) -> web.Response:
     rt, me = runtime(request), principal(request)

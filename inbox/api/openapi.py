@@ -39,13 +39,15 @@ def _operation(route: ApiRoute, refs: dict[type[BaseModel], str]) -> dict[str, A
     answer: dict[str, Any] = {"description": "OK"}
     if route.response is not None:
         answer["content"] = {"application/json": {"schema": {"$ref": refs[route.response]}}}
+    elif route.media is not None:
+        answer["content"] = {route.media: {"schema": {"type": "string", "format": "binary"}}}
     operation: dict[str, Any] = {
         "operationId": route.handler.__name__,
         "summary": route.summary,
         "tags": [route.tag],
         "parameters": _parameters(route),
         "responses": {
-            str(route.status if route.response is not None else 204): answer,
+            str(route.status if route.response or route.media else 204): answer,
             "4XX": {"description": "Invalid request", "content": error},
         },
     }

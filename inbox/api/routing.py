@@ -34,6 +34,8 @@ class ApiRoute:
     body: type[BaseModel] | None
     query: type[BaseModel] | None
     response: Any
+    media: str | None = None
+    """The content type of an answer that is not JSON (a file, CSV)."""
 
 
 ROUTES: list[ApiRoute] = []
@@ -50,6 +52,7 @@ def api(
     response: Any = None,
     status: int = 200,
     level: Access = Access.AGENT,
+    media: str | None = None,
 ) -> Callable[
     [Callable[..., Awaitable[Any]]], Callable[[web.Request], Awaitable[web.StreamResponse]]
 ]:
@@ -73,7 +76,17 @@ def api(
         wrapped = access(level)(handler)
         ROUTES.append(
             ApiRoute(
-                method, PREFIX + path, wrapped, summary, tag, level, status, body, query, response
+                method,
+                PREFIX + path,
+                wrapped,
+                summary,
+                tag,
+                level,
+                status,
+                body,
+                query,
+                response,
+                media,
             )
         )
         return wrapped

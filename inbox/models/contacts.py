@@ -101,7 +101,9 @@ class ContactCreate(ContactFields):
     name: str = Field(min_length=1, max_length=200)  # type: ignore[assignment]
 
 
-class ContactQuery(Body):
+class ContactFilter(Body):
+    """Which contacts: the list's filters, also those of the CSV export."""
+
     q: str | None = Field(
         default=None, description="name, phone, email or channel id; with or without accents"
     )
@@ -110,6 +112,9 @@ class ContactQuery(Body):
     attribute: str | None = Field(default=None, description="key:value of a custom attribute")
     seen_after: AwareDatetime | None = None
     seen_before: AwareDatetime | None = None
+
+
+class ContactQuery(ContactFilter):
     cursor: str | None = None
     limit: int | None = None
 

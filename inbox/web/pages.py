@@ -14,8 +14,10 @@ from inbox.errors import TooManyRequests
 from inbox.i18n import gettext as _
 from inbox.keys import principal, runtime
 from inbox.models.agents import AgentOut, AgentPatch, Availability, TeamOut
+from inbox.models.contacts import ContactOut
 from inbox.models.tickets import CategoryOut, TicketFieldOut, TicketOut, ViewOut
 from inbox.services import agents, channels, teams
+from inbox.services.contacts import lists as contact_lists
 from inbox.services.tickets import categories
 from inbox.services.tickets import fields as ticket_fields
 from inbox.services.tickets import lifecycle as tickets
@@ -143,6 +145,23 @@ async def inbox_page(request: web.Request) -> web.StreamResponse:
     return render(request, "inbox.html", {"page": "inbox", "bootstrap": await _directory(request)})
 
 
+@access(Access.AGENT)
+async def contacts_page(request: web.Request) -> web.StreamResponse:
+    context = {"page": "contacts", "bootstrap": await _directory(request)}
+    return render(request, "contacts.html", context)
+
+
+@access(Access.AGENT)
+async def contact_page(request: web.Request) -> web.StreamResponse:
+    """One person: their details, channels, conversations, tickets; merge and erase."""
+    contact = await contact_lists.get_visible(
+        runtime(request), request.match_info["id"], principal(request)
+    )
+    bootstrap = await _directory(request)
+    bootstrap["contact"] = ContactOut.of(contact).model_dump(mode="json")
+    return render(request, "contact.html", {"page": "contacts", "bootstrap": bootstrap})
+
+
 async def _ticket_directory(request: web.Request) -> dict[str, Any]:
     """The directory plus what ticket pages draw: categories and custom fields."""
     rt = runtime(request)
@@ -210,6 +229,8 @@ def setup(app: web.Application) -> None:
     app.router.add_post("/login", login)
     app.router.add_post("/logout", logout)
     app.router.add_get("/inbox", inbox_page)
+    app.router.add_get("/contacts", contacts_page)
+    app.router.add_get("/contacts/{id}", contact_page)
     app.router.add_get("/tickets", tickets_page)
     app.router.add_get("/tickets/{ref}", ticket_page)
     app.router.add_get("/admin", admin_page)

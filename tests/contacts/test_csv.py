@@ -105,3 +105,5 @@ async def test_export_round_trips_and_defuses_formulas(admin, agent):
     ]
     _, filtered = await _export(admin, "?tag=a")
     assert len(list(csv.DictReader(io.StringIO(filtered)))) == 1
+    status, refused = await _export(admin, "?attribute=no-colon")
+    assert status == 422, refused

@@ -57,6 +57,23 @@ async def test_erase_removes_the_persons_data_everywhere_and_keeps_an_audit_line
     assert kept_ticket["contact"]["name"] == "Erased contact"
     async for event in rt.store["events"].find({"subject.id": oid(conversation)}):
         assert "Minh" not in str(event["data"])
+    # A rule's dry run over an event whose copy was erased reads the record as it is now.
+    event = await rt.store["events"].find_one(
+        {"subject.id": oid(next(m for m in thread["items"] if m["kind"] == "message"))}
+    )
+    _, rule = await admin.post(
+        "/api/v1/rules",
+        json={
+            "name": "r",
+            "event": "message.created",
+            "actions": [{"type": "add_tag", "tag": "x"}],
+        },
+    )
+    status, dry = await admin.post(
+        f"/api/v1/rules/{rule['id']}/dry-run", json={"event_id": str(event["_id"])}
+    )
+    assert status == 200, dry
+    assert dry["values"]["message.text"] == ""
     (line,) = await rt.store["audit_log"].find({"subject_id": oid(minh)}).to_list(None)
     assert line["action"] == "contact.erased" and line["by"]["name"] == "Ada Admin"
     assert line["counts"]["files"] == 1 and line["counts"]["identities"] == 1

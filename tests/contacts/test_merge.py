@@ -129,10 +129,14 @@ async def test_concurrent_merges_of_one_pair_never_lose_data(http, admin, telegr
     assert status == 409, refused
 
 
-async def test_a_contact_cannot_be_merged_into_itself(http, admin, telegram_channel):
+async def test_a_contact_cannot_be_merged_into_itself_or_an_unknown_one(
+    http, admin, telegram_channel
+):
     await customer_writes(http, telegram_channel, 1, "hello")
     (only,) = await _contacts(admin)
-    status, body = await admin.post(
-        f"/api/v1/contacts/{only['id']}/merge", json={"other_id": only["id"]}
-    )
+    path = f"/api/v1/contacts/{only['id']}/merge"
+    status, body = await admin.post(path, json={"other_id": only["id"]})
     assert status == 422, body
+    for unknown in ("", "6b1098944eceb00909c30731"):
+        status, body = await admin.post(path, json={"other_id": unknown})
+        assert status == 422 and body["error"]["details"] == {"field": "other_id"}, body

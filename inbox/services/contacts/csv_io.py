@@ -25,7 +25,7 @@ from inbox.events import Actor
 from inbox.models.contacts import (
     ContactCreate,
     ContactFields,
-    ContactQuery,
+    ContactFilter,
     ImportResult,
     ImportRow,
 )
@@ -187,8 +187,9 @@ async def _match(
 # ---- export ----------------------------------------------------------------------------------
 
 
-async def export_csv(rt: Runtime, principal: Principal, query: ContactQuery) -> AsyncIterator[str]:
-    """The contacts of a filtered list as CSV, a line at a time."""
+async def export_csv(rt: Runtime, principal: Principal, query: ContactFilter) -> AsyncIterator[str]:
+    """The contacts of a filtered list as CSV, a line at a time (check the filter with
+    `lists.conditions` before answering: a malformed one fails here only once streaming)."""
     keys = [a["key"] for a in await attributes.definitions.list_all(rt)]
     header = ["id", *TEXT_COLUMNS[:1], *LIST_COLUMNS, *TEXT_COLUMNS[1:], *keys]
     header += READ_ONLY_COLUMNS

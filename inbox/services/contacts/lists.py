@@ -15,7 +15,7 @@ from inbox import search
 from inbox.auth import Principal
 from inbox.errors import Invalid, NotFound
 from inbox.ids import parse_id
-from inbox.models.contacts import ContactQuery
+from inbox.models.contacts import ContactFilter
 from inbox.pagination import Position, after
 from inbox.runtime import Runtime
 from inbox.services.contacts import records
@@ -24,47 +24,49 @@ from inbox.visibility import conversation_filter, ticket_filter
 BATCHES = 5
 
 
-def _filter(query: ContactQuery) -> dict[str, Any]:
-    conditions: dict[str, Any] = {"merged_into": None}
+def conditions(query: ContactFilter) -> dict[str, Any]:
+    """The store filter for the list's filters (a 422 for a malformed one)."""
+    found: dict[str, Any] = {"merged_into": None}
     words = search.query_terms(query.q or "")
     if words:
-        conditions["search_terms"] = {"$all": words}
+        found["search_terms"] = {"$all": words}
     if query.tag:
-        conditions["tags"] = query.tag
+        found["tags"] = query.tag
     if query.channel:
-        conditions["identities.channel_id"] = parse_id(query.channel, "channel")
+        found["identities.channel_id"] = parse_id(query.channel, "channel")
     if query.attribute:
         key, sep, value = query.attribute.partition(":")
         if not sep or not key:
             raise Invalid("attribute is key:value, e.g. plan:gold.")
-        conditions["attribute_pairs"] = records.attribute_pair(key, value)
+        found["attribute_pairs"] = records.attribute_pair(key, value)
     seen = {
         op: moment
         for op, moment in (("$gte", query.seen_after), ("$lt", query.seen_before))
         if moment is not None
     }
     if seen:
-        conditions["last_seen_at"] = seen
-    return conditions
+        found["last_seen_at"] = seen
+    return found
 
 
 async def list_page(
-    rt: Runtime, principal: Principal, query: ContactQuery, position: Position | None, limit: int
+    rt: Runtime, principal: Principal, query: ContactFilter, position: Position | None, limit: int
 ) -> list[dict[str, Any]]:
     """Up to limit+1 contacts the principal may see, newest first."""
     found: list[dict[str, Any]] = []
-    conditions = _filter(query)
+    wanted = conditions(query)
+    size = limit + 1 if principal.is_admin else 2 * limit + 1  # agents may not see some
     for _ in range(BATCHES):
         clause = after("created_at", position, True)
         cursor = rt.store["contacts"].find(
-            {**conditions, **({"$and": [clause]} if clause else {})},
+            {**wanted, **({"$and": [clause]} if clause else {})},
             sort=[("created_at", -1), ("_id", -1)],
-            limit=limit + 1,
+            limit=size,
         )
         batch = await cursor.to_list(None)
         seen = await visible_ids(rt, principal, [c["_id"] for c in batch])
         found += [c for c in batch if c["_id"] in seen]
-        if len(found) > limit or len(batch) <= limit:
+        if len(found) > limit or len(batch) < size:
             break
         position = Position(batch[-1]["created_at"], batch[-1]["_id"])
     return found[: limit + 1]

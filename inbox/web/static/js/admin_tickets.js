@@ -1,4 +1,5 @@
-// Admin → Tickets: the category tree, custom fields and the customer update templates.
+// Admin → Tickets and contacts: the category tree, custom fields, contact attributes and the
+// customer update templates.
 
 import { _, api, el, toast } from "./core.js";
 import { confirmDelete, describeError, emptyRow, onSubmit } from "./admin_forms.js";
@@ -38,18 +39,28 @@ async function loadCategories() {
   );
 }
 
-// ---- custom fields --------------------------------------------------------------------
+// ---- custom fields (tickets) and contact attributes --------------------------------------
 
-async function loadFields() {
-  const { items } = await api("GET", "/ticket-fields");
-  $("field-rows").replaceChildren(...(items.length ? items.map((field) => el("tr", {},
-    el("td", {}, field.label), el("td", {}, el("code", {}, field.key)), el("td", {}, TYPE_LABELS[field.type]),
-    el("td", {}, field.options.join(", ") || "—"), el("td", {}, field.required ? _("Yes") : _("No")),
-    el("td", {}, el("button", {
-      type: "button", class: "link",
-      onclick: () => confirmDelete(`/ticket-fields/${field.key}`, _("Remove the field {label}? Values already on tickets stay.", { label: field.label }), loadFields),
-    }, _("Remove"))),
-  )) : [emptyRow(6, _("No custom fields yet."))]));
+/** The list and form of admin-defined fields kept at `path`; `flag` is their yes/no column. */
+function fieldDefinitions(path, prefix, flag) {
+  const load = async () => {
+    const { items } = await api("GET", path);
+    $(`${prefix}-rows`).replaceChildren(...(items.length ? items.map((field) => el("tr", {},
+      el("td", {}, field.label), el("td", {}, el("code", {}, field.key)), el("td", {}, TYPE_LABELS[field.type]),
+      el("td", {}, field.options.join(", ") || "—"), el("td", {}, field[flag] ? _("Yes") : _("No")),
+      el("td", {}, el("button", {
+        type: "button", class: "link",
+        onclick: () => confirmDelete(`${path}/${field.key}`, _("Remove the field {label}? Values already stored stay.", { label: field.label }), load),
+      }, _("Remove"))),
+    )) : [emptyRow(6, _("No custom fields yet."))]));
+  };
+  onSubmit(`${prefix}-form`,
+    (data) => api("POST", path, {
+      key: data.key, label: data.label, type: data.type, [flag]: data[flag] === "on",
+      options: data.type === "select" ? data.options.split(",").map((o) => o.trim()).filter(Boolean) : [],
+    }),
+    () => load());
+  return load();
 }
 
 // ---- customer updates -----------------------------------------------------------------
@@ -85,11 +96,10 @@ export async function setupTicketSettings() {
   onSubmit("category-form",
     (data) => api("POST", "/categories", { name: data.name, parent_id: data.parent_id || null }),
     () => loadCategories());
-  onSubmit("field-form",
-    (data) => api("POST", "/ticket-fields", {
-      key: data.key, label: data.label, type: data.type, required: data.required === "on",
-      options: data.type === "select" ? data.options.split(",").map((o) => o.trim()).filter(Boolean) : [],
-    }),
-    () => loadFields());
-  await Promise.all([loadCategories(), loadFields(), loadUpdates()]);
+  await Promise.all([
+    loadCategories(),
+    fieldDefinitions("/ticket-fields", "field", "required"),
+    fieldDefinitions("/contact-attributes", "attribute", "on_card"),
+    loadUpdates(),
+  ]);
 }

@@ -9,6 +9,7 @@ import { Composer } from "./composer.js";
 import { Bell } from "./bell.js";
 import { ShortcutBar } from "./shortcuts.js";
 import { responseDueNode } from "./due.js";
+import { ContactCard, tagChips } from "./contact_card.js";
 
 const boot = JSON.parse(document.getElementById("bootstrap").textContent);
 const me = boot.me;
@@ -21,6 +22,7 @@ const state = {
   view: params.get("view") || localStorage.getItem("inbox.view") || "all",
   status: params.get("status") || "open",
   channel: params.get("channel") || null,
+  q: params.get("q") || "",
   conversations: new Map(),
   nextCursor: null,
   loadingList: false,
@@ -31,7 +33,9 @@ const state = {
 // ---- the list -------------------------------------------------------------------------
 
 function listQuery(cursor) {
-  const query = new URLSearchParams({ status: state.status, limit: "30" });
+  const query = new URLSearchParams({ limit: "30" });
+  if (state.q) query.set("q", state.q);
+  else query.set("status", state.status);
   if (state.view === "mine") query.set("assignee", "me");
   if (state.view === "unassigned") query.set("assignee", "none");
   if (state.channel) query.set("channel", state.channel);
@@ -40,6 +44,7 @@ function listQuery(cursor) {
 }
 
 function matchesFilters(conversation) {
+  if (state.q) return state.conversations.has(conversation.id); // search results stay as found
   if (conversation.status !== state.status) return false;
   if (state.view === "mine" && conversation.assignee_id !== me.id) return false;
   if (state.view === "unassigned" && conversation.assignee_id) return false;
@@ -82,7 +87,11 @@ function sortedConversations() {
 function renderList() {
   const list = $("conversation-list");
   const items = sortedConversations();
-  if (items.length === 0) {
+  if (items.length === 0 && state.q) {
+    list.replaceChildren(el("li", { class: "list-empty" },
+      el("strong", {}, _("Nothing found")),
+      _("No conversation matches these words. Names, phones and emails match as you type; message words match whole.")));
+  } else if (items.length === 0) {
     list.replaceChildren(el("li", { class: "list-empty" },
       el("strong", {}, _("No conversations here")),
       _("New conversations will appear here as customers write.")));
@@ -90,7 +99,9 @@ function renderList() {
     list.replaceChildren(...items.map(conversationItem));
   }
   $("load-more").hidden = !state.nextCursor;
-  $("list-title").textContent = `${VIEW_LABELS[state.view]} · ${statusLabel(state.status)}`;
+  $("list-title").textContent = state.q
+    ? _("Search: {words}", { words: state.q })
+    : `${VIEW_LABELS[state.view]} · ${statusLabel(state.status)}`;
 }
 
 const VIEW_LABELS = { mine: _("Mine"), unassigned: _("Unassigned"), all: _("All") };
@@ -116,6 +127,7 @@ function conversationItem(conversation) {
         el("span", { class: "time" }, timeElement(conversation.last_message_at, shortTime(conversation.last_message_at)))),
       el("div", { class: "row" },
         el("span", { class: "preview" }, preview || "—"),
+        conversation.tags.length ? el("span", { class: "tags" }, ...tagChips(conversation.tags.slice(0, 2))) : null,
         responseDueNode(conversation),
         assignee ? el("span", { class: "assignee-chip", style: `background:${colourFor(assignee.name)}`, title: _("Assigned to {name}", { name: assignee.name }) }, initials(assignee.name)) : null,
         conversation.unread_count ? el("span", { class: "unread-badge", "aria-label": _("unread") }, conversation.unread_count) : null)),
@@ -138,7 +150,7 @@ function renderFilters() {
     button.setAttribute("aria-pressed", String(button.dataset.view === state.view));
   }
   for (const button of document.querySelectorAll("#statuses button")) {
-    button.setAttribute("aria-pressed", String(button.dataset.status === state.status));
+    button.setAttribute("aria-pressed", String(!state.q && button.dataset.status === state.status)); // a search covers every status
   }
   $("channels").replaceChildren(
     el("button", { type: "button", "aria-pressed": String(!state.channel), onclick: () => setFilter({ channel: null }) }, _("All channels")),
@@ -160,6 +172,7 @@ function setFilter(changes) {
 function syncUrl() {
   const query = new URLSearchParams({ view: state.view, status: state.status });
   if (state.channel) query.set("channel", state.channel);
+  if (state.q) query.set("q", state.q);
   if (state.selectedId) query.set("c", state.selectedId);
   history.replaceState(null, "", `/inbox?${query}`);
 }
@@ -233,6 +246,7 @@ function renderThreadHeader(conversation) {
   const pill = $("thread-status");
   pill.dataset.status = conversation.status;
   pill.textContent = statusLabel(conversation.status);
+  $("thread-tags").replaceChildren(...tagChips(conversation.tags));
   for (const button of document.querySelectorAll("#status-actions button")) {
     const target = button.dataset.setStatus;
     button.hidden = target === conversation.status || (conversation.status === "resolved" && target !== "open");
@@ -303,20 +317,22 @@ function fillSelect(select, options, value) {
 }
 
 function renderDetails(conversation) {
-  $("contact-name").textContent = conversation.contact.name;
+  const card = `${conversation.id}:${conversation.contact.id}`;
+  if (state.card !== card) {
+    state.card = card;
+    contactCard.show(conversation.contact.id);
+  }
   const fact = (label, value) => [el("dt", {}, label), el("dd", {}, value)];
-  $("contact-facts").replaceChildren(
-    ...fact(_("Channel"), `${CHANNEL_LABELS[conversation.channel.kind] || conversation.channel.kind} (${conversation.channel.name})`),
-    ...fact(_("Customer since"), timeElement(conversation.created_at, shortTime(conversation.created_at))),
-  );
   const assignee = agentsById.get(conversation.assignee_id);
   const team = teamsById.get(conversation.team_id);
   $("conversation-facts").replaceChildren(
+    ...fact(_("Channel"), `${CHANNEL_LABELS[conversation.channel.kind] || conversation.channel.kind} (${conversation.channel.name})`),
     ...fact(_("Status"), statusLabel(conversation.status)),
     ...fact(_("Assignee"), assignee ? assignee.name : _("Unassigned")),
     ...fact(_("Team"), team ? team.name : _("No team")),
     ...fact(_("Priority"), PRIORITY_LABELS[conversation.priority] || "—"),
     ...fact(_("Started"), timeElement(conversation.created_at, shortTime(conversation.created_at))),
+    ...(conversation.tags.length ? fact(_("Tags"), el("span", { class: "tags" }, ...tagChips(conversation.tags))) : []),
     ...(conversation.snoozed_until ? fact(_("Snoozed until"), timeElement(conversation.snoozed_until, shortTime(conversation.snoozed_until))) : []),
   );
 }
@@ -347,6 +363,10 @@ function setStatus(status) {
 
 async function onEvent(event) {
   const data = event.data;
+  if (event.type.startsWith("contact.")) {
+    contactCard.onContactEvent(data);
+    return;
+  }
   if (event.type.startsWith("conversation.")) {
     upsertConversation(data);
     return;
@@ -385,6 +405,7 @@ const thread = new Thread($("messages"), directory, () => `/conversations/${stat
 const viewers = new Viewers($("viewers"), "conversation_id");
 const shortcutBar = new ShortcutBar($("shortcut-bar"), { kind: "conversation", teams: boot.teams, onDone: refreshCurrent });
 const bell = new Bell();
+const contactCard = new ContactCard($("contact-card"), { currentId: () => state.selectedId });
 const live = new Live({
   onEvent: (event) => (event.type === "notification.created" ? bell.add(event.data) : onEvent(event)),
   onPresence: (message) => viewers.onPresence(message),
@@ -422,6 +443,7 @@ document.addEventListener("keydown", (event) => {
     e: () => conversation && setStatus(conversation.status === "resolved" ? "open" : "resolved"),
     p: () => conversation && setStatus("pending"), z: () => conversation && setStatus("snoozed"),
     a: () => conversation && patch({ assignee_id: me.id }),
+    "/": () => $("search").focus(),
     "?": () => $("shortcuts").showModal(),
   };
   const action = actions[event.key];
@@ -444,6 +466,24 @@ $("take-over").addEventListener("click", () => patch({ status: "open", assignee_
 $("promote-form").addEventListener("submit", promote);
 $("promote-cancel").addEventListener("click", () => $("promote-dialog").close());
 $("load-more").addEventListener("click", () => loadList({ more: true }));
+let searchTimer = null;
+$("search").value = state.q;
+$("search").addEventListener("input", (event) => {
+  clearTimeout(searchTimer);
+  searchTimer = setTimeout(() => setFilter({ q: event.target.value.trim() }), 250);
+});
+$("search").addEventListener("keydown", (event) => {
+  if (event.key === "Escape") {
+    event.target.value = "";
+    setFilter({ q: "" });
+    event.target.blur();
+  }
+});
+$("search-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  clearTimeout(searchTimer);
+  setFilter({ q: $("search").value.trim() });
+});
 window.addEventListener("focus", () => {
   const conversation = state.conversations.get(state.selectedId);
   if (conversation?.unread_count) api("POST", `/conversations/${conversation.id}/read`).then(upsertConversation).catch(() => null);

@@ -7,6 +7,7 @@ import { Thread, PRIORITY_LABELS, TICKET_STATUS_LABELS, attachmentNode, newer } 
 import { Composer } from "./composer.js";
 import { dueNode, span, SLA_STATE_LABELS, SLA_TARGET_LABELS } from "./due.js";
 import { ShortcutBar } from "./shortcuts.js";
+import { ContactCard } from "./contact_card.js";
 
 const boot = JSON.parse(document.getElementById("bootstrap").textContent);
 const me = boot.me;
@@ -14,6 +15,7 @@ const agentsById = new Map(boot.agents.map((agent) => [agent.id, agent]));
 const teamsById = new Map(boot.teams.map((team) => [team.id, team]));
 const categoriesById = new Map(boot.categories.map((category) => [category.id, category]));
 const $ = (id) => document.getElementById(id);
+const contactCard = new ContactCard($("contact-card"));
 let ticket = boot.ticket;
 
 // ---- header and fields ------------------------------------------------------------------
@@ -132,7 +134,7 @@ async function renderSla() {
 }
 
 function renderFacts() {
-  $("contact-name").textContent = ticket.contact.name;
+  if (contactCard.contactId !== ticket.contact.id) contactCard.show(ticket.contact.id);
   const fact = (label, value) => [el("dt", {}, label), el("dd", {}, value)];
   $("ticket-facts").replaceChildren(
     ...(ticket.channel ? fact(_("Channel"), ticket.channel.name) : fact(_("Channel"), _("none (notes only)"))),
@@ -316,6 +318,7 @@ const bell = new Bell();
 const live = new Live({
   onEvent: (event) => {
     if (event.type === "notification.created") bell.add(event.data);
+    else if (event.type.startsWith("contact.")) contactCard.onContactEvent(event.data);
     else if (event.type === "ticket.escalated" && event.data.ticket_id === ticket.id) {
       if (!$("history").hidden) loadHistory();
     } else if ((event.type === "ticket.created" || event.type === "ticket.updated") && event.data.id === ticket.id && newer(ticket, event.data)) {
