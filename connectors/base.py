@@ -10,6 +10,7 @@ from typing import Any, ClassVar, Literal, Protocol
 from aiohttp import web
 from pydantic import BaseModel
 
+from connectors import http
 from inbox.errors import NotFound
 
 
@@ -238,9 +239,15 @@ class OptionalCapabilities:
 
     native_options: ClassVar[bool] = False
     """Sends `Outbound.options` as buttons; otherwise the core numbers them in the text."""
+    attachment_urls_expire: ClassVar[bool] = False
+    """Inbound files come as links that stop working after a while (Meta's and Zalo's CDNs):
+    the inbox keeps its own copy of each."""
 
     async def handshake(self, channel: ChannelRef, request: web.Request) -> web.Response | None:
         return None  # no subscription check
+
+    async def teardown(self, channel: ChannelRef) -> tuple[bool, str]:
+        return True, "Nothing was registered at the platform."
 
     def reply_window(
         self,
@@ -258,9 +265,12 @@ class OptionalCapabilities:
         return None  # messages carry the sender's name
 
     async def fetch_attachment(
-        self, channel: ChannelRef, attachment: Attachment
+        self, channel: ChannelRef, attachment: Attachment, limit: int
     ) -> tuple[bytes, str | None]:
-        raise NotFound("This platform's attachments are linked or stored directly.")
+        """The file behind the attachment's link (raises `http.DownloadFailed`)."""
+        if not attachment.url:
+            raise NotFound("This attachment has no link to fetch.")
+        return await http.download(attachment.url, limit)
 
     async def acknowledge_choice(self, channel: ChannelRef, external_id: str) -> None:
         return None  # pressing a button needs no answer
@@ -271,9 +281,15 @@ class Connector(Protocol):
     config_model: ClassVar[type[BaseModel]]
     """Validates the channel config; fields typed SecretStr are stored encrypted."""
     payload_format: ClassVar[Literal["json", "raw"]]
+    attachment_urls_expire: ClassVar[bool]
 
     async def setup(self, channel: ChannelRef) -> dict[str, Any]:
         """Register the webhook with the platform; returns public facts (e.g. the bot's name)."""
+        ...
+
+    async def teardown(self, channel: ChannelRef) -> tuple[bool, str]:
+        """Stop the platform sending us this channel's events (raises SetupError): whether
+        the platform took it (False: it has no way), and what was done, for the admin."""
         ...
 
     async def verify(self, channel: ChannelRef, request: web.Request, body: bytes) -> None:
@@ -307,9 +323,10 @@ class Connector(Protocol):
         ...
 
     async def fetch_attachment(
-        self, channel: ChannelRef, attachment: Attachment
+        self, channel: ChannelRef, attachment: Attachment, limit: int
     ) -> tuple[bytes, str | None]:
-        """The content of an inbound attachment the platform holds (bytes, MIME type)."""
+        """The content of an inbound attachment the platform holds (bytes, MIME type), at
+        most `limit` bytes."""
         ...
 
     async def refresh_credentials(self, channel: ChannelRef) -> Refreshed | None:

@@ -61,6 +61,9 @@ class EmailConnector(OptionalCapabilities):
     config_model: ClassVar[type[BaseModel]] = EmailConfig
     payload_format: ClassVar[Literal["json", "raw"]] = "raw"
 
+    async def teardown(self, channel: ChannelRef) -> tuple[bool, str]:
+        return True, "The mailbox is no longer read and nothing more is sent from its address."
+
     # ---- connecting -------------------------------------------------------------------
 
     async def setup(self, channel: ChannelRef) -> dict[str, Any]:

@@ -103,6 +103,7 @@ class _RebasedSession(requests.Session):
 
 class FacebookConnector(OptionalCapabilities):
     native_options: ClassVar[bool] = True  # quick replies
+    attachment_urls_expire: ClassVar[bool] = True
     kind: ClassVar[str] = "facebook"
     config_model: ClassVar[type[BaseModel]] = FacebookConfig
     payload_format: ClassVar[Literal["json", "raw"]] = "json"
@@ -128,6 +129,17 @@ class FacebookConnector(OptionalCapabilities):
         except SendError as error:
             raise SetupError(f"Facebook refused: {error}", retryable=error.retryable) from None
         return {"page_name": page.get("name")}
+
+    async def teardown(self, channel: ChannelRef) -> tuple[bool, str]:
+        """Unsubscribe the app from the page's events."""
+        path = f"{channel.config['page_id']}/subscribed_apps"
+        try:
+            await self._graph(channel, path, method="DELETE")
+        except SendError as error:
+            raise SetupError(
+                f"Facebook did not unsubscribe the page: {error}", retryable=error.retryable
+            ) from None
+        return True, "The app is unsubscribed from the page: Facebook no longer sends its events."
 
     async def verify(self, channel: ChannelRef, request: web.Request, body: bytes) -> None:
         given = request.headers.get(SIGNATURE_HEADER, "")
@@ -297,6 +309,7 @@ class FacebookConnector(OptionalCapabilities):
         args: dict[str, str] | None = None,
         post: dict[str, str] | None = None,
         files: dict[str, Any] | None = None,
+        method: str | None = None,
     ) -> dict[str, Any]:
         """One Graph API call through facebook-sdk, in a thread (it is synchronous)."""
         session = self._session(channel)
@@ -309,7 +322,7 @@ class FacebookConnector(OptionalCapabilities):
         versioned = f"{channel.config.get('graph_version', 'v21.0')}/{path}"
         try:
             return await asyncio.to_thread(
-                graph.request, versioned, args=args, post_args=post, files=files
+                graph.request, versioned, args=args, post_args=post, files=files, method=method
             )
         except facebook.GraphAPIError as error:
             raise _send_error(error) from None
@@ -381,9 +394,9 @@ def _attachments(raw: list[dict[str, Any]] | None) -> tuple[Attachment, ...]:
             url = f"https://maps.google.com/?q={where.get('lat')},{where.get('long')}"
             found.append(Attachment("location", url=url))
         elif kind == "fallback":
-            found.append(
+            found.append(  # a shared web page, not a file
                 Attachment(
-                    "file", url=payload.get("url") or item.get("url"), name=item.get("title")
+                    "link", url=payload.get("url") or item.get("url"), name=item.get("title")
                 )
             )
     return tuple(found)

@@ -28,6 +28,7 @@ from telegram.error import (
 )
 from telegram.request import HTTPXRequest
 
+from connectors import http
 from connectors.base import (
     Attachment,
     ChannelRef,
@@ -122,6 +123,22 @@ class TelegramConnector(OptionalCapabilities):
         except TelegramError as error:
             raise SetupError(f"Could not reach Telegram: {error.message}", retryable=True) from None
 
+    async def teardown(self, channel: ChannelRef) -> tuple[bool, str]:
+        bot = _new_bot(channel)
+        try:
+            async with bot:
+                await bot.delete_webhook()
+        except InvalidToken:
+            raise SetupError(
+                "Telegram rejected the bot token, so the webhook could not be removed.",
+                retryable=False,
+            ) from None
+        except TelegramError as error:
+            raise SetupError(
+                f"Telegram did not remove the webhook: {error.message}", retryable=True
+            ) from None
+        return True, "Telegram no longer sends this bot's messages here (webhook removed)."
+
     async def verify(self, channel: ChannelRef, request: web.Request, body: bytes) -> None:
         given = request.headers.get(SECRET_HEADER, "")
         expected = channel.config["secret_token"]
@@ -137,13 +154,15 @@ class TelegramConnector(OptionalCapabilities):
         return [RateLimit(f"telegram:{channel.id}", BOT_RATE), per_chat]
 
     async def fetch_attachment(
-        self, channel: ChannelRef, attachment: Attachment
+        self, channel: ChannelRef, attachment: Attachment, limit: int
     ) -> tuple[bytes, str | None]:
         if not attachment.file_id:
             raise NotFound("This attachment has no Telegram file id.")
         bot = await self._bot(channel)
         try:
             file = await bot.get_file(attachment.file_id)
+            if (file.file_size or 0) > limit:
+                raise http.too_large(limit)
             return bytes(await file.download_as_bytearray()), attachment.mime_type
         except TelegramError as error:
             raise Upstream(f"Telegram could not give the file: {error.message}") from None

@@ -17,7 +17,7 @@ import aiohttp
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
-from connectors import http
+from connectors import http, zalo_oauth
 from connectors.base import (
     Attachment,
     ChannelRef,
@@ -41,7 +41,6 @@ from inbox import jsonbody
 
 SIGNATURE_HEADER = "X-ZEvent-Signature"
 DEFAULT_API = "https://openapi.zalo.me"
-DEFAULT_OAUTH = "https://oauth.zaloapp.com"
 TEXT_LIMIT = 2000
 SAFETY = 0.97
 """Send at this share of the configured rate, evenly spaced, so clock jitter stays under it."""
@@ -62,7 +61,7 @@ UNKNOWN_EXPIRY = timedelta(hours=1)
 TOKEN_EXPIRED = -216
 ERRORS: dict[int, tuple[str, bool]] = {
     -216: ("The access token expired.", True),
-    -14020: ("The refresh token was used or expired: reconnect the Official Account.", False),
+    -14020: (zalo_oauth.ERRORS[-14020], False),
     -213: ("Outside Zalo's interaction window: the customer must write again first.", False),
     -230: ("Zalo refuses messages to people silent for 7 days.", False),
     -201: ("Zalo refused the message: invalid parameter or user.", False),
@@ -95,7 +94,7 @@ class ZaloConfig(BaseModel):
     access_token: SecretStr
     refresh_token: SecretStr
     api_base_url: str = Field(default=DEFAULT_API, pattern=r"^https?://")
-    oauth_base_url: str = Field(default=DEFAULT_OAUTH, pattern=r"^https?://")
+    oauth_base_url: str = Field(default=zalo_oauth.DEFAULT_OAUTH, pattern=r"^https?://")
     max_per_second: float = Field(
         default=10.0, gt=0, le=100, description="Zalo publishes no limit: stay conservative"
     )
@@ -103,6 +102,15 @@ class ZaloConfig(BaseModel):
 
 class ZaloConnector(OptionalCapabilities):
     native_options: ClassVar[bool] = True  # OA buttons (oa.query.show)
+    attachment_urls_expire: ClassVar[bool] = True
+
+    async def teardown(self, channel: ChannelRef) -> tuple[bool, str]:
+        return False, (
+            "Zalo has no API to remove a webhook: in the Zalo developer console, remove "
+            f"{channel.webhook_url} from the app's webhook settings (until then Zalo's calls "
+            "are refused here)."
+        )
+
     kind: ClassVar[str] = "zalo"
     config_model: ClassVar[type[BaseModel]] = ZaloConfig
     payload_format: ClassVar[Literal["json", "raw"]] = "json"
@@ -135,27 +143,8 @@ class ZaloConnector(OptionalCapabilities):
             "app_id": channel.config["app_id"],
             "grant_type": "refresh_token",
         }
-        url = (
-            channel.config.get("oauth_base_url", DEFAULT_OAUTH).rstrip("/") + "/v4/oa/access_token"
-        )
-        try:
-            async with http.session().post(
-                url, data=form, headers={"secret_key": secret}
-            ) as answer:
-                body = await answer.json(content_type=None)
-        except (aiohttp.ClientError, TimeoutError, json.JSONDecodeError) as error:
-            raise SetupError(
-                f"Could not reach Zalo to refresh the token: {error}", retryable=True
-            ) from None
-        if not isinstance(body, dict) or "access_token" not in body:
-            code = body.get("error") if isinstance(body, dict) else None
-            text, _ = ERRORS.get(code, (f"Zalo refused to refresh the token ({code}).", False))
-            raise SetupError(text, retryable=False)
-        expires_in = int(body.get("expires_in", 90000))
-        return Refreshed(
-            secrets={"access_token": body["access_token"], "refresh_token": body["refresh_token"]},
-            expires_at=_now() + timedelta(seconds=expires_in),
-        )
+        oauth_base = channel.config.get("oauth_base_url", zalo_oauth.DEFAULT_OAUTH)
+        return await zalo_oauth.request_tokens(oauth_base, secret, form, "refresh the token")
 
     async def verify(self, channel: ChannelRef, request: web.Request, body: bytes) -> None:
         """mac = SHA-256 (plain hash) of app_id + raw body + timestamp + OA secret key."""

@@ -1,4 +1,4 @@
-"""The `inbox` command: serve, worker, beat, create-admin, seed-demo."""
+"""The `inbox` command: serve, worker, beat, create-admin, seed-demo, files backfill."""
 
 from __future__ import annotations
 
@@ -33,6 +33,11 @@ def main(argv: list[str] | None = None) -> int:
     admin.add_argument("--password", required=True)
     admin.add_argument("--name", default="Admin")
     commands.add_parser("seed-demo", help="fill the store with demo agents and conversations")
+    files = commands.add_parser("files", help="stored files")
+    files.add_subparsers(dest="files_command", required=True).add_parser(
+        "backfill",
+        help="keep copies of attachments stored as platform links before copies existed",
+    )
     args = parser.parse_args(argv)
 
     try:
@@ -58,6 +63,7 @@ def main(argv: list[str] | None = None) -> int:
             cli.create_admin(settings, args.email, args.password, args.name)
         ),
         "seed-demo": lambda: asyncio.run(cli.seed_demo(settings)),
+        "files": lambda: asyncio.run(cli.backfill_files(settings)),
     }
     try:
         return handlers[args.command]() or 0

@@ -11,7 +11,7 @@ from inbox.embedded.runtime import DataDirBusy, open_runtime
 from inbox.errors import AppError
 from inbox.models.agents import AgentCreate, Role
 from inbox.serve import serve as serve_forever
-from inbox.services import agents
+from inbox.services import agents, attachment_copies
 from inbox.settings import Settings
 
 
@@ -89,6 +89,21 @@ async def create_admin(settings: Settings, email: str, password: str, name: str)
     except (DataDirBusy, AppError, PyMongoError, RedisError) as error:
         raise CommandFailed(str(error)) from None
     print(f"Admin {agent['email']} created.")
+
+
+async def backfill_files(settings: Settings) -> None:
+    check_settings(settings)
+    try:
+        async with open_runtime(settings) as rt:
+            counts = await attachment_copies.backfill(rt)
+    except (DataDirBusy, PyMongoError, RedisError) as error:
+        raise CommandFailed(str(error)) from None
+    if not counts:
+        print("Every attachment is already kept here (or marked with why it could not be).")
+        return
+    print(", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items())) + ".")
+    if counts.get("retrying"):
+        print("The worker tries the others again; `inbox serve` or `inbox worker` runs it.")
 
 
 async def seed_demo(settings: Settings) -> None:

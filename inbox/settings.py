@@ -57,6 +57,9 @@ class Settings(BaseSettings):
     reassign_offline_minutes: int = 15
     """An agent offline this long has their open work reassigned (0: never)."""
     event_retention_hours: int = 168
+    attachment_retention_days: int = 0
+    """Files in conversations and tickets older than this are deleted, the messages keep a
+    note that they were (0: kept as long as the message)."""
     """Processed events older than this are deleted by the sweep (history stays in threads)."""
     login_attempts_per_15_min: int = 10
     audit_queries: bool = False

@@ -103,6 +103,8 @@ COLLECTIONS: dict[str, CollectionSpec] = {
             Index.on("ticket_id", "created_at"),
             Index.on("sent_for", unique=True, partial={"sent_for": HAS_STRING}),
             Index.on("delivery.status", "delivery.retry_at"),
+            Index.on("copy_due_at"),
+            Index.on("attachments.file_ref"),
         ]
     ),
     "events": CollectionSpec(
@@ -118,7 +120,21 @@ COLLECTIONS: dict[str, CollectionSpec] = {
             Index.on("received_at", expire_after_seconds=30 * 86400),
         ]
     ),
-    "files": CollectionSpec([Index.on("conversation_id"), Index.on("ticket_id")]),
+    "files": CollectionSpec(
+        [
+            Index.on("conversation_id"),
+            Index.on("ticket_id"),
+            Index.on("sha256", "size"),
+            Index.on("chunks_of"),
+            Index.on("created_at"),
+        ]
+    ),
+    "oauth_requests": CollectionSpec(
+        [
+            Index.on("state_hash", "agent_id", unique=True),
+            Index.on("expires_at", expire_after_seconds=0),
+        ]
+    ),
     "file_chunks": CollectionSpec([Index.on("file_id", "n", unique=True)]),
     "tickets": CollectionSpec(
         [

@@ -201,6 +201,11 @@ class Client:
     async def get(self, path: str, **kwargs: Any) -> tuple[int, Any]:
         return await self.request("GET", path, **kwargs)
 
+    async def get_bytes(self, path: str) -> tuple[int, bytes]:
+        """A download: the status and the body as it came."""
+        async with self.session.get(self.base + path, headers=self._headers(None)) as response:
+            return response.status, await response.read()
+
     async def post(self, path: str, **kwargs: Any) -> tuple[int, Any]:
         return await self.request("POST", path, **kwargs)
 

@@ -18,6 +18,7 @@ from inbox.queue import (
     AUTOMATION_TICK,
     CALL_EXTERNAL_BOT,
     CALL_WEBHOOK,
+    COPY_ATTACHMENTS,
     DELIVER_MESSAGE,
     POLL_MAILBOXES,
     PROCESS_EVENT,
@@ -27,7 +28,15 @@ from inbox.queue import (
     SWEEP,
 )
 from inbox.runtime import Runtime
-from inbox.services import channels, conversations, delivery, polling, profiles
+from inbox.services import (
+    attachment_copies,
+    channels,
+    conversations,
+    delivery,
+    polling,
+    profiles,
+    retention,
+)
 from inbox.services.tickets import auto_tickets, customer_updates
 from inbox.services.tickets import followup as ticket_followup
 from workers.celery_app import celery_app
@@ -73,12 +82,21 @@ def deliver_message(message_id: str) -> str:
     return run(lambda rt: delivery.deliver(rt, message_id)).outcome
 
 
+@celery_app.task(name=COPY_ATTACHMENTS, **RETRY_OPTIONS)
+def copy_attachments(message_id: str) -> dict[str, int]:
+    """Keep copies of a message's attachments whose platform links expire; the service
+    schedules the next try itself when a download failed for now."""
+    return run(lambda rt: attachment_copies.copy(rt, message_id))
+
+
 async def _sweep(rt: Runtime) -> dict[str, int]:
     return {
         "events": await events.sweep(rt),
         "deliveries": await delivery.sweep(rt),
+        "attachment_copies": await attachment_copies.sweep(rt),
         "snoozed": await conversations.wake_snoozed(rt),
         "pruned_events": await events.prune(rt),
+        "expired_files": await retention.expire_files(rt),
     }
 
 

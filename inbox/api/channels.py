@@ -7,10 +7,19 @@ from aiohttp import web
 from inbox.api.routing import api
 from inbox.auth import Access
 from inbox.ids import parse_id
-from inbox.keys import runtime
-from inbox.models.channels import ChannelCreate, ChannelOut, ChannelPatch, DeadLetterOut
+from inbox.keys import principal, runtime
+from inbox.models.channels import (
+    ChannelCreate,
+    ChannelOut,
+    ChannelPatch,
+    ChannelRemoval,
+    ChannelRemoved,
+    DeadLetterOut,
+    ZaloAuthorization,
+    ZaloAuthorize,
+)
 from inbox.models.common import Page
-from inbox.services import channels, dead_letters
+from inbox.services import channels, dead_letters, zalo_connect
 
 
 @api("GET", "/channels", summary="List channels", tag="channels", response=Page[ChannelOut])
@@ -72,9 +81,26 @@ async def list_dead_letters(request: web.Request) -> Page[DeadLetterOut]:
 @api(
     "DELETE",
     "/channels/{id}",
-    summary="Disconnect a channel (its conversations stay)",
+    summary="Disconnect a channel: unregister it at the platform, then remove it (its "
+    "conversations stay); a 409 when the platform refused, unless `force`",
     tag="channels",
     level=Access.ADMIN,
+    query=ChannelRemoval,
+    response=ChannelRemoved,
 )
-async def delete_channel(request: web.Request) -> None:
-    await channels.delete(runtime(request), parse_id(request.match_info["id"], "channel"))
+async def delete_channel(request: web.Request, query: ChannelRemoval) -> ChannelRemoved:
+    channel_id = parse_id(request.match_info["id"], "channel")
+    return await channels.delete(runtime(request), channel_id, force=query.force)
+
+
+@api(
+    "POST",
+    "/channels/zalo/authorize",
+    summary="Start connecting a Zalo Official Account with Zalo's sign-in (OAuth with PKCE)",
+    tag="channels",
+    level=Access.ADMIN,
+    body=ZaloAuthorize,
+    response=ZaloAuthorization,
+)
+async def authorize_zalo(request: web.Request, body: ZaloAuthorize) -> ZaloAuthorization:
+    return await zalo_connect.start(runtime(request), body, principal(request).id)

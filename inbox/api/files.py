@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import quote
 
 from aiohttp import web
+from bson import ObjectId
 
 from connectors import registry
 from connectors.base import Attachment
+from connectors.http import DownloadFailed
 from inbox.api.routing import api
-from inbox.errors import BadRequest, NotFound, PayloadTooLarge
+from inbox.errors import BadRequest, NotFound, PayloadTooLarge, Upstream
 from inbox.ids import parse_id
 from inbox.keys import principal, runtime
 from inbox.models.conversations import FileOut
-from inbox.services import channels, conversations, files, messages
+from inbox.services import attachment_copies, channels, conversations, files, messages
 
 
 @api(
@@ -64,9 +67,14 @@ async def download(request: web.Request) -> web.StreamResponse:
             raise NotFound(f"No file with id {doc['_id']}.") from None
     elif doc.get("uploaded_by") != me.id:
         raise NotFound(f"No file with id {doc['_id']}.")
+    return await _stream(request, doc)
+
+
+async def _stream(request: web.Request, doc: dict[str, Any]) -> web.StreamResponse:
+    """A stored file, chunk by chunk."""
     response = web.StreamResponse(headers=_file_headers(doc["name"], doc["mime_type"], doc["size"]))
     await response.prepare(request)
-    async for chunk in files.chunks(rt, doc["_id"]):
+    async for chunk in files.chunks(runtime(request), doc):
         await response.write(chunk)
     await response.write_eof()
     return response
@@ -75,11 +83,11 @@ async def download(request: web.Request) -> web.StreamResponse:
 @api(
     "GET",
     "/messages/{id}/attachments/{number}",
-    summary="An attachment the platform holds (e.g. a Telegram file), fetched through us",
+    summary="An attachment of a message: our copy, or the platform's file fetched through us",
     tag="files",
     media="application/octet-stream",
 )
-async def platform_attachment(request: web.Request) -> web.Response:
+async def message_attachment(request: web.Request) -> web.StreamResponse:
     rt, me = runtime(request), principal(request)
     message = await messages.get(rt, parse_id(request.match_info["id"], "message"))
     try:
@@ -87,9 +95,20 @@ async def platform_attachment(request: web.Request) -> web.Response:
         item = message.get("attachments", [])[int(request.match_info["number"])]
     except (NotFound, IndexError, ValueError):
         raise NotFound("No such attachment.") from None
-    channel = await channels.load(rt, conversation["channel_id"])
+    if item.get("file_ref"):
+        return await _stream(request, await files.get(rt, ObjectId(item["file_ref"])))
+    state = item.get("copy", {})
+    if state.get("status") in ("failed", "removed"):
+        raise NotFound(f"This attachment was not kept: {state.get('error')}")
+    channel_doc = await channels.get_doc(rt, conversation["channel_id"])
+    channel = channels.ref(rt, channel_doc)
     fields = {k: v for k, v in item.items() if k in Attachment.__dataclass_fields__}
-    data, mime = await registry.for_channel(channel).fetch_attachment(channel, Attachment(**fields))
+    try:
+        data, mime = await registry.for_channel(channel).fetch_attachment(
+            channel, Attachment(**fields), attachment_copies.limit_for(rt, channel_doc)
+        )
+    except DownloadFailed as failure:
+        raise Upstream(failure.reason) from None
     mime = mime or item.get("mime_type") or "application/octet-stream"
     name = item.get("name") or f"{item['type']}-{request.match_info['number']}"
     return web.Response(body=data, headers=_file_headers(name, mime, len(data)))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, SecretStr
 
 from inbox.clock import iso
 from inbox.models.common import Body, Partial
@@ -17,6 +17,13 @@ class ChannelSettings(Body):
         default=None,
         description="open a ticket for every new conversation (default: on for email only)",
     )
+    max_attachment_mb: int | None = Field(
+        default=None,
+        ge=1,
+        le=1024,
+        description="largest customer file kept from this channel, in MB "
+        "(default and ceiling: the installation's limit)",
+    )
 
 
 class ChannelCreate(Body):
@@ -28,6 +35,43 @@ class ChannelCreate(Body):
 
 class ChannelPatch(Partial, Body):
     settings: ChannelSettings
+
+
+class ZaloAuthorize(Body):
+    """What connecting an Official Account with Zalo's sign-in needs (the tokens come from
+    Zalo); the base URLs only for a test stand-in of Zalo."""
+
+    name: str = Field(min_length=1, max_length=80)
+    app_id: str = Field(pattern=r"^\d+$", max_length=40)
+    app_secret_key: SecretStr = Field(min_length=1, max_length=200)
+    oa_secret_key: SecretStr = Field(
+        min_length=1, max_length=200, description="signs the webhooks (the app's webhook page)"
+    )
+    oauth_base_url: str | None = Field(default=None, pattern=r"^https?://", max_length=300)
+    api_base_url: str | None = Field(default=None, pattern=r"^https?://", max_length=300)
+
+    def base_urls(self) -> dict[str, str]:
+        given = {"oauth_base_url": self.oauth_base_url, "api_base_url": self.api_base_url}
+        return {k: v for k, v in given.items() if v}
+
+
+class ZaloAuthorization(BaseModel):
+    authorize_url: str = Field(description="send the admin here to grant access")
+    redirect_uri: str = Field(description="must be the Zalo app's callback URL")
+    expires_at: str
+
+
+class ChannelRemoval(Body):
+    force: bool = Field(
+        default=False,
+        description="remove it even though the platform could not be told to stop sending",
+    )
+
+
+class ChannelRemoved(BaseModel):
+    id: str
+    unregistered: bool = Field(description="the platform was told to stop sending us events")
+    message: str = Field(description="what was done at the platform, or why it could not be")
 
 
 class ChannelOut(BaseModel):

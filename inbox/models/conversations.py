@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 from pydantic import AwareDatetime, BaseModel, Field, model_validator
 
@@ -162,13 +162,29 @@ class DeliveryOut(BaseModel):
     history: list[DeliveryStep] = Field(default_factory=list)
 
 
+class AttachmentCopyOut(BaseModel):
+    status: Literal["pending", "copied", "failed", "removed"] = Field(
+        description="our copy of a file whose platform link expires: pending (served through "
+        "the platform meanwhile), copied, failed (see error), removed (retention)"
+    )
+    error: str | None = None
+    attempts: int = 0
+    at: str | None = None
+
+
 class AttachmentOut(BaseModel):
     type: str
-    url: str | None = Field(default=None, description="where to get it (through us when needed)")
+    url: str | None = Field(
+        default=None, description="where to get it (through us when needed); null once lost"
+    )
     file_id: str | None = None
     name: str | None = None
     size: int | None = None
     mime_type: str | None = None
+    source_url: str | None = Field(
+        default=None, description="the platform's own link, which may expire"
+    )
+    stored_copy: AttachmentCopyOut | None = None
 
 
 class MessageOut(BaseModel):
@@ -240,10 +256,24 @@ class MessageOut(BaseModel):
 
 
 def _attachment_out(message_id: Any, number: int, item: dict[str, Any]) -> AttachmentOut:
-    """Attachments the platform holds (a Telegram file id) are fetched through us."""
+    """Attachments the platform holds (a Telegram file id, a link we are still copying) are
+    fetched through us; one we could not keep has no `url`, only its reason."""
     fields = {k: v for k, v in item.items() if k in AttachmentOut.model_fields}
-    if not fields.get("url") and fields.get("file_id"):
-        fields["url"] = f"/api/v1/messages/{message_id}/attachments/{number}"
+    through_us = f"/api/v1/messages/{message_id}/attachments/{number}"
+    state = item.get("copy")
+    if state is not None:
+        fields["stored_copy"] = AttachmentCopyOut(
+            status=state["status"],
+            error=state.get("error"),
+            attempts=state.get("attempts", 0),
+            at=iso(state.get("at")),
+        )
+        if state["status"] == "pending":
+            fields["source_url"], fields["url"] = item.get("url"), through_us
+        elif state["status"] != "copied":
+            fields["source_url"], fields["url"] = item.get("source_url", item.get("url")), None
+    elif not fields.get("url") and fields.get("file_id"):
+        fields["url"] = through_us
     return AttachmentOut(**fields)
 
 

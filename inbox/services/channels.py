@@ -12,9 +12,15 @@ from pydantic import BaseModel, SecretStr, ValidationError
 from connectors import registry
 from connectors.base import ChannelRef, SetupError, Timeouts
 from inbox import clock
-from inbox.errors import Invalid, NotFound, Upstream
+from inbox.errors import Conflict, Invalid, NotFound, Upstream
 from inbox.ids import new_id
-from inbox.models.channels import ChannelCreate, ChannelOut, ChannelPatch, ChannelSettings
+from inbox.models.channels import (
+    ChannelCreate,
+    ChannelOut,
+    ChannelPatch,
+    ChannelRemoved,
+    ChannelSettings,
+)
 from inbox.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -181,10 +187,24 @@ async def list_all(rt: Runtime) -> list[dict[str, Any]]:
     return await rt.store["channels"].find({}, sort=[("created_at", 1)]).to_list(None)
 
 
-async def delete(rt: Runtime, channel_id: ObjectId) -> None:
+async def delete(rt: Runtime, channel_id: ObjectId, *, force: bool = False) -> ChannelRemoved:
+    """Tell the platform to stop sending this channel's events, then remove the channel.
+    When the platform refuses, the channel stays unless `force`: the admin decides."""
+    channel = ref(rt, await get_doc(rt, channel_id))
+    try:
+        unregistered, message = await registry.for_channel(channel).teardown(channel)
+    except SetupError as error:
+        if not force:
+            raise Conflict(
+                f"{error} The channel is still connected; remove it anyway to stop using it here.",
+                {"retryable": error.retryable},
+                code="platform_refused",
+            ) from None
+        message, unregistered = str(error), False
     result = await rt.store["channels"].delete_one({"_id": channel_id})
     if result.deleted_count == 0:
         raise NotFound(f"No channel with id {channel_id}.")
+    return ChannelRemoved(id=str(channel_id), unregistered=unregistered, message=message)
 
 
 async def mark_broken(rt: Runtime, channel_id: ObjectId, reason: str) -> None:

@@ -1,8 +1,10 @@
-"""Files: email attachments and agents' uploads, stored in the database in 1 MiB chunks.
+"""Files: email attachments, copies of platform attachments and agents' uploads, stored in
+the database in 1 MiB chunks.
 
 Chunking keeps every document far below MongoDB's 16 MiB limit and works the same on the
 embedded store. A file belongs to a conversation once a message uses it; only agents who may
-see that conversation can read it (an unattached upload: only its uploader).
+see that conversation can read it (an unattached upload: only its uploader). The same bytes
+are stored once: a later file with the same SHA-256 names the first one's chunks (`chunks_of`).
 """
 
 from __future__ import annotations
@@ -39,38 +41,73 @@ async def save(
 ) -> dict[str, Any]:
     limit = rt.settings.max_file_bytes
     if len(data) > limit:
-        raise PayloadTooLarge(f"{name or 'The file'} is larger than {limit // (1024 * 1024)} MB.")
+        raise PayloadTooLarge(f"{name or 'The file'} is larger than {megabytes(limit)} MB.")
     file_id = new_id()
-    for number, start in enumerate(range(0, len(data), CHUNK)):
-        await rt.store["file_chunks"].insert_one(
-            {"file_id": file_id, "n": number, "data": Binary(data[start : start + CHUNK])}
-        )
+    digest = hashlib.sha256(data).hexdigest()
     doc = {
         "_id": file_id,
         "name": name or "file",
         "mime_type": mime_type or "application/octet-stream",
         "size": len(data),
-        "sha256": hashlib.sha256(data).hexdigest(),
+        "sha256": digest,
+        "chunks_of": await _stored_chunks(rt, digest, len(data)) or file_id,
         "conversation_id": conversation_id,
         "uploaded_by": uploaded_by,
         "created_at": clock.now(),
     }
+    if doc["chunks_of"] == file_id:
+        for number, start in enumerate(range(0, len(data), CHUNK)):
+            await rt.store["file_chunks"].insert_one(
+                {"file_id": file_id, "n": number, "data": Binary(data[start : start + CHUNK])}
+            )
     await rt.store["files"].insert_one(doc)
     return doc
+
+
+def megabytes(size: int) -> int:
+    return size // (1024 * 1024)
+
+
+async def _stored_chunks(rt: Runtime, digest: str, size: int) -> ObjectId | None:
+    """Whose chunks already hold these bytes, if any file does."""
+    same = await rt.store["files"].find_one({"sha256": digest, "size": size})
+    return same.get("chunks_of", same["_id"]) if same is not None else None
+
+
+async def remove(rt: Runtime, file_ids: list[ObjectId]) -> int:
+    """Delete these files; their chunks go once no other file shares them. Returns how many."""
+    owners = {
+        doc.get("chunks_of", doc["_id"])
+        for doc in await rt.store["files"]
+        .find({"_id": {"$in": file_ids}}, projection={"chunks_of": 1})
+        .to_list(None)
+    }
+    result = await rt.store["files"].delete_many({"_id": {"$in": file_ids}})
+    for owner in owners:
+        if not any([await _exists(rt, {"_id": owner}), await _exists(rt, {"chunks_of": owner})]):
+            await rt.store["file_chunks"].delete_many({"file_id": owner})
+    return result.deleted_count
+
+
+async def _exists(rt: Runtime, query: dict[str, Any]) -> bool:
+    return await rt.store["files"].find_one(query, projection={"_id": 1}) is not None
 
 
 async def get(rt: Runtime, file_id: ObjectId) -> dict[str, Any]:
     return await rt.store.get("files", file_id, "file")
 
 
-async def chunks(rt: Runtime, file_id: ObjectId) -> AsyncIterator[bytes]:
-    cursor = rt.store["file_chunks"].find({"file_id": file_id}, sort=[("n", 1)])
+async def chunks(rt: Runtime, doc: dict[str, Any]) -> AsyncIterator[bytes]:
+    """The file's bytes, a chunk at a time."""
+    owner = doc.get("chunks_of", doc["_id"])
+    cursor = rt.store["file_chunks"].find({"file_id": owner}, sort=[("n", 1)])
     async for chunk in cursor:
         yield bytes(chunk["data"])
 
 
 async def read(rt: Runtime, file_id: ObjectId) -> bytes:
-    return b"".join([chunk async for chunk in chunks(rt, file_id)])
+    doc = await get(rt, file_id)
+    return b"".join([chunk async for chunk in chunks(rt, doc)])
 
 
 async def attachable(

@@ -15,7 +15,7 @@ from inbox import clock
 from inbox.errors import NotFound
 from inbox.models.conversations import DeliveryStatus
 from inbox.runtime import Runtime
-from inbox.services import conversations, delivery_state, files, messages
+from inbox.services import attachment_copies, conversations, delivery_state, files, messages
 from inbox.services.contacts import records as contacts
 
 log = logging.getLogger(__name__)
@@ -51,10 +51,11 @@ async def ingest(rt: Runtime, channel: ChannelRef, item: Inbound) -> Ingested:
     item = await _place_in_thread(rt, channel_id, item)
     contact = await contacts.mark_seen(rt, await contacts.resolve(rt, channel, item.sender))
     conversation = await conversations.open_for_thread(rt, channel, item, contact)
-    attachments = await _attachments(rt, item, conversation["_id"])
+    attachments = await _attachments(rt, channel, item, conversation["_id"])
     message, created = await messages.insert_inbound(rt, conversation, contact, item, attachments)
     if not created:
         return Ingested("duplicate", str(message["_id"]))
+    await attachment_copies.enqueue(rt, message)
     await conversations.after_inbound(rt, conversation, message)
     return Ingested("stored", str(message["_id"]))
 
@@ -74,9 +75,10 @@ async def _place_in_thread(rt: Runtime, channel_id: ObjectId, item: Inbound) -> 
 
 
 async def _attachments(
-    rt: Runtime, item: Inbound, conversation_id: ObjectId
+    rt: Runtime, channel: ChannelRef, item: Inbound, conversation_id: ObjectId
 ) -> list[dict[str, Any]]:
-    """Attachments that came with their bytes (email) are stored; others keep the platform's ref."""
+    """Attachments that came with their bytes (email) are stored; others keep the platform's
+    ref, and those behind links that expire wait for their copy."""
     stored = []
     for attachment in item.attachments:
         if attachment.data is None:
@@ -90,7 +92,7 @@ async def _attachments(
             conversation_id=conversation_id,
         )
         stored.append({**files.attachment_of(doc), "type": attachment.type})
-    return stored
+    return attachment_copies.mark_pending(channel, stored)
 
 
 async def _echo(rt: Runtime, channel: ChannelRef, item: Inbound) -> Ingested:
@@ -101,8 +103,10 @@ async def _echo(rt: Runtime, channel: ChannelRef, item: Inbound) -> Ingested:
         return Ingested("echo", str(ours["_id"]))
     contact = await contacts.resolve(rt, channel, item.sender)
     conversation = await conversations.open_for_thread(rt, channel, item, contact)
-    message, created = await messages.insert_echo(rt, conversation, item, channel.name)
+    attachments = await _attachments(rt, channel, item, conversation["_id"])
+    message, created = await messages.insert_echo(rt, conversation, item, channel.name, attachments)
     if created:
+        await attachment_copies.enqueue(rt, message)
         await conversations.after_outbound(rt, conversation, message)
     return Ingested("echo" if created else "duplicate", str(message["_id"]))
 

@@ -57,6 +57,12 @@ def attachment_doc(item: Attachment) -> dict[str, Any]:
     return {k: v for k, v in vars(item).items() if v is not None and k != "data"}
 
 
+def copy_due_at(attachments: list[dict[str, Any]]) -> datetime | None:
+    """When a message with these attachments needs its copy task (None: nothing to copy)."""
+    waiting = any(a.get("copy", {}).get("status") == "pending" for a in attachments)
+    return clock.now() if waiting else None
+
+
 def _base(conversation: dict[str, Any], kind: MessageKind, direction: Direction) -> dict[str, Any]:
     return {
         "_id": new_id(),
@@ -96,6 +102,7 @@ async def insert_inbound(
         **_base(conversation, MessageKind.MESSAGE, Direction.IN),
         "text": item.text,
         "attachments": attachments,
+        "copy_due_at": copy_due_at(attachments),
         "sender": _sender_of(_contact_actor(contact)),
         "external_id": item.external_id,
         "reply_to": item.reply_to,
@@ -112,13 +119,18 @@ async def insert_inbound(
 
 
 async def insert_echo(
-    rt: Runtime, conversation: dict[str, Any], item: Inbound, sender_name: str
+    rt: Runtime,
+    conversation: dict[str, Any],
+    item: Inbound,
+    sender_name: str,
+    attachments: list[dict[str, Any]],
 ) -> tuple[dict[str, Any], bool]:
     """Something the page/OA sent outside the inbox (its own app): shown as sent, once."""
     message = {
         **_base(conversation, MessageKind.MESSAGE, Direction.OUT),
         "text": item.text,
-        "attachments": [attachment_doc(a) for a in item.attachments],
+        "attachments": attachments,
+        "copy_due_at": copy_due_at(attachments),
         "sender": {"type": str(SenderType.AGENT), "id": None, "name": sender_name},
         "external_id": item.external_id,
         "sent_at": item.sent_at,

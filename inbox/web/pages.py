@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import secrets
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from aiohttp import web
 
 from inbox import auth, login_throttle
 from inbox.auth import Access, access
-from inbox.errors import TooManyRequests
+from inbox.errors import AppError, TooManyRequests
 from inbox.i18n import gettext as _
 from inbox.keys import principal, runtime
 from inbox.models.agents import AgentOut, AgentPatch, Availability, TeamOut
 from inbox.models.contacts import ContactOut
 from inbox.models.tickets import CategoryOut, TicketFieldOut, TicketOut, ViewOut
-from inbox.services import agents, channels, teams
+from inbox.services import agents, channels, teams, zalo_connect
 from inbox.services.contacts import lists as contact_lists
 from inbox.services.tickets import categories
 from inbox.services.tickets import fields as ticket_fields
@@ -193,8 +193,29 @@ async def ticket_page(request: web.Request) -> web.StreamResponse:
 
 @access(Access.ADMIN)
 async def admin_page(request: web.Request) -> web.StreamResponse:
-    context = {"page": "admin", "section": "settings", "bootstrap": await _directory(request)}
+    bootstrap = await _directory(request)
+    bootstrap["zalo_callback_url"] = zalo_connect.callback_url(runtime(request))
+    context = {"page": "admin", "section": "settings", "bootstrap": bootstrap}
     return render(request, "admin.html", context)
+
+
+@access(Access.ADMIN)
+async def zalo_callback(request: web.Request) -> web.StreamResponse:
+    """Zalo sends the admin back here after they granted access to their Official Account."""
+    query = request.query
+    try:
+        channel = await zalo_connect.finish(
+            runtime(request),
+            query.get("state", ""),
+            query.get("code", ""),
+            query.get("oa_id", ""),
+            principal(request).id,
+        )
+    except AppError as error:
+        outcome = {"channel_error": error.message}
+    else:
+        outcome = {"channel_connected": channel.name}
+    raise web.HTTPSeeOther(f"/admin?{urlencode(outcome)}#channels")
 
 
 @access(Access.ADMIN)
@@ -234,6 +255,7 @@ def setup(app: web.Application) -> None:
     app.router.add_get("/tickets", tickets_page)
     app.router.add_get("/tickets/{ref}", ticket_page)
     app.router.add_get("/admin", admin_page)
+    app.router.add_get(zalo_connect.CALLBACK_PATH, zalo_callback)
     app.router.add_get("/admin/rules", rules_page)
     app.router.add_get("/admin/sla", sla_page)
     app.router.add_get("/admin/bots", bots_page)

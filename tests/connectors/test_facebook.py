@@ -172,7 +172,7 @@ async def test_attachments_postbacks_and_quick_replies_become_messages(
     (conversation,) = await conversations(admin)
     image, document, postback, quick = await thread(admin, conversation["id"])
     assert image["attachments"][0]["type"] == "image"
-    assert image["attachments"][0]["url"].startswith("https://scontent.xx.fbcdn.net/")
+    assert image["attachments"][0]["source_url"].startswith("https://scontent.xx.fbcdn.net/")
     assert document["attachments"][0]["type"] == "file"
     assert postback["text"] == "Bảo hành"
     assert quick["text"] == "Thanh toán"

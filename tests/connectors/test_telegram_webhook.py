@@ -126,6 +126,8 @@ async def test_the_next_message_of_the_chat_joins_the_same_conversation(
             "name": None,
             "size": 88012,
             "mime_type": None,
+            "source_url": None,
+            "stored_copy": None,
         }
     ]
     assert conversation["unread_count"] == 2

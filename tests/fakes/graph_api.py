@@ -92,7 +92,7 @@ class FakeGraph:
             if path == "me/messages"
             else "comments"
             if path.endswith("/comments")
-            else "subscribe"
+            else ("unsubscribe" if request.method == "DELETE" else "subscribe")
             if path.endswith("/subscribed_apps")
             else path
         )
@@ -123,7 +123,7 @@ class FakeGraph:
             return web.json_response({"id": self.page_id, "name": self.page_name})
         if kind in self.profiles:
             return web.json_response(self.profiles[kind])
-        if kind == "subscribe":
+        if kind in ("subscribe", "unsubscribe"):
             return web.json_response({"success": True})
         if kind == "messages":
             recipient = params.get("recipient", {})

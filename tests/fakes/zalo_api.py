@@ -8,9 +8,11 @@ import random
 import time
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlencode
 
 from aiohttp import web
 
+from connectors.zalo_oauth import challenge_of
 from tests.fakes.rate import SlidingWindow
 from tests.fakes.slowness import Slowness
 
@@ -28,6 +30,8 @@ class FakeZalo:
     calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     failures: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     refreshes: int = 0
+    codes: dict[str, str] = field(default_factory=dict)
+    """Authorization codes given out, with the PKCE challenge each must be redeemed against."""
     limit: SlidingWindow = field(default_factory=SlidingWindow)
     error_rate: float = 0.0
     """Share of sends answered HTTP 502, at random (seeded)."""
@@ -46,7 +50,8 @@ class FakeZalo:
         app.router.add_post("/v3.0/oa/message/cs", self._message)
         app.router.add_post("/v2.0/oa/upload/image", self._upload)
         app.router.add_post("/v2.0/oa/upload/file", self._upload)
-        app.router.add_post("/v4/oa/access_token", self._refresh)
+        app.router.add_post("/v4/oa/access_token", self._token)
+        app.router.add_get("/v4/oa/permission", self._permission)
         return app
 
     def fail(self, path: str, error: int, message: str, times: int = 1) -> None:
@@ -133,11 +138,27 @@ class FakeZalo:
         data = {"attachment_id": "att-1"} if kind == "image" else {"token": "file-token-1"}
         return web.json_response({"error": 0, "message": "Success", "data": data})
 
-    async def _refresh(self, request: web.Request) -> web.Response:
+    async def _permission(self, request: web.Request) -> web.Response:
+        """The OA admin grants access: back to the app's callback with a one-time code."""
+        query = request.query
+        if query.get("app_id") != APP_ID or not query.get("code_challenge"):
+            return web.Response(status=400, text="Invalid app or missing code_challenge")
+        code = f"zalo-code-{next(self._ids)}"
+        self.codes[code] = query["code_challenge"]
+        back = {"oa_id": OA_ID, "code": code, "state": query.get("state", "")}
+        raise web.HTTPFound(f"{query['redirect_uri']}?{urlencode(back)}")
+
+    async def _token(self, request: web.Request) -> web.Response:
         form = await request.post()
-        self.calls.append(("refresh", dict(form)))
+        self.calls.append((str(form.get("grant_type")), dict(form)))
         if request.headers.get("secret_key") != APP_SECRET or form.get("app_id") != APP_ID:
             return web.json_response({"error": -14002, "error_name": "Invalid app"})
+        if form.get("grant_type") == "authorization_code":
+            challenge = self.codes.pop(str(form.get("code")), None)
+            verifier = str(form.get("code_verifier", ""))
+            if challenge is None or challenge_of(verifier) != challenge:
+                return web.json_response({"error": -14019, "error_name": "Invalid code"})
+            return self._new_tokens(f"granted-{next(self._ids)}")
         token = form.get("refresh_token")
         if token not in self.refresh_tokens:
             return web.json_response(
@@ -149,10 +170,10 @@ class FakeZalo:
             )
         self.refresh_tokens.discard(token)  # a refresh token works once
         self.refreshes += 1
-        access, refresh = (
-            f"zalo-access-token-{self.refreshes + 1}",
-            f"zalo-refresh-token-{self.refreshes + 1}",
-        )
+        return self._new_tokens(str(self.refreshes + 1))
+
+    def _new_tokens(self, suffix: str) -> web.Response:
+        access, refresh = f"zalo-access-token-{suffix}", f"zalo-refresh-token-{suffix}"
         self.access_tokens.add(access)
         self.refresh_tokens.add(refresh)
         return web.json_response(

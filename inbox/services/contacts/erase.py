@@ -19,6 +19,7 @@ from inbox.errors import Conflict
 from inbox.events import Actor
 from inbox.models.tickets import ticket_number
 from inbox.runtime import Runtime
+from inbox.services import files
 from inbox.services.contacts import records
 
 ERASED_NAME = "Erased contact"
@@ -124,7 +125,7 @@ async def _erase_threads(rt: Runtime, contact_id: ObjectId) -> dict[str, int]:
             {"_id": {"$in": batch}, "sender.type": "contact"},
             {"$set": {"sender.name": ERASED_NAME}},
         )
-    files = await _erase_files(rt, conversation_ids, ticket_ids)
+    erased_files = await _erase_files(rt, conversation_ids, ticket_ids)
     await _scrub_events(rt, [contact_id, *conversation_ids, *ticket_ids, *message_ids])
     summary = {"name": ERASED_NAME, "avatar_url": None}
     await rt.store["conversations"].update_many(
@@ -152,7 +153,7 @@ async def _erase_threads(rt: Runtime, contact_id: ObjectId) -> dict[str, int]:
         "conversations": len(conversation_ids),
         "tickets": len(ticket_ids),
         "messages": len(message_ids),
-        "files": files,
+        "files": erased_files,
     }
 
 
@@ -167,8 +168,7 @@ async def _erase_files(
         .to_list(None)
     ]
     for batch in _batches(file_ids):
-        await rt.store["file_chunks"].delete_many({"file_id": {"$in": batch}})
-        await rt.store["files"].delete_many({"_id": {"$in": batch}})
+        await files.remove(rt, batch)
     return len(file_ids)
 
 

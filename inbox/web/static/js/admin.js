@@ -23,6 +23,11 @@ const CHANNEL_FIELDS = {
     ["verify_token", _("Verify token (optional)"), "text", false],
     ["human_agent_tag", _("The app has the human agent permission (replies up to 7 days)"), "checkbox", false],
   ],
+  "zalo-sign-in": [
+    ["app_id", _("App ID"), "text", true],
+    ["oa_secret_key", _("OA secret key (webhook page)"), "password", true],
+    ["app_secret_key", _("App secret key (token refresh)"), "password", true],
+  ],
   zalo: [
     ["oa_id", _("OA ID"), "text", true],
     ["app_id", _("App ID"), "text", true],
@@ -46,6 +51,7 @@ const CHANNEL_FIELDS = {
 const CHANNEL_HELP = {
   telegram: _("The webhook is registered with Telegram for you. Telegram needs an HTTPS address: set INBOX_PUBLIC_URL."),
   facebook: _("The page is subscribed for you. Then paste the webhook URL and verify token into your Meta app's Webhooks settings."),
+  "zalo-sign-in": _("First enter {url} as the Zalo app's callback URL. You then sign in on Zalo and pick the Official Account; its tokens come from Zalo and renew by themselves.", { url: boot.zalo_callback_url }),
   zalo: _("Then paste the webhook URL into the Zalo app's webhook settings and enable the message events."),
   email: _("Mail is read from the IMAP folder every minute and replies go through SMTP. A mail relay may post raw messages to the webhook URL instead."),
 };
@@ -98,6 +104,14 @@ async function loadChannels() {
   )) : [emptyRow(6, _("No channels yet. Connect one below."))]));
 }
 
+/** Back from Zalo's sign-in: say how it went, once. */
+function showZaloOutcome() {
+  const query = new URLSearchParams(location.search);
+  if (query.has("channel_connected")) toast(_("{name} is connected.", { name: query.get("channel_connected") }));
+  if (query.has("channel_error")) toast(query.get("channel_error"), "error");
+  if (query.has("channel_connected") || query.has("channel_error")) history.replaceState(null, "", `/admin${location.hash}`);
+}
+
 async function setAutoTicket(channel, box) {
   try {
     await api("PATCH", `/channels/${channel.id}`, { settings: { auto_ticket: box.checked } });
@@ -111,12 +125,19 @@ async function setAutoTicket(channel, box) {
 
 async function removeChannel(channel) {
   if (!confirm(_("Disconnect {name}? Its conversations stay.", { name: channel.name }))) return;
+  let removed;
   try {
-    await api("DELETE", `/channels/${channel.id}`);
-    loadChannels();
+    removed = await api("DELETE", `/channels/${channel.id}`);
   } catch (error) {
-    toast(error.message, "error");
+    if (error.code !== "platform_refused" || !confirm(`${error.message}\n\n${_("Remove it anyway?")}`)) {
+      if (error.code !== "platform_refused") toast(error.message, "error");
+      return;
+    }
+    removed = await api("DELETE", `/channels/${channel.id}?force=true`).catch((again) => toast(again.message, "error"));
+    if (!removed) return;
   }
+  toast(`${_("{name} is disconnected.", { name: channel.name })} ${removed.message}`, removed.unregistered ? "info" : "error");
+  loadChannels();
 }
 
 const AVAILABILITY_LABELS = { online: _("Online"), busy: _("Busy"), offline: _("Offline") };
@@ -183,8 +204,19 @@ function leadPicker(team) {
 }
 
 onSubmit("channel-form",
-  (data, form) => api("POST", "/channels", { kind: data.kind, name: data.name, config: channelConfig(form) }),
-  (channel) => { renderChannelFields(); showConnected(channel); return loadChannels(); });
+  (data, form) => data.kind === "zalo-sign-in"
+    ? api("POST", "/channels/zalo/authorize", { name: data.name, ...channelConfig(form) })
+    : api("POST", "/channels", { kind: data.kind, name: data.name, config: channelConfig(form) }),
+  (answer) => {
+    if (answer.authorize_url) {
+      location.assign(answer.authorize_url);  // Zalo's sign-in; it sends the admin back here
+      return null;
+    }
+    renderChannelFields();
+    showConnected(answer);
+    return loadChannels();
+  });
+showZaloOutcome();
 $("channel-kind").addEventListener("change", renderChannelFields);
 renderChannelFields();
 onSubmit("agent-form",

@@ -185,18 +185,37 @@ function safeUrl(url) {
   return url && (/^https?:\/\//.test(url) || url.startsWith("/static/") || url.startsWith("/api/v1/")) ? url : null;
 }
 
-const ATTACHMENT_LABELS = { image: _("Image"), file: _("File"), audio: _("Audio"), video: _("Video"), sticker: _("Sticker"), location: _("Location") };
+const ATTACHMENT_LABELS = { image: _("Image"), file: _("File"), audio: _("Audio"), video: _("Video"), sticker: _("Sticker"), location: _("Location"), link: _("Link") };
 
 export function attachmentNode(attachment) {
   const url = safeUrl(attachment.url);
+  const copy = attachment.stored_copy;
+  if (copy && (copy.status === "failed" || copy.status === "removed")) return lostAttachmentNode(attachment);
   if (attachment.type === "image" && url) {
-    return el("a", { class: "attachment", href: url, target: "_blank", rel: "noopener noreferrer" },
+    return el("a", { class: "attachment", href: url, target: "_blank", rel: "noopener noreferrer", title: copyNote(copy) },
       el("img", { src: url, alt: attachment.name || _("image"), loading: "lazy" }));
   }
   const label = `${ATTACHMENT_LABELS[attachment.type] || attachment.type}${attachment.name ? `: ${attachment.name}` : ""}`;
   return url
-    ? el("a", { class: "attachment file", href: url, target: "_blank", rel: "noopener noreferrer" }, label)
+    ? el("a", { class: "attachment file", href: url, target: "_blank", rel: "noopener noreferrer", title: copyNote(copy) }, label)
     : el("span", { class: "attachment file" }, label);
+}
+
+function copyNote(copy) {
+  if (!copy || copy.status !== "pending") return "";
+  return copy.error ? _("Not saved here yet; trying again ({error})", { error: copy.error }) : _("Saving a copy here…");
+}
+
+/** A file we could not keep (too large, gone from the platform) or deleted by retention: say why. */
+function lostAttachmentNode(attachment) {
+  const label = `${ATTACHMENT_LABELS[attachment.type] || attachment.type}${attachment.name ? `: ${attachment.name}` : ""}`;
+  const why = attachment.stored_copy.status === "removed" ? _("Deleted") : _("Not kept");
+  const source = safeUrl(attachment.source_url);
+  return el("span", { class: "attachment file lost", dataset: { copy: attachment.stored_copy.status } },
+    label, el("small", {}, ` · ${why}: ${attachment.stored_copy.error || ""}`),
+    source && attachment.stored_copy.status === "failed"
+      ? el("a", { href: source, target: "_blank", rel: "noopener noreferrer" }, ` ${_("Try the platform's link")}`)
+      : null);
 }
 
 const DELIVERY_LABELS = { queued: _("Sending…"), sent: _("Sent ✓"), delivered: _("Delivered ✓✓"), read: _("Read ✓✓"), failed: _("Failed"), unknown: _("May have been delivered") };
