@@ -115,7 +115,9 @@ def build_reply(out: Outbound, address: str, display_name: str, domain: str) -> 
     message["From"] = formataddr((display_name, address))
     message["To"] = out.recipient_id
     message["Reply-To"] = address
-    message["Subject"] = reply_subject(out.subject, out.reference)
+    message["Subject"] = reply_subject(
+        out.subject, out.reference, first=out.reply_to is None and not out.references
+    )
     message["Date"] = format_datetime(datetime.now(UTC))
     message["Message-ID"] = f"<{outbound_message_id(out.message_id, domain)}>"
     if out.reply_to:
@@ -150,11 +152,12 @@ def outbound_message_id(message_id: str, domain: str) -> str:
     return f"inbox.{message_id}@{domain}"
 
 
-def reply_subject(subject: str | None, reference: str | None) -> str:
-    """`Re: <the customer's subject> [#C-000123]`, without stacking prefixes or references."""
+def reply_subject(subject: str | None, reference: str | None, *, first: bool = False) -> str:
+    """`Re: <the customer's subject> [#C-000123]`, without stacking prefixes or references;
+    no `Re:` on the `first` mail of a thread we start."""
     base = REPLY_PREFIX.sub("", CONVERSATION_REF.sub("", subject or "")).strip() or "Your message"
     tag = f" [#{reference}]" if reference else ""
-    return f"Re: {base}{tag}"
+    return f"{'' if first else 'Re: '}{base}{tag}"
 
 
 # ---- helpers ---------------------------------------------------------------------------

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
 from pydantic import ValidationError
 from pymongo.errors import PyMongoError
 from redis.exceptions import RedisError
@@ -10,9 +13,12 @@ from inbox import demo
 from inbox.embedded.runtime import DataDirBusy, open_runtime
 from inbox.errors import AppError
 from inbox.models.agents import AgentCreate, Role
+from inbox.runtime import Runtime
 from inbox.serve import serve as serve_forever
 from inbox.services import agents, attachment_copies
 from inbox.settings import Settings
+
+T = TypeVar("T")
 
 
 class CommandFailed(Exception):
@@ -77,27 +83,27 @@ def beat(settings: Settings) -> None:
     )
 
 
+async def _in_runtime(settings: Settings, work: Callable[[Runtime], Awaitable[T]]) -> T:
+    """Run one piece of work on the store (and broker) these settings name."""
+    check_settings(settings)
+    try:
+        async with open_runtime(settings) as rt:
+            return await work(rt)
+    except (DataDirBusy, AppError, PyMongoError, RedisError) as error:
+        raise CommandFailed(str(error)) from None
+
+
 async def create_admin(settings: Settings, email: str, password: str, name: str) -> None:
     try:
         body = AgentCreate(email=email, password=password, name=name, role=Role.ADMIN)
     except ValidationError as error:
         raise CommandFailed(f"Invalid admin: {error}") from None
-    check_settings(settings)
-    try:
-        async with open_runtime(settings) as rt:
-            agent = await agents.create(rt, body)
-    except (DataDirBusy, AppError, PyMongoError, RedisError) as error:
-        raise CommandFailed(str(error)) from None
+    agent = await _in_runtime(settings, lambda rt: agents.create(rt, body))
     print(f"Admin {agent['email']} created.")
 
 
 async def backfill_files(settings: Settings) -> None:
-    check_settings(settings)
-    try:
-        async with open_runtime(settings) as rt:
-            counts = await attachment_copies.backfill(rt)
-    except (DataDirBusy, PyMongoError, RedisError) as error:
-        raise CommandFailed(str(error)) from None
+    counts = await _in_runtime(settings, attachment_copies.backfill)
     if not counts:
         print("Every attachment is already kept here (or marked with why it could not be).")
         return
@@ -107,12 +113,7 @@ async def backfill_files(settings: Settings) -> None:
 
 
 async def seed_demo(settings: Settings) -> None:
-    check_settings(settings)
-    try:
-        async with open_runtime(settings) as rt:
-            seeded = await demo.seed(rt)
-    except (DataDirBusy, PyMongoError, RedisError) as error:
-        raise CommandFailed(str(error)) from None
+    seeded = await _in_runtime(settings, demo.seed)
     if seeded:
         print(f"Demo data added; demo agents sign in with password {demo.DEMO_PASSWORD!r}:")
         for email in demo.DEMO_AGENT_EMAILS:

@@ -1,4 +1,5 @@
-"""The `inbox` command as a newcomer runs it: serve on embedded parts, create-admin, seed-demo."""
+"""The `inbox` command as a newcomer runs it: serve on embedded parts, create-admin, seed-demo,
+files backfill."""
 
 from __future__ import annotations
 
@@ -146,6 +147,9 @@ def test_create_admin_and_seed_demo_work_on_the_embedded_store(tmp_path):
     assert seeded.returncode == 0, seeded.stderr
     assert "lan@demo.example" in seeded.stdout
     assert "already there" in inbox("seed-demo", data_dir=tmp_path).stdout
+    backfilled = inbox("files", "backfill", data_dir=tmp_path)
+    assert backfilled.returncode == 0, backfilled.stderr
+    assert "already kept here" in backfilled.stdout  # demo channels have no expiring links
 
     with serving(tmp_path) as (base, lines):
         assert "First admin created" not in "".join(lines)

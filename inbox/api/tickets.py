@@ -8,15 +8,17 @@ from inbox import pagination
 from inbox.api.routing import api
 from inbox.keys import principal, runtime
 from inbox.models.common import Page
-from inbox.models.conversations import MessageCreate, MessageOut, MessageQuery
+from inbox.models.conversations import MessageOut, MessageQuery
 from inbox.models.tickets import (
     HistoryOut,
+    ReachOption,
     TicketBulk,
     TicketBulkOut,
     TicketCreate,
     TicketFields,
     TicketLink,
     TicketMerge,
+    TicketMessageCreate,
     TicketOut,
     TicketPromote,
     TicketQuery,
@@ -24,6 +26,7 @@ from inbox.models.tickets import (
 from inbox.services.tickets import history as ticket_history
 from inbox.services.tickets import lifecycle as tickets
 from inbox.services.tickets import lists as ticket_lists
+from inbox.services.tickets import outreach
 from inbox.services.tickets import relations as ticket_relations
 from inbox.services.tickets import thread as ticket_thread
 
@@ -136,16 +139,30 @@ async def list_messages(request: web.Request, query: MessageQuery) -> Page[Messa
 @api(
     "POST",
     "/tickets/{id}/messages",
-    summary="Reply to the customer on the ticket's latest conversation, or add a note",
+    summary="Reply to the customer on the ticket's latest conversation (or start one on a "
+    "channel of the contact), or add a note",
     tag="tickets",
-    body=MessageCreate,
+    body=TicketMessageCreate,
     response=MessageOut,
     status=201,
 )
-async def post_message(request: web.Request, body: MessageCreate) -> MessageOut:
+async def post_message(request: web.Request, body: TicketMessageCreate) -> MessageOut:
     rt, me = runtime(request), principal(request)
     ticket = await tickets.get_visible(rt, request.match_info["id"], me)
     return MessageOut.of(await ticket_thread.post(rt, ticket, body, me))
+
+
+@api(
+    "GET",
+    "/tickets/{id}/reach",
+    summary="The contact's channels a reply could start a conversation on, and why not",
+    tag="tickets",
+    response=Page[ReachOption],
+)
+async def reach(request: web.Request) -> Page[ReachOption]:
+    rt = runtime(request)
+    ticket = await tickets.get_visible(rt, request.match_info["id"], principal(request))
+    return Page(items=await outreach.options(rt, ticket))
 
 
 @api(

@@ -6,12 +6,17 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any, ClassVar
 
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, Field, model_validator
 
 from inbox.clock import iso
 from inbox.ids import str_id
 from inbox.models.common import Body, Partial, Priority
-from inbox.models.conversations import AttachmentOut, ChannelSummary, ContactSummary
+from inbox.models.conversations import (
+    AttachmentOut,
+    ChannelSummary,
+    ContactSummary,
+    MessageCreate,
+)
 from inbox.models.sla import SlaOut
 
 
@@ -64,6 +69,31 @@ class TicketCreate(TicketFields):
     title: str = Field(min_length=1, max_length=200)
     contact_id: str
     conversation_id: str | None = None
+
+
+class TicketMessageCreate(MessageCreate):
+    channel_id: str | None = Field(
+        default=None,
+        description="a reply on a ticket without a conversation starts one on this channel "
+        "(see GET /tickets/{id}/reach)",
+    )
+
+    @model_validator(mode="after")
+    def _reply_only(self) -> TicketMessageCreate:
+        if self.channel_id is not None and self.private:
+            raise ValueError("channel_id starts a conversation: it is for replies, not notes")
+        return self
+
+
+class ReachOption(BaseModel):
+    """One of the contact's channels, and whether the agent may write to them there first."""
+
+    channel_id: str
+    channel_name: str
+    kind: str
+    recipient: str | None = Field(description="the address or platform id written to")
+    possible: bool
+    note: str | None = Field(default=None, description="why not, or what applies")
 
 
 class TicketQuery(Body):

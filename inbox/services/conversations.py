@@ -6,6 +6,7 @@ unique, so concurrent first messages of a thread share one conversation.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -69,11 +70,37 @@ async def _emit(
 # ---- customers' side ------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Thread:
+    """Where a conversation happens on its channel, and to whom its replies go."""
+
+    thread_id: str
+    kind: str
+    recipient_id: str
+    subject: str | None = None
+    last_customer_at: datetime | None = None
+    """When the customer last wrote on this channel (windows count from it), if known."""
+
+
 async def open_for_thread(
     rt: Runtime, channel: ChannelRef, item: Inbound, contact: dict[str, Any]
 ) -> dict[str, Any]:
     """The unresolved conversation of this thread, opened if there is none."""
-    key = open_key(channel.id, item.thread_id)
+    thread = Thread(
+        item.thread_id,
+        "comment" if item.kind == InboundKind.COMMENT else "message",
+        item.sender.external_id,
+        item.subject,
+    )
+    opener = Actor(type="contact", id=str(contact["_id"]), name=contact["name"])
+    return await open_thread(rt, channel, thread, contact, opener)
+
+
+async def open_thread(
+    rt: Runtime, channel: ChannelRef, thread: Thread, contact: dict[str, Any], opener: Actor
+) -> dict[str, Any]:
+    """The unresolved conversation of this thread, opened (by `opener`) if there is none."""
+    key = open_key(channel.id, thread.thread_id)
     now = clock.now()
     fresh = {
         "_id": new_id(),
@@ -82,10 +109,10 @@ async def open_for_thread(
         "contact_id": contact["_id"],
         "contact": {"name": contact["name"], "avatar_url": contact.get("avatar_url")},
         "search_terms": contact.get("search_terms", []),
-        "thread_id": item.thread_id,
-        "kind": "comment" if item.kind == InboundKind.COMMENT else "message",
-        "subject": item.subject,
-        "recipient_id": item.sender.external_id,
+        "thread_id": thread.thread_id,
+        "kind": thread.kind,
+        "subject": thread.subject,
+        "recipient_id": thread.recipient_id,
         "open_key": key,
         "status": str(Status.OPEN),
         "assignee_id": None,
@@ -95,7 +122,7 @@ async def open_for_thread(
         "unread_count": 0,
         "last_message": None,
         "last_message_at": now,
-        "last_customer_message_at": None,
+        "last_customer_message_at": thread.last_customer_at,
         "waiting_since": None,
         "first_reply_at": None,
         "snoozed_until": None,
@@ -119,8 +146,7 @@ async def open_for_thread(
             {"$set": {"number": number}},
             return_document=ReturnDocument.AFTER,
         )
-        actor = Actor(type="contact", id=str(contact["_id"]), name=contact["name"])
-        await _emit(rt, EventType.CONVERSATION_CREATED, conversation, actor)
+        await _emit(rt, EventType.CONVERSATION_CREATED, conversation, opener)
     return conversation
 
 

@@ -7,11 +7,12 @@ from typing import Any
 from inbox.auth import Principal
 from inbox.errors import Conflict, Invalid
 from inbox.ids import parse_id
-from inbox.models.conversations import MessageCreate
+from inbox.models.tickets import TicketMessageCreate
 from inbox.pagination import Position
 from inbox.runtime import Runtime
 from inbox.services import files, messages, notifications, replies
 from inbox.services.tickets import lifecycle as tickets
+from inbox.services.tickets import outreach
 
 
 async def page(
@@ -25,20 +26,25 @@ async def page(
 
 
 async def post(
-    rt: Runtime, ticket: dict[str, Any], body: MessageCreate, principal: Principal
+    rt: Runtime, ticket: dict[str, Any], body: TicketMessageCreate, principal: Principal
 ) -> dict[str, Any]:
-    """A reply to the customer on the ticket's latest conversation, or an internal note."""
+    """A reply to the customer on the ticket's latest conversation (or on a conversation it
+    starts on `channel_id`), or an internal note."""
     if ticket.get("merged_into"):
         raise Conflict(
             "This ticket was merged into another and is read only.", code="ticket_merged"
         )
     scope = tickets.scope(ticket)
-    conversation = await tickets.latest_conversation(rt, ticket)
+    if body.channel_id is not None:
+        conversation = await outreach.start(rt, ticket, body.channel_id, principal)
+    else:
+        conversation = await tickets.latest_conversation(rt, ticket)
     if conversation is not None:
         return await replies.post_in(rt, conversation, body, principal, scope)
     if not body.private:
         raise Invalid(
-            "This ticket has no conversation with the customer to reply on; add a note instead.",
+            "This ticket has no conversation with the customer to reply on: choose a channel "
+            "to start one (channel_id), or add a note.",
             code="no_conversation",
         )
     actor = principal.actor

@@ -129,14 +129,16 @@ async function removeChannel(channel) {
   try {
     removed = await api("DELETE", `/channels/${channel.id}`);
   } catch (error) {
-    if (error.code !== "platform_refused" || !confirm(`${error.message}\n\n${_("Remove it anyway?")}`)) {
+    const anyway = _("Remove it anyway?");
+    if (error.code !== "platform_refused" || !confirm(error.message + "\n\n" + anyway)) {
       if (error.code !== "platform_refused") toast(error.message, "error");
       return;
     }
     removed = await api("DELETE", `/channels/${channel.id}?force=true`).catch((again) => toast(again.message, "error"));
     if (!removed) return;
   }
-  toast(`${_("{name} is disconnected.", { name: channel.name })} ${removed.message}`, removed.unregistered ? "info" : "error");
+  const done = _("{name} is disconnected.", { name: channel.name });
+  toast(done + " " + removed.message, removed.unregistered ? "info" : "error");
   loadChannels();
 }
 

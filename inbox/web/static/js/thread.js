@@ -214,7 +214,7 @@ function lostAttachmentNode(attachment) {
   return el("span", { class: "attachment file lost", dataset: { copy: attachment.stored_copy.status } },
     label, el("small", {}, ` · ${why}: ${attachment.stored_copy.error || ""}`),
     source && attachment.stored_copy.status === "failed"
-      ? el("a", { href: source, target: "_blank", rel: "noopener noreferrer" }, ` ${_("Try the platform's link")}`)
+      ? [" ", el("a", { href: source, target: "_blank", rel: "noopener noreferrer" }, _("Try the platform's link"))]
       : null);
 }
 

@@ -252,12 +252,31 @@ async function loadThread() {
 /** Replies go to the ticket's latest conversation: its channel decides what is possible. */
 async function loadReplyContext() {
   const latest = ticket.conversation_ids[ticket.conversation_ids.length - 1];
+  $("start-on").hidden = Boolean(latest);
   if (!latest) {
-    composer.setContext({ window: { open: false, note: _("This ticket has no conversation with the customer; add notes.") } });
+    composer.setContext({ window: await reachWindow() });
     return;
   }
   const conversation = await api("GET", `/conversations/${latest}`).catch(() => null);
   composer.setContext({ window: conversation?.reply_window || null, kind: conversation?.kind || "message" });
+}
+
+/** A ticket without a conversation (a phone call): the reply starts one on a channel of the
+ *  contact where the platform lets us write first; the others say why not. */
+async function reachWindow() {
+  const { items } = await api("GET", `/tickets/${ticket.id}/reach`).catch(() => ({ items: [] }));
+  const reachable = items.filter((option) => option.possible);
+  $("start-on-select").replaceChildren(...items.map((option) => el("option", {
+    value: option.channel_id, disabled: !option.possible, title: option.note || "",
+  }, `${option.channel_name} · ${option.recipient || "—"}${option.possible ? "" : ` (${option.note})`}`)));
+  if (reachable.length) {
+    $("start-on-select").value = reachable[0].channel_id;
+    return { open: true, note: _("No conversation yet: your reply starts one on the channel you pick.") };
+  }
+  const reasons = items.map((option) => `${option.channel_name}: ${option.note}`).join(" ");
+  $("start-on").hidden = true;
+  const none = _("No channel can reach this customer first; add notes.");
+  return { open: false, note: (none + " " + reasons).trim() };
 }
 
 const FIELD_LABELS = {
@@ -338,9 +357,14 @@ live.view({ ticket_id: ticket.id });
 
 const composer = new Composer({
   agents: boot.agents.filter((agent) => agent.id !== me.id),
-  post: (body) => api("POST", `/tickets/${ticket.id}/messages`, body),
+  post: (body) => api("POST", `/tickets/${ticket.id}/messages`,
+    !body.private && !$("start-on").hidden ? { ...body, channel_id: $("start-on-select").value } : body),
   seenUntil: () => thread.seenUntil(),
-  onSent: (message) => { thread.keep(message); thread.render({ scroll: "bottom" }); },
+  onSent: (message) => {
+    thread.keep(message);
+    thread.render({ scroll: "bottom" });
+    if (!$("start-on").hidden) reloadTicket().then(loadReplyContext);  // the reply started a conversation
+  },
   onTyping: () => live.typing(),
   renderCanned: (id) => api("POST", `/canned-responses/${id}/render`, { ticket_id: ticket.id }).then((answer) => answer.text),
 });
