@@ -182,6 +182,7 @@ COLLECTIONS: dict[str, CollectionSpec] = {
     "ticket_views": CollectionSpec([Index.on("agent_id", "name", unique=True)]),
     "notifications": CollectionSpec([Index.on("agent_id", "read_at", ("created_at", DESCENDING))]),
     "customer_updates": CollectionSpec(small=True),
+    "installation": CollectionSpec(small=True),
     "counters": CollectionSpec(small=True),
 }
 

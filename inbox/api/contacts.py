@@ -28,8 +28,8 @@ from inbox.models.contacts import (
 )
 from inbox.models.conversations import ConversationOut, ConversationQuery
 from inbox.models.tickets import TicketOut, TicketQuery
-from inbox.services import conversations
-from inbox.services.contacts import attributes, csv_io, erase, lists, merge, records
+from inbox.services import conversations, erasure
+from inbox.services.contacts import attributes, csv_io, lists, merge, records
 from inbox.services.tickets import lists as ticket_lists
 
 TAG = "contacts"
@@ -140,7 +140,7 @@ async def update_contact(request: web.Request, body: ContactFields) -> ContactOu
 )
 async def erase_contact(request: web.Request) -> ContactOut:
     contact = await _visible(request)
-    return ContactOut.of(await erase.erase(runtime(request), contact, principal(request).actor))
+    return ContactOut.of(await erasure.erase(runtime(request), contact, principal(request).actor))
 
 
 @api(

@@ -157,6 +157,7 @@ API_MODULES = (
     "inbox.api.conversations",
     "inbox.api.contacts",
     "inbox.api.files",
+    "inbox.api.retention",
     "inbox.api.notifications",
     "inbox.api.tickets",
     "inbox.api.ticket_settings",

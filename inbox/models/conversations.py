@@ -162,6 +162,16 @@ class DeliveryOut(BaseModel):
     history: list[DeliveryStep] = Field(default_factory=list)
 
 
+class RetentionSettings(Body):
+    attachment_days: int | None = Field(
+        default=None,
+        ge=1,
+        le=36_500,
+        description="delete files in conversations and tickets older than this many days "
+        "(null: keep them as long as their messages)",
+    )
+
+
 class AttachmentCopyOut(BaseModel):
     status: Literal["pending", "copied", "failed", "removed"] = Field(
         description="our copy of a file whose platform link expires: pending (served through "

@@ -36,6 +36,7 @@ FIRST_RETRY_SECONDS = 30.0
 LOST_TASK_GRACE = timedelta(minutes=2)
 """A copy still waiting this long after it was due: its task was lost, the sweep sends it."""
 PENDING = "pending"
+CHANNEL_GONE = "The channel was disconnected before the file was copied."
 
 
 def wants_copy(channel: ChannelRef, item: dict[str, Any]) -> bool:
@@ -73,19 +74,27 @@ async def copy(rt: Runtime, message_id: str) -> dict[str, int]:
     """Try every waiting attachment of the message once; returns counts by outcome."""
     try:
         message = await messages.get(rt, ObjectId(message_id))
-        channel_doc = await channels.get_doc(rt, message["channel_id"])
     except NotFound:
         return {}
-    channel = channels.ref(rt, channel_doc)
-    limit = limit_for(rt, channel_doc)
+    waiting = [
+        (number, item)
+        for number, item in enumerate(message.get("attachments", []))
+        if item.get("copy", {}).get("status") == PENDING
+    ]
+    try:
+        channel_doc = await channels.get_doc(rt, message["channel_id"])
+    except NotFound:
+        gone = {"status": "failed", "error": CHANNEL_GONE, "at": clock.now()}
+        for number, _ in waiting:
+            await _set(rt, message, number, gone)
+        await _after(rt, message["_id"], changed=bool(waiting))
+        return {"failed": len(waiting)} if waiting else {}
+    channel, limit = channels.ref(rt, channel_doc), limit_for(rt, channel_doc)
     counts: dict[str, int] = {}
-    for number, item in enumerate(message.get("attachments", [])):
-        if item.get("copy", {}).get("status") != PENDING:
-            continue
+    for number, item in waiting:
         outcome = await _copy_one(rt, message, channel, number, item, limit)
         counts[outcome] = counts.get(outcome, 0) + 1
-    if counts:
-        await _after(rt, message["_id"])
+    await _after(rt, message["_id"], changed=bool(counts))
     return counts
 
 
@@ -152,8 +161,9 @@ async def _replace(rt: Runtime, message: dict[str, Any], number: int, item: dict
     return result.modified_count == 1
 
 
-async def _after(rt: Runtime, message_id: ObjectId) -> None:
-    """Schedule what still waits (the next try of the earliest), tell the open inboxes."""
+async def _after(rt: Runtime, message_id: ObjectId, *, changed: bool) -> None:
+    """Schedule what still waits (the next try of the earliest, or nothing), and tell the open
+    inboxes what `changed`."""
     message = await messages.get(rt, message_id)
     waiting = [
         a["copy"].get("attempts", 0)
@@ -170,6 +180,8 @@ async def _after(rt: Runtime, message_id: ObjectId) -> None:
     if updated is None:
         return
     await enqueue(rt, updated, delay)
+    if not changed:
+        return
     conversation = await conversations.get(rt, updated["conversation_id"])
     await messages.emit_message(
         rt, EventType.MESSAGE_UPDATED, updated, conversation, Actor(type="system")

@@ -1,4 +1,5 @@
-"""Retention: files older than the installation's limit are deleted; their messages say so."""
+"""Retention: files older than the limit admins set (default: the installation's setting)
+are deleted; their messages say so."""
 
 from __future__ import annotations
 
@@ -6,14 +7,31 @@ from datetime import timedelta
 from typing import Any
 
 from inbox import clock
+from inbox.models.conversations import RetentionSettings
 from inbox.runtime import Runtime
 from inbox.services import files
 
 
+async def settings_of(rt: Runtime) -> RetentionSettings:
+    """What admins set, or the installation's default."""
+    stored = await rt.store["installation"].find_one({"_id": "retention"})
+    if stored is not None:
+        return RetentionSettings(attachment_days=stored.get("attachment_days"))
+    default = rt.settings.attachment_retention_days
+    return RetentionSettings(attachment_days=default if default > 0 else None)
+
+
+async def save(rt: Runtime, body: RetentionSettings) -> RetentionSettings:
+    await rt.store["installation"].replace_one(
+        {"_id": "retention"}, {"attachment_days": body.attachment_days}, upsert=True
+    )
+    return body
+
+
 async def expire_files(rt: Runtime, limit: int = 200) -> int:
     """Delete up to `limit` files past the retention period; returns how many."""
-    days = rt.settings.attachment_retention_days
-    if days <= 0:
+    days = (await settings_of(rt)).attachment_days
+    if not days:
         return 0
     cutoff = clock.now() - timedelta(days=days)
     expired = (

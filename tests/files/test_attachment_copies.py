@@ -10,8 +10,7 @@ import pytest
 from aiohttp import web
 from bson import ObjectId
 
-from inbox.services import attachment_copies, retention
-from inbox.services.contacts import erase
+from inbox.services import attachment_copies, erasure, retention
 from tests.conftest import (
     eventually,
     facebook_posts,
@@ -204,6 +203,24 @@ async def test_a_failing_cdn_is_tried_again_and_served_through_us_meanwhile(
     assert stored["copy_due_at"] is None
 
 
+async def test_a_copy_still_waiting_when_its_channel_goes_is_marked_and_not_tried_again(
+    http, admin, facebook_channel, cdn, rt
+):
+    fake, base = cdn
+    fake.files["late.png"] = (PHOTO, "image/png")
+    fake.failing.add("late.png")
+    await facebook_posts(http, facebook_channel, messenger_image(f"{base}/cdn/late.png"))
+    message = await eventually(lambda: attempted(admin))
+    status, _ = await admin.delete(f"/api/v1/channels/{facebook_channel['id']}")
+    assert status == 200
+
+    assert await attachment_copies.copy(rt, message["id"]) == {"failed": 1}
+    stored = await rt.store["messages"].find_one({"_id": ObjectId(message["id"])})
+    assert stored["copy_due_at"] is None  # the sweep leaves it alone
+    assert stored["attachments"][0]["copy"]["error"] == attachment_copies.CHANNEL_GONE
+    assert await attachment_copies.copy(rt, message["id"]) == {}
+
+
 async def test_backfill_copies_what_was_stored_as_links_before(
     http, admin, facebook_channel, cdn, rt
 ):
@@ -232,8 +249,14 @@ def settings(settings):
     return settings.model_copy(update={"attachment_retention_days": 30})
 
 
-async def test_retention_and_erasure_remove_the_chunks(http, admin, facebook_channel, cdn, rt):
+async def test_retention_and_erasure_remove_the_chunks(
+    http, admin, agent, facebook_channel, cdn, rt
+):
     fake, base = cdn
+    assert await admin.get("/api/v1/retention") == (200, {"attachment_days": 30})  # the default
+    assert (await agent.put("/api/v1/retention", json={"attachment_days": 1}))[0] == 403
+    status, _ = await admin.put("/api/v1/retention", json={"attachment_days": 0})
+    assert status == 422
     fake.files["a.png"] = (PHOTO, "image/png")
     fake.files["b.pdf"] = (INVOICE, "application/pdf")
     await facebook_posts(http, facebook_channel, messenger_image(f"{base}/cdn/a.png"))
@@ -242,6 +265,9 @@ async def test_retention_and_erasure_remove_the_chunks(http, admin, facebook_cha
     await rt.store["files"].update_many(
         {"created_at": {"$gt": _days_ago(1)}}, {"$set": {"created_at": _days_ago(31)}}
     )
+    await admin.put("/api/v1/retention", json={"attachment_days": 60})  # an admin keeps more
+    assert await retention.expire_files(rt) == 0
+    await admin.put("/api/v1/retention", json={"attachment_days": 30})
     assert await retention.expire_files(rt) == 1
     assert await rt.store["file_chunks"].estimated_document_count() == 0
     message = await only_message(admin)
@@ -253,7 +279,7 @@ async def test_retention_and_erasure_remove_the_chunks(http, admin, facebook_cha
     await eventually(lambda: copy_state(admin, "copied"))
     assert await rt.store["file_chunks"].estimated_document_count() == 1
     contact = await rt.store["contacts"].find_one({"_id": ObjectId(message["sender"]["id"])})
-    await erase.erase(rt, contact, _admin_actor())
+    await erasure.erase(rt, contact, _admin_actor())
     assert await rt.store["files"].estimated_document_count() == 0
     assert await rt.store["file_chunks"].estimated_document_count() == 0
 

@@ -69,3 +69,18 @@ async def test_a_file_that_was_not_kept_says_why_in_the_thread(
 
 async def _first(items):
     return items[0] if items else None
+
+
+async def test_admins_set_file_retention_and_see_zalo_s_callback_address(browser, server, admin):
+    page = await signed_in(browser, server, "admin@example.com")
+    await page.goto(f"{server.url}/admin#channels")
+    await page.locator("#channel-kind").select_option("zalo-sign-in")
+    await expect(page.locator("#channel-help")).to_contain_text(f"{server.url}/oauth/zalo/callback")
+    days = page.locator("#retention-form input[name=attachment_days]")
+    await days.fill("90")
+    await page.locator("#retention-form button[type=submit]").click()
+    await expect(page.locator(".toast")).to_contain_text("older than 90 days")
+    assert await admin.get("/api/v1/retention") == (200, {"attachment_days": 90})
+    await shot(page, "admin-zalo-sign-in-and-retention")
+    await page.reload()
+    await expect(days).to_have_value("90")

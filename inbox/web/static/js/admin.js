@@ -104,6 +104,11 @@ async function loadChannels() {
   )) : [emptyRow(6, _("No channels yet. Connect one below."))]));
 }
 
+async function loadRetention() {
+  const { attachment_days: days } = await api("GET", "/retention");
+  $("retention-form").elements.attachment_days.value = days ?? "";
+}
+
 /** Back from Zalo's sign-in: say how it went, once. */
 function showZaloOutcome() {
   const query = new URLSearchParams(location.search);
@@ -219,6 +224,12 @@ onSubmit("channel-form",
     return loadChannels();
   });
 showZaloOutcome();
+onSubmit("retention-form",
+  (data) => api("PUT", "/retention", { attachment_days: data.attachment_days ? Number(data.attachment_days) : null }),
+  (saved) => {
+    $("retention-form").elements.attachment_days.value = saved.attachment_days ?? "";
+    toast(saved.attachment_days ? _("Files older than {days} days will be deleted.", { days: saved.attachment_days }) : _("Files are kept as long as their messages."));
+  });
 $("channel-kind").addEventListener("change", renderChannelFields);
 renderChannelFields();
 onSubmit("agent-form",
@@ -230,5 +241,5 @@ onSubmit("team-form",
 
 for (const tab of document.querySelectorAll("[data-tab]")) tab.addEventListener("click", () => showTab(tab.dataset.tab));
 showTab(location.hash.slice(1) || "channels");
-Promise.all([loadChannels(), loadTeams().then(loadAgents), setupTicketSettings()]).catch((error) => toast(error.message, "error"));
+Promise.all([loadChannels(), loadRetention(), loadTeams().then(loadAgents), setupTicketSettings()]).catch((error) => toast(error.message, "error"));
 setupAvailability(boot.me);

@@ -116,6 +116,7 @@ async def _erase_threads(rt: Runtime, contact_id: ObjectId) -> dict[str, int]:
                     "subject": None,
                     "payload": None,
                     "attachments": [],
+                    "copy_due_at": None,
                     "edits": [],
                     "erased": True,
                 }
