@@ -52,16 +52,17 @@ async def get_channel(request: web.Request) -> ChannelOut:
 @api(
     "PATCH",
     "/channels/{id}",
-    summary="Change a channel's inbox settings (auto_ticket)",
+    summary="Change a channel's inbox settings (auto_ticket, max_attachment_mb), or disable "
+    "and enable it (unregistered at the platform meanwhile)",
     tag="channels",
     body=ChannelPatch,
     response=ChannelOut,
     level=Access.ADMIN,
 )
 async def update_channel(request: web.Request, body: ChannelPatch) -> ChannelOut:
-    rt = runtime(request)
-    doc = await channels.update(rt, parse_id(request.match_info["id"], "channel"), body)
-    return channels.view(rt, doc)
+    return await channels.update(
+        runtime(request), parse_id(request.match_info["id"], "channel"), body
+    )
 
 
 @api(

@@ -34,7 +34,12 @@ class ChannelCreate(Body):
 
 
 class ChannelPatch(Partial, Body):
-    settings: ChannelSettings
+    settings: ChannelSettings | None = None
+    enabled: bool | None = Field(
+        default=None,
+        description="false pauses the channel: unregistered at the platform where it allows, "
+        "no replies or mailbox reads; what still arrives is kept. true registers it again",
+    )
 
 
 class ZaloAuthorize(Body):
@@ -88,6 +93,11 @@ class ChannelOut(BaseModel):
         description="`needs_reauthorisation` (with a message) once the platform refuses our keys",
     )
     settings: dict[str, Any] = Field(default_factory=dict)
+    enabled: bool = True
+    platform_note: str | None = Field(
+        default=None,
+        description="only in the answer that enabled or disabled it: what the platform did",
+    )
     demo: bool = False
     created_at: str
 

@@ -81,6 +81,7 @@ def view(rt: Runtime, doc: dict[str, Any], revealed: dict[str, str] | None = Non
         webhook_secret=(revealed or {}).get("webhook_secret"),
         health=_health(doc),
         settings=settings_of(doc),
+        enabled=doc.get("enabled", True),
         demo=doc.get("demo", False),
         created_at=clock.iso(doc["created_at"]),
     )
@@ -95,12 +96,37 @@ def _given(settings: ChannelSettings) -> dict[str, Any]:
     return {k: v for k, v in settings.model_dump(exclude_unset=True).items() if v is not None}
 
 
-async def update(rt: Runtime, channel_id: ObjectId, body: ChannelPatch) -> dict[str, Any]:
-    """Change the channel's inbox settings."""
+async def update(rt: Runtime, channel_id: ObjectId, body: ChannelPatch) -> ChannelOut:
+    """Change the channel's inbox settings, or pause and resume it at the platform."""
     doc = await get_doc(rt, channel_id)
-    settings = {**doc.get("settings", {}), **_given(body.settings)}
-    await rt.store["channels"].update_one({"_id": channel_id}, {"$set": {"settings": settings}})
-    return {**doc, "settings": settings}
+    changes: dict[str, Any] = {}
+    if body.settings is not None:
+        changes["settings"] = {**doc.get("settings", {}), **_given(body.settings)}
+    note = None
+    if body.enabled is not None and body.enabled != doc.get("enabled", True):
+        note = await _switch(rt, doc, body.enabled)
+        changes["enabled"] = body.enabled
+    if changes:
+        await rt.store["channels"].update_one({"_id": channel_id}, {"$set": changes})
+    return view(rt, {**doc, **changes}).model_copy(update={"platform_note": note})
+
+
+async def _switch(rt: Runtime, doc: dict[str, Any], enabled: bool) -> str:
+    """Register the channel at the platform again, or unregister it; what was done."""
+    channel = ref(rt, doc)
+    connector = registry.for_channel(channel)
+    try:
+        if enabled:
+            await connector.setup(channel)
+            return "Registered at the platform again: its events arrive here."
+        _, note = await connector.teardown(channel)
+    except SetupError as error:
+        raise Conflict(
+            f"{error} The channel is unchanged.",
+            {"retryable": error.retryable},
+            code="platform_refused",
+        ) from None
+    return note
 
 
 def _health(doc: dict[str, Any]) -> dict[str, Any]:
@@ -283,7 +309,13 @@ async def pollable(rt: Runtime, kinds: list[str]) -> list[dict[str, Any]]:
     docs = (
         await rt.store["channels"].find({"kind": {"$in": kinds}}, sort=[("_id", 1)]).to_list(None)
     )
-    return [doc for doc in docs if not doc.get("demo") and doc.get("config", {}).get("imap_host")]
+    return [
+        doc
+        for doc in docs
+        if not doc.get("demo")
+        and doc.get("enabled", True)
+        and doc.get("config", {}).get("imap_host")
+    ]
 
 
 async def save_poll_state(rt: Runtime, channel_id: ObjectId, state: dict[str, Any]) -> None:

@@ -27,6 +27,10 @@ async def reply_window(rt: Runtime, conversation: dict[str, Any]) -> ReplyWindow
     doc = await rt.store["channels"].find_one({"_id": conversation["channel_id"]})
     if doc is None:
         return ReplyWindow(open=False, note="The channel was disconnected.")
+    if not doc.get("enabled", True):
+        return ReplyWindow(
+            open=False, note="The channel is disabled: an admin can enable it in Admin → Channels."
+        )
     channel = channels.ref(rt, doc)
     connector = registry.for_channel(channel) if channel.demo else registry.get(channel.kind)
     if connector is None:

@@ -3,6 +3,8 @@ tells the admin what happened; a refusal is shown and the channel stays until fo
 
 from __future__ import annotations
 
+from tests.conftest import customer_writes
+
 
 async def channel_ids(admin) -> set[str]:
     status, page = await admin.get("/api/v1/channels")
@@ -73,3 +75,59 @@ async def test_zalo_says_where_to_remove_the_webhook_by_hand(admin, zalo_channel
 async def test_only_admins_disconnect(agent, telegram_channel):
     status, _ = await agent.delete(f"/api/v1/channels/{telegram_channel['id']}")
     assert status == 403
+
+
+async def test_disabling_pauses_the_channel_and_enabling_registers_it_again(
+    http, admin, telegram_channel, fake_telegram
+):
+    fake, _ = fake_telegram
+    await customer_writes(http, telegram_channel, 77, "xin chào")
+    (conversation,) = (await admin.get("/api/v1/conversations"))[1]["items"]
+    path = f"/api/v1/channels/{telegram_channel['id']}"
+
+    status, disabled = await admin.patch(path, json={"enabled": False})
+
+    assert status == 200, disabled
+    assert disabled["enabled"] is False and "webhook removed" in disabled["platform_note"]
+    assert fake.webhook == {}
+    status, refused = await admin.post(
+        f"/api/v1/conversations/{conversation['id']}/messages", json={"text": "hello"}
+    )
+    assert status == 422 and "disabled" in refused["error"]["message"], refused
+    # What still arrives is kept, never dropped.
+    await customer_writes(http, telegram_channel, 77, "còn đó không?", message_id=2)
+    status, thread = await admin.get(f"/api/v1/conversations/{conversation['id']}/messages")
+    assert thread["items"][-1]["text"] == "còn đó không?"
+
+    status, enabled = await admin.patch(path, json={"enabled": True})
+    assert status == 200 and enabled["enabled"] is True, enabled
+    assert fake.webhook["url"] == telegram_channel["webhook_url"]
+    status, reply = await admin.post(
+        f"/api/v1/conversations/{conversation['id']}/messages", json={"text": "Có ạ"}
+    )
+    assert status == 201, reply
+
+
+async def test_a_refused_disable_leaves_the_channel_as_it_was(
+    admin, telegram_channel, fake_telegram
+):
+    fake, _ = fake_telegram
+    fake.fail("deleteWebhook", 500, "Internal Server Error")
+    path = f"/api/v1/channels/{telegram_channel['id']}"
+    status, refused = await admin.patch(path, json={"enabled": False})
+    assert status == 409 and refused["error"]["code"] == "platform_refused", refused
+    assert (await admin.get(path))[1]["enabled"] is True
+
+
+async def test_a_disabled_mailbox_is_not_read(admin, rt, smtp, dovecot_server):
+    from inbox.services import channels
+    from tests.connectors.test_email import mailbox_channel
+
+    status, channel, _, _ = await mailbox_channel(admin, smtp, dovecot_server)
+    assert status == 201, channel
+    assert [c["name"] for c in await channels.pollable(rt, ["email"])] == ["Support"]
+    status, disabled = await admin.patch(
+        f"/api/v1/channels/{channel['id']}", json={"enabled": False}
+    )
+    assert status == 200 and "no longer read" in disabled["platform_note"], disabled
+    assert await channels.pollable(rt, ["email"]) == []

@@ -71,16 +71,28 @@ async def _first(items):
     return items[0] if items else None
 
 
-async def test_admins_set_file_retention_and_see_zalo_s_callback_address(browser, server, admin):
+async def test_admins_pause_a_channel_set_retention_and_see_zalo_s_callback_address(
+    browser, server, admin, telegram_channel, fake_telegram
+):
+    fake, _ = fake_telegram
     page = await signed_in(browser, server, "admin@example.com")
     await page.goto(f"{server.url}/admin#channels")
+    row = page.locator("#channel-rows tr", has_text="Shop bot")
+    await row.get_by_role("button", name="Disable").click()
+    await expect(row).to_contain_text("Disabled")
+    await expect(page.locator(".toast").last).to_contain_text("webhook removed")
+    assert fake.webhook == {}
+
     await page.locator("#channel-kind").select_option("zalo-sign-in")
     await expect(page.locator("#channel-help")).to_contain_text(f"{server.url}/oauth/zalo/callback")
     days = page.locator("#retention-form input[name=attachment_days]")
     await days.fill("90")
     await page.locator("#retention-form button[type=submit]").click()
-    await expect(page.locator(".toast")).to_contain_text("older than 90 days")
+    await expect(page.locator(".toast").last).to_contain_text("older than 90 days")
     assert await admin.get("/api/v1/retention") == (200, {"attachment_days": 90})
-    await shot(page, "admin-zalo-sign-in-and-retention")
+    await shot(page, "admin-channels-disabled-zalo-sign-in-retention")
     await page.reload()
     await expect(days).to_have_value("90")
+    await row.get_by_role("button", name="Enable").click()
+    await expect(row).to_contain_text("Working")
+    assert fake.webhook["url"] == telegram_channel["webhook_url"]

@@ -93,14 +93,19 @@ async function loadChannels() {
   $("channel-rows").replaceChildren(...(items.length ? items.map((channel) => el("tr", {},
     el("td", {}, channel.name, channel.demo ? el("span", { class: "muted small" }, " ", _("(demo)")) : null),
     el("td", {}, CHANNEL_LABELS[channel.kind] || channel.kind),
-    el("td", {}, channel.health.state === "ok"
-      ? el("span", { class: "health ok" }, _("Working"))
-      : el("span", { class: "health bad", title: channel.health.message || "" }, channel.health.message || channel.health.state)),
+    el("td", {}, !channel.enabled
+      ? el("span", { class: "health bad" }, _("Disabled"))
+      : channel.health.state === "ok"
+        ? el("span", { class: "health ok" }, _("Working"))
+        : el("span", { class: "health bad", title: channel.health.message || "" }, channel.health.message || channel.health.state)),
     el("td", {}, el("code", {}, channel.webhook_url)),
     el("td", {}, el("label", { class: "check", title: _("Open a ticket for every new conversation") },
       el("input", { type: "checkbox", checked: channel.settings.auto_ticket, onchange: (event) => setAutoTicket(channel, event.target) }),
       _("Auto tickets"))),
-    el("td", {}, el("button", { type: "button", class: "link", onclick: () => removeChannel(channel) }, _("Disconnect"))),
+    el("td", {},
+      el("button", { type: "button", class: "link", onclick: () => switchChannel(channel) }, channel.enabled ? _("Disable") : _("Enable")),
+      " ",
+      el("button", { type: "button", class: "link", onclick: () => removeChannel(channel) }, _("Disconnect"))),
   )) : [emptyRow(6, _("No channels yet. Connect one below."))]));
 }
 
@@ -124,6 +129,18 @@ async function setAutoTicket(channel, box) {
       : _("{name} no longer opens tickets by itself.", { name: channel.name }));
   } catch (error) {
     box.checked = !box.checked;
+    toast(error.message, "error");
+  }
+}
+
+/** Pause a channel (unregistered at the platform, no replies) or resume it. */
+async function switchChannel(channel) {
+  try {
+    const changed = await api("PATCH", `/channels/${channel.id}`, { enabled: !channel.enabled });
+    const what = changed.enabled ? _("{name} is enabled.", { name: channel.name }) : _("{name} is disabled.", { name: channel.name });
+    toast(what + " " + (changed.platform_note || ""));
+    loadChannels();
+  } catch (error) {
     toast(error.message, "error");
   }
 }
