@@ -36,7 +36,7 @@ pytestmark = [
 ]
 
 EXAMPLES = int(os.environ.get("INBOX_FUZZ_EXAMPLES", "8"))
-MAX_SECONDS = int(os.environ.get("INBOX_FUZZ_SECONDS", "90"))
+MAX_SECONDS = int(os.environ.get("INBOX_FUZZ_SECONDS", "60"))
 LOCKOUTS = ("update_agent", "revoke_token")
 
 
