@@ -12,14 +12,16 @@ import time
 from aiohttp import web
 
 from connectors import registry
-from connectors.base import ChannelRef, Connector, PayloadInvalid, WebhookRejected
+from connectors.base import ChannelRef, Connector, Inbound, PayloadInvalid, WebhookRejected
 from inbox import jsonbody, metrics
 from inbox.auth import Access, access
 from inbox.errors import BadRequest, NotFound, PayloadTooLarge, Unauthorized
 from inbox.ids import parse_id
 from inbox.keys import runtime
+from inbox.runtime import Runtime
 from inbox.services import channels, dead_letters
 from inbox.services.ingest import ingest
+from inbox.services.tickets import satisfaction
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +92,7 @@ async def _receive(request: web.Request, connector: Connector, channel: ChannelR
         await dead_letters.record(runtime(request), channel.id, message, body)
         counted.labels(channel.kind, "dead_letter").inc()
         raise BadRequest(message, code="invalid_payload") from None
-    outcomes = [(await ingest(runtime(request), channel, item)).outcome for item in items]
+    outcomes = [await _take(runtime(request), channel, item) for item in items]
     for outcome in outcomes:
         counted.labels(channel.kind, outcome).inc()
     return web.json_response(
@@ -101,6 +103,15 @@ async def _receive(request: web.Request, connector: Connector, channel: ChannelR
             "duplicates": outcomes.count("duplicate"),
         }
     )
+
+
+async def _take(rt: Runtime, channel: ChannelRef, item: Inbound) -> str:
+    """A press on a satisfaction survey's buttons is a rating (it must not reopen the ticket
+    nor reach the bot); anything else is ingested."""
+    if await satisfaction.answer_from_channel(rt, channel, item) is not None:
+        await registry.for_channel(channel).acknowledge_choice(channel, item.external_id)
+        return "rating"
+    return (await ingest(rt, channel, item)).outcome
 
 
 @access(Access.PUBLIC)

@@ -15,7 +15,7 @@ from inbox.keys import RUNTIME
 from inbox.realtime import hub_context, websocket
 from inbox.runtime import Runtime
 from inbox.settings import Settings
-from inbox.web import pages, rendering
+from inbox.web import pages, rendering, survey_pages
 
 
 def create_app(settings: Settings, rt: Runtime | None = None) -> web.Application:
@@ -38,6 +38,7 @@ def create_app(settings: Settings, rt: Runtime | None = None) -> web.Application
     routing.setup(app)
     webhooks.setup(app)
     pages.setup(app)
+    survey_pages.setup(app)
     app.router.add_get("/ws", websocket)
     app.router.add_get("/healthz", health.healthz)
     app.router.add_get("/metrics", health.metrics_page)

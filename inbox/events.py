@@ -48,6 +48,7 @@ class EventType(StrEnum):
     SLA_WARNING = "sla.warning"
     SLA_BREACHED = "sla.breached"
     NOTIFICATION_CREATED = "notification.created"
+    CSAT_RECEIVED = "csat.received"
 
 
 class Actor(BaseModel):

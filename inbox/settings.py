@@ -57,6 +57,8 @@ class Settings(BaseSettings):
     reassign_offline_minutes: int = 15
     """An agent offline this long has their open work reassigned (0: never)."""
     event_retention_hours: int = 168
+    csat_delay_seconds: int = 0
+    """How long after a ticket is resolved its satisfaction survey goes out (0: at once)."""
     attachment_retention_days: int = 0
     """Files in conversations and tickets older than this are deleted, the messages keep a
     note that they were (0: kept as long as the message)."""

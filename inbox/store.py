@@ -183,6 +183,14 @@ COLLECTIONS: dict[str, CollectionSpec] = {
     "notifications": CollectionSpec([Index.on("agent_id", "read_at", ("created_at", DESCENDING))]),
     "customer_updates": CollectionSpec(small=True),
     "installation": CollectionSpec(small=True),
+    "surveys": CollectionSpec(
+        [
+            Index.on("resolution_key", unique=True),
+            Index.on("status", "due_at"),
+            Index.on("token_hash", unique=True, partial={"token_hash": HAS_STRING}),
+            Index.on("ticket_id"),
+        ]
+    ),
     "counters": CollectionSpec(small=True),
 }
 

@@ -37,7 +37,7 @@ from inbox.services import (
     profiles,
     retention,
 )
-from inbox.services.tickets import auto_tickets, customer_updates
+from inbox.services.tickets import auto_tickets, customer_updates, satisfaction
 from inbox.services.tickets import followup as ticket_followup
 from workers.celery_app import celery_app
 from workers.loop import run
@@ -56,6 +56,7 @@ EVENT_HANDLERS: list[events.Handler] = [
     auto_tickets.on_event,
     ticket_followup.on_event,
     customer_updates.on_event,
+    satisfaction.on_event,
     sla.on_event,
     bot.on_event,
     engine.on_event,
@@ -97,6 +98,7 @@ async def _sweep(rt: Runtime) -> dict[str, int]:
         "snoozed": await conversations.wake_snoozed(rt),
         "pruned_events": await events.prune(rt),
         "expired_files": await retention.expire_files(rt),
+        "surveys": await satisfaction.send_due(rt),
     }
 
 

@@ -78,6 +78,8 @@ FIELDS: dict[str, FieldSpec] = {
     "channel.kind": FieldSpec(CHOICE, CHANNEL_KINDS),
     "channel.name": FieldSpec(TEXT),
     "sla.target": FieldSpec(CHOICE, ("first_response", "next_response", "resolution")),
+    "csat.rating": FieldSpec(NUMBER),
+    "csat.comment": FieldSpec(TEXT),
     "now": FieldSpec(TIME),
 }
 
@@ -203,6 +205,9 @@ def _fill_values(context: Context, subject_type: str, data: dict[str, Any]) -> N
         view = data if subject_type == "ticket" else _dump(TicketOut.of(context.ticket))
         values.update(_prefixed("ticket", view, FIELDS))
         values["ticket.escalation_level"] = context.ticket.get("escalation_level", 0)
+        if view.get("csat"):
+            values["csat.rating"] = view["csat"]["rating"]
+            values["csat.comment"] = view["csat"].get("comment")
     if context.contact is not None:
         contact = context.contact
         values.update(

@@ -17,6 +17,9 @@ class ChannelSettings(Body):
         default=None,
         description="open a ticket for every new conversation (default: on for email only)",
     )
+    csat: bool | None = Field(
+        default=None, description="ask for a satisfaction rating when a ticket is resolved (on)"
+    )
     max_attachment_mb: int | None = Field(
         default=None,
         ge=1,

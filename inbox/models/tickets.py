@@ -71,6 +71,16 @@ class TicketCreate(TicketFields):
     conversation_id: str | None = None
 
 
+class CsatOut(BaseModel):
+    rating: int = Field(ge=1, le=5)
+    comment: str | None = None
+    at: str
+
+    @classmethod
+    def of(cls, doc: dict[str, Any]) -> CsatOut:
+        return cls(rating=doc["rating"], comment=doc.get("comment"), at=iso(doc["at"]))
+
+
 class TicketMessageCreate(MessageCreate):
     channel_id: str | None = Field(
         default=None,
@@ -186,6 +196,7 @@ class TicketOut(BaseModel):
     merged_into: str | None
     escalation_level: int = Field(default=0, description="support level, L0 to L3")
     sla: SlaOut | None = None
+    csat: CsatOut | None = Field(default=None, description="the customer's latest rating")
     created_at: str
     updated_at: str
     resolved_at: str | None
@@ -222,6 +233,7 @@ class TicketOut(BaseModel):
             merged_into=str_id(doc.get("merged_into")),
             escalation_level=doc.get("escalation_level", 0),
             sla=SlaOut.of(doc["sla"]) if doc.get("sla") else None,
+            csat=CsatOut.of(doc["csat"]) if doc.get("csat") else None,
             created_at=iso(doc["created_at"]),
             updated_at=iso(doc["updated_at"]),
             resolved_at=iso(doc.get("resolved_at")),

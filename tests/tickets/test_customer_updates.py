@@ -61,8 +61,10 @@ async def test_each_ticket_event_sends_the_customer_a_message_in_their_language(
     assert {str(p["chat_id"]) for p in fake.sent("sendMessage")} == {"7"}
 
     _, page = await admin.get(f"/api/v1/tickets/{ticket['id']}/messages?limit=100")
-    updates = [m for m in page["items"] if m["sender"]["type"] == "system" and m["text"]]
+    updates = [m for m in page["items"] if m["sender"]["name"] == "Customer update"]
     assert len(updates) == 4
+    (survey,) = [m for m in page["items"] if m["sender"]["name"] == "Satisfaction survey"]
+    assert survey["text"].startswith("Bạn hài lòng thế nào") and len(survey["options"]) == 5
 
     async def all_sent() -> bool:
         _, page = await admin.get(f"/api/v1/tickets/{ticket['id']}/messages?limit=100")
@@ -99,7 +101,8 @@ async def test_english_speakers_get_english_and_the_customers_own_reopen_sends_n
         f"We have received your request and opened ticket {ticket['number']}. "
         "We will keep you posted here."
     )
-    assert len(await telegram_texts(fake)) == 2
+    texts = await telegram_texts(fake)  # created, resolved, then the satisfaction survey
+    assert len(texts) == 3 and texts[2].startswith("How happy are you"), texts
 
 
 async def test_switched_off_updates_are_not_sent_and_edited_templates_are_used(
@@ -124,7 +127,9 @@ async def test_switched_off_updates_are_not_sent_and_edited_templates_are_used(
     await eventually(lambda: all_events_handled(rt))
     assert await telegram_texts(fake) == []
     await admin.patch(f"/api/v1/tickets/{ticket['id']}", json={"status": "resolved"})
-    assert await texts_after(fake, 1) == [f"Xong {ticket['number']} rồi nhé Khách Hàng!"]
+    resolved, survey = await texts_after(fake, 2)
+    assert resolved == f"Xong {ticket['number']} rồi nhé Khách Hàng!"
+    assert survey.startswith("Bạn hài lòng thế nào")
 
 
 @pytest.mark.parametrize(
@@ -158,6 +163,7 @@ async def test_only_admins_edit_customer_updates(agent):
         "assigned",
         "resolved",
         "escalated",
+        "survey",
     ]
 
 

@@ -28,7 +28,7 @@ def N_(message: str) -> str:
 
 
 CREATED, STATUS_CHANGED, ASSIGNED, RESOLVED = "created", "status_changed", "assigned", "resolved"
-ESCALATED = "escalated"
+ESCALATED, SURVEY = "escalated", "survey"
 DEFAULTS: dict[str, dict[str, str]] = {
     CREATED: {
         "en": "We have received your request and opened ticket {number}. "
@@ -55,6 +55,11 @@ DEFAULTS: dict[str, dict[str, str]] = {
         "They will get back to you here.",
         "vi": "Yêu cầu {number} của bạn đã được chuyển đến nhóm chuyên trách ({team}). "
         "Họ sẽ phản hồi bạn tại đây.",
+    },
+    SURVEY: {  # sent by `satisfaction`, with the five choices, after a ticket is resolved
+        "en": "How happy are you with how we handled {number}? Please rate us from 1 to 5.",
+        "vi": "Bạn hài lòng thế nào với cách chúng tôi xử lý {number}? "
+        "Vui lòng chấm điểm từ 1 đến 5.",
     },
 }
 PLACEHOLDERS = ("number", "subject", "status", "agent", "contact", "team")
@@ -160,8 +165,8 @@ async def on_event(rt: Runtime, event: dict[str, Any]) -> None:
     if latest is not None and latest.get("automated"):
         return  # a machine wrote (an auto-reply, a list): never answer it automatically
     contact = await contacts.get(rt, conversation["contact_id"])
-    language = _language(contact.get("language"), rt.settings.language)
-    values = await _values(rt, event, ticket, conversation, contact, language)
+    language = language_of(rt, contact)
+    values = await values_for(rt, event, ticket, conversation, contact, language)
     await _send(rt, conversation, settings["templates"][language].format_map(values), event)
 
 
@@ -189,14 +194,16 @@ async def _send(
         await messages.insert_activity(rt, conversation, activity, system)
 
 
-def _language(preferred: str | None, default: str) -> str:
-    code = (preferred or "").lower()[:2]
+def language_of(rt: Runtime, contact: dict[str, Any]) -> str:
+    """The language to write to this customer in: theirs if known, else the installation's."""
+    code = (contact.get("language") or "").lower()[:2]
     if code in i18n.LANGUAGES:
         return code
+    default = rt.settings.language
     return default if default in i18n.LANGUAGES else i18n.DEFAULT_LANGUAGE
 
 
-async def _values(
+async def values_for(
     rt: Runtime,
     event: dict[str, Any],
     ticket: dict[str, Any] | None,

@@ -9,6 +9,7 @@ const TYPE_LABELS = { text: _("Text"), number: _("Number"), date: _("Date"), sel
 const UPDATE_LABELS = {
   created: _("Ticket created"), status_changed: _("Status changed"), assigned: _("Owner assigned"), resolved: _("Ticket resolved"),
   escalated: _("Sent to a specialist team"),
+  survey: _("Satisfaction survey (after resolving, with 1–5 buttons or email links)"),
 };
 const LANGUAGE_LABELS = { en: "English", vi: "Tiếng Việt" };
 

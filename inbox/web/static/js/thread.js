@@ -109,6 +109,10 @@ export class Thread {
       if (field === "priority") return PRIORITY_LABELS[value] || value;
       return statusLabel(value);
     };
+    if (field === "csat") {
+      const template = !to ? ACTIVITY_TEXT.csat_unsent : note ? ACTIVITY_TEXT.csat_comment : ACTIVITY_TEXT.csat;
+      return fill(template, { who, to: `${"★".repeat(to || 0)} ${to}/5`, note: note || "" });
+    }
     let template = ACTIVITY_TEXT[field] || ACTIVITY_TEXT.other;
     if (field === "assignee_id" && !to) template = ACTIVITY_TEXT.unassigned;
     else if (field === "assignee_id" && to === message.sender.id) template = ACTIVITY_TEXT.took;
@@ -158,6 +162,9 @@ const ACTIVITY_TEXT = {
   priority: _("{who} set the priority to {to}"),
   ticket: _("{who} made this conversation ticket {to}"),
   customer_update: _("Customer update not sent: {note}"),
+  csat: _("{who} rated the help {to}"),
+  csat_comment: _("{who} rated the help {to}: “{note}”"),
+  csat_unsent: _("Satisfaction survey not sent: {note}"),
   other: _("{who} changed {field}"),
 };
 

@@ -142,7 +142,15 @@ function renderFacts() {
     ...fact(_("Opened"), timeElement(ticket.created_at, fullTime(ticket.created_at))),
     ...(ticket.resolved_at ? fact(_("Resolved"), timeElement(ticket.resolved_at, fullTime(ticket.resolved_at))) : []),
     ...fact(_("Conversations"), String(ticket.conversation_ids.length)),
+    ...(ticket.csat ? fact(_("Satisfaction"), csatNode(ticket.csat)) : []),
   );
+}
+
+/** The customer's rating: stars, the number, their comment. */
+function csatNode(csat) {
+  return el("span", { class: `csat csat-${csat.rating}`, title: fullTime(csat.at) },
+    `${"★".repeat(csat.rating)}${"☆".repeat(5 - csat.rating)} ${csat.rating}/5`,
+    csat.comment ? el("q", { class: "csat-comment" }, csat.comment) : null);
 }
 
 /** One change at a time, as the agent makes it; a refusal puts the field back. */
@@ -340,7 +348,7 @@ const live = new Live({
     else if (event.type.startsWith("contact.")) contactCard.onContactEvent(event.data);
     else if (event.type === "ticket.escalated" && event.data.ticket_id === ticket.id) {
       if (!$("history").hidden) loadHistory();
-    } else if ((event.type === "ticket.created" || event.type === "ticket.updated") && event.data.id === ticket.id && newer(ticket, event.data)) {
+    } else if (["ticket.created", "ticket.updated", "csat.received"].includes(event.type) && event.data.id === ticket.id && newer(ticket, event.data)) {
       ticket = event.data;
       render();
       if (!$("history").hidden) loadHistory();
