@@ -30,6 +30,8 @@ PLACEHOLDERS = (
     "inputs.team",
     "sla.target",
     "sla.due_at",
+    "csat.rating",
+    "csat.comment",
 )
 MAX_TEMPLATE = 4000
 
@@ -74,6 +76,8 @@ async def values(rt: Runtime, context: Context) -> dict[str, str]:
     data = context.event.get("data") or {}
     found["sla.target"] = str(data.get("sla_target") or "").replace("_", " ")
     found["sla.due_at"] = str(data.get("sla_due_at") or "")
+    for key in ("csat.rating", "csat.comment"):
+        found[key] = str(context.values.get(key) or "")
     return found
 
 

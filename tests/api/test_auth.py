@@ -22,6 +22,8 @@ PUBLIC_ROUTES = {
     ("POST", "/webhooks/{kind}/{channel_id}"),
     ("GET", "/webhooks/{kind}/{channel_id}"),
     ("GET", "/metrics"),  # checks an admin token itself (or a local scraper, when allowed)
+    ("GET", "/csat/{token}"),  # a survey email's link: its unguessable token is the key
+    ("POST", "/csat/{token}"),
 }
 SAMPLE_ID = "0123456789abcdef01234567"
 

@@ -223,3 +223,29 @@ async def _due_now(rt) -> None:
 
 async def _first(items):
     return items[0] if items else None
+
+
+async def test_a_low_rating_tells_the_team_lead_by_default(
+    http, admin, agent, telegram_channel, fake_telegram
+):
+    fake, _ = fake_telegram
+    lead_id = str(agent.agent["_id"])
+    _, team = await admin.post("/api/v1/teams", json={"name": "Giao hàng", "lead_id": lead_id})
+    await customer_writes(http, telegram_channel, CHAT, "Hàng bị vỡ")
+    conversation = await only_conversation(admin)
+    _, ticket = await admin.post(
+        f"/api/v1/conversations/{conversation['id']}/ticket",
+        json={"title": "Hàng vỡ", "team_id": team["id"]},
+    )
+    await admin.patch(f"/api/v1/tickets/{ticket['id']}", json={"status": "resolved"})
+    survey = await eventually(lambda: _first([m for m in fake.sent() if buttons(m)]))
+    one = next(data for label, data in buttons(survey) if label.startswith("1"))
+
+    await press(http, telegram_channel, one, "1 ★")
+
+    async def told():
+        _, page = await agent.get("/api/v1/notifications")
+        return [n["text"] for n in page["items"] if "1/5" in n["text"]]
+
+    (text,) = await eventually(told)
+    assert ticket["number"] in text
