@@ -196,6 +196,7 @@ def _fill_values(context: Context, subject_type: str, data: dict[str, Any]) -> N
         )
         values.update(_prefixed("conversation", view, FIELDS))
         values["conversation.has_ticket"] = bool(view.get("ticket_id"))
+        _fill_csat(values, view)
     if context.message is not None:
         view = data if subject_type == "message" else _dump(MessageOut.of(context.message))
         values.update(_prefixed("message", view, FIELDS))
@@ -205,9 +206,7 @@ def _fill_values(context: Context, subject_type: str, data: dict[str, Any]) -> N
         view = data if subject_type == "ticket" else _dump(TicketOut.of(context.ticket))
         values.update(_prefixed("ticket", view, FIELDS))
         values["ticket.escalation_level"] = context.ticket.get("escalation_level", 0)
-        if view.get("csat"):
-            values["csat.rating"] = view["csat"]["rating"]
-            values["csat.comment"] = view["csat"].get("comment")
+        _fill_csat(values, view)
     if context.contact is not None:
         contact = context.contact
         values.update(
@@ -231,6 +230,13 @@ def _fill_values(context: Context, subject_type: str, data: dict[str, Any]) -> N
     if data.get("sla_target"):
         values["sla.target"] = data["sla_target"]
     context.values = values
+
+
+def _fill_csat(values: dict[str, Any], view: dict[str, Any]) -> None:
+    """The customer's rating of the ticket (or of a conversation without one)."""
+    if view.get("csat"):
+        values["csat.rating"] = view["csat"]["rating"]
+        values["csat.comment"] = view["csat"].get("comment")
 
 
 def _dump(view: Any) -> dict[str, Any]:

@@ -20,6 +20,10 @@ class ChannelSettings(Body):
     csat: bool | None = Field(
         default=None, description="ask for a satisfaction rating when a ticket is resolved (on)"
     )
+    csat_conversations: bool | None = Field(
+        default=None,
+        description="also when a conversation without a ticket is resolved (off)",
+    )
     max_attachment_mb: int | None = Field(
         default=None,
         ge=1,

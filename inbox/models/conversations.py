@@ -162,6 +162,16 @@ class DeliveryOut(BaseModel):
     history: list[DeliveryStep] = Field(default_factory=list)
 
 
+class CsatOut(BaseModel):
+    rating: int = Field(ge=1, le=5)
+    comment: str | None = None
+    at: str
+
+    @classmethod
+    def of(cls, doc: dict[str, Any]) -> CsatOut:
+        return cls(rating=doc["rating"], comment=doc.get("comment"), at=iso(doc["at"]))
+
+
 class RetentionSettings(Body):
     attachment_days: int | None = Field(
         default=None,
@@ -340,6 +350,9 @@ class ConversationOut(BaseModel):
     response_due_at: str | None = Field(
         default=None, description="the SLA's first response to the waiting customer is due"
     )
+    csat: CsatOut | None = Field(
+        default=None, description="the customer's rating, for a conversation without a ticket"
+    )
     revision: int = Field(description="grows with every change; keep the highest seen")
     reply_window: ReplyWindowOut | None = Field(
         default=None, description="on single-conversation answers: may an agent reply now"
@@ -372,6 +385,7 @@ class ConversationOut(BaseModel):
             snoozed_until=iso(doc.get("snoozed_until")),
             response_due_at=iso(doc.get("response_due_at")),
             ticket_id=str_id(doc.get("ticket_id")),
+            csat=CsatOut.of(doc["csat"]) if doc.get("csat") else None,
             revision=doc.get("revision", 0),
             reply_window=None
             if window is None

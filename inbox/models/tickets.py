@@ -15,6 +15,7 @@ from inbox.models.conversations import (
     AttachmentOut,
     ChannelSummary,
     ContactSummary,
+    CsatOut,
     MessageCreate,
 )
 from inbox.models.sla import SlaOut
@@ -69,16 +70,6 @@ class TicketCreate(TicketFields):
     title: str = Field(min_length=1, max_length=200)
     contact_id: str
     conversation_id: str | None = None
-
-
-class CsatOut(BaseModel):
-    rating: int = Field(ge=1, le=5)
-    comment: str | None = None
-    at: str
-
-    @classmethod
-    def of(cls, doc: dict[str, Any]) -> CsatOut:
-        return cls(rating=doc["rating"], comment=doc.get("comment"), at=iso(doc["at"]))
 
 
 class TicketMessageCreate(MessageCreate):

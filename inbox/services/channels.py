@@ -89,7 +89,8 @@ def view(rt: Runtime, doc: dict[str, Any], revealed: dict[str, str] | None = Non
 
 def settings_of(doc: dict[str, Any]) -> dict[str, Any]:
     """The channel's inbox settings, defaults filled in."""
-    return {"auto_ticket": doc["kind"] == "email", "csat": True, **doc.get("settings", {})}
+    defaults = {"auto_ticket": doc["kind"] == "email", "csat": True, "csat_conversations": False}
+    return {**defaults, **doc.get("settings", {})}
 
 
 def _given(settings: ChannelSettings) -> dict[str, Any]:

@@ -11,7 +11,6 @@ from aiohttp import web
 from inbox.auth import Access, access
 from inbox.errors import Conflict, NotFound
 from inbox.keys import runtime
-from inbox.models.tickets import ticket_number
 from inbox.services.tickets import satisfaction
 from inbox.web.rendering import render
 
@@ -39,8 +38,7 @@ async def _answer(
         survey = await satisfaction.by_token(rt, request.match_info["token"])
     except NotFound as missing:
         return render(request, "survey.html", _context(None, None, str(missing)), 404)
-    ticket = await rt.store["tickets"].find_one({"_id": survey["ticket_id"]})
-    number = ticket_number(ticket["seq"]) if ticket else ""
+    number = await satisfaction.reference_of(rt, survey)
     error = None
     if rating is not None:
         try:

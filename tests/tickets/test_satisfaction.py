@@ -249,3 +249,40 @@ async def test_a_low_rating_tells_the_team_lead_by_default(
 
     (text,) = await eventually(told)
     assert ticket["number"] in text
+
+
+async def test_a_conversation_without_a_ticket_is_surveyed_where_its_channel_asks(
+    http, admin, rt, telegram_channel, fake_telegram
+):
+    fake, _ = fake_telegram
+    await customer_writes(http, telegram_channel, CHAT, "Shop mở cửa mấy giờ?")
+    conversation = await only_conversation(admin)
+    path = f"/api/v1/conversations/{conversation['id']}"
+    await admin.patch(path, json={"status": "resolved"})
+    await eventually(lambda: _handled(rt))
+    assert not [m for m in fake.sent() if buttons(m)]  # off by default without a ticket
+
+    status, _ = await admin.patch(
+        f"/api/v1/channels/{telegram_channel['id']}",
+        json={"settings": {"csat_conversations": True}},
+    )
+    assert status == 200
+    await customer_writes(http, telegram_channel, CHAT, "Cảm ơn", message_id=2)
+    _, page = await admin.get("/api/v1/conversations?status=open")
+    (conversation,) = page["items"]  # the first one was resolved: this is a new one
+    await admin.patch(f"/api/v1/conversations/{conversation['id']}", json={"status": "resolved"})
+    survey = await eventually(lambda: _first([m for m in fake.sent() if buttons(m)]))
+    assert "C-" in survey["text"]  # the conversation's reference: there is no ticket
+    five = next(data for label, data in buttons(survey) if label.startswith("5"))
+
+    await press(http, telegram_channel, five, "5 ★★★★★")
+
+    async def rated():
+        _, fresh = await admin.get(f"/api/v1/conversations/{conversation['id']}")
+        return fresh if (fresh.get("csat") or {}).get("rating") == 5 else None
+
+    assert (await eventually(rated))["status"] == "resolved"
+
+
+async def _handled(rt) -> bool:
+    return await rt.store["events"].count_documents({"processed_at": None}) == 0

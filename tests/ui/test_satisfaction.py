@@ -55,3 +55,5 @@ async def test_a_customer_rates_by_email_and_the_agent_sees_it_on_the_ticket(
     await expect(facts).to_contain_text("Quick and friendly")
     await expect(page.locator(".activity", has_text="rated the help")).to_have_count(2)
     await shot(page, "ticket-satisfaction")
+    await page.goto(f"{server.url}/contacts/{ticket['contact']['id']}")
+    await expect(page.locator("#contact-tickets .csat")).to_contain_text("4/5")

@@ -1,5 +1,6 @@
-"""Satisfaction surveys (CSAT): when a ticket is resolved the customer is asked to rate 1-5
-on their own channel — buttons on Telegram, Messenger and Zalo, one-click links by email.
+"""Satisfaction surveys (CSAT): when a ticket is resolved (and, where a channel asks for it,
+a conversation without a ticket) the customer is asked to rate 1-5 on their own channel —
+buttons on Telegram, Messenger and Zalo, one-click links by email.
 
 One survey per resolution (a reopened and re-resolved ticket asks again), sent after
 `INBOX_CSAT_DELAY_SECONDS` unless the ticket was reopened meanwhile, never to an
@@ -27,12 +28,12 @@ from pymongo.errors import DuplicateKeyError
 from connectors.base import ChannelRef, Inbound
 from inbox import clock
 from inbox.errors import Conflict, NotFound
-from inbox.events import Actor, EventType, emit
+from inbox.events import Actor, EventType, Scope, emit
 from inbox.ids import new_id
-from inbox.models.conversations import SenderType
-from inbox.models.tickets import TicketOut
+from inbox.models.conversations import ConversationOut, SenderType
+from inbox.models.tickets import TicketOut, ticket_number
 from inbox.runtime import Runtime
-from inbox.services import channels, messages, replies
+from inbox.services import channels, conversations, messages, replies
 from inbox.services.contacts import records as contacts
 from inbox.services.tickets import customer_updates
 from inbox.services.tickets import lifecycle as tickets
@@ -47,38 +48,64 @@ SURVEYOR = Actor(type=str(SenderType.SYSTEM), name="Satisfaction survey")
 
 
 async def on_event(rt: Runtime, event: dict[str, Any]) -> None:
-    """An event handler: a ticket just resolved gets its survey planned (and sent if due)."""
-    changes = event.get("changes") or {}
-    if event["type"] != EventType.TICKET_UPDATED or changes.get("status", {}).get("to") != (
-        "resolved"
-    ):
+    """An event handler: a ticket (or a conversation without one) just resolved gets its
+    survey planned, and sent if due."""
+    if ((event.get("changes") or {}).get("status") or {}).get("to") != "resolved":
         return
-    survey = await _plan(rt, event)
+    if not (await customer_updates.settings_for(rt, customer_updates.SURVEY))["enabled"]:
+        return
+    if event["type"] == EventType.TICKET_UPDATED:
+        survey = await _plan_for_ticket(rt, event)
+    elif event["type"] == EventType.CONVERSATION_UPDATED:
+        survey = await _plan_for_conversation(rt, event)
+    else:
+        return
     if survey is not None and survey["due_at"] <= clock.now():
         await send(rt, survey["_id"])
 
 
-async def _plan(rt: Runtime, event: dict[str, Any]) -> dict[str, Any] | None:
+async def _plan_for_ticket(rt: Runtime, event: dict[str, Any]) -> dict[str, Any] | None:
     ticket = await rt.store["tickets"].find_one({"_id": event["subject"]["id"]})
-    survey_settings = await customer_updates.settings_for(rt, customer_updates.SURVEY)
-    if ticket is None or not survey_settings["enabled"]:
+    if ticket is None:
         return None
     conversation = await tickets.latest_conversation(rt, ticket)
     if conversation is None:
         return None  # no channel to the customer: nothing to ask on
+    agent_id = ticket.get("owner_id") or next(iter(ticket.get("assignee_ids", [])), None)
+    return await _plan(rt, event, conversation, "csat", ticket["_id"], agent_id, ticket)
+
+
+async def _plan_for_conversation(rt: Runtime, event: dict[str, Any]) -> dict[str, Any] | None:
+    conversation = await rt.store["conversations"].find_one({"_id": event["subject"]["id"]})
+    if conversation is None or conversation.get("ticket_id") is not None:
+        return None  # a ticket's conversation: the ticket's resolution asks
+    agent_id = conversation.get("assignee_id")
+    return await _plan(rt, event, conversation, "csat_conversations", None, agent_id, conversation)
+
+
+async def _plan(
+    rt: Runtime,
+    event: dict[str, Any],
+    conversation: dict[str, Any],
+    switch: str,
+    ticket_id: ObjectId | None,
+    agent_id: ObjectId | None,
+    holder: dict[str, Any],
+) -> dict[str, Any] | None:
+    """Plan the survey, if the conversation's channel asks (`switch` of its settings)."""
     channel = await rt.store["channels"].find_one({"_id": conversation["channel_id"]})
-    if channel is None or not channels.settings_of(channel).get("csat", True):
+    if channel is None or not channels.settings_of(channel).get(switch):
         return None
     survey = {
         "_id": new_id(),
         "resolution_key": str(event["_id"]),
-        "ticket_id": ticket["_id"],
+        "ticket_id": ticket_id,
         "conversation_id": conversation["_id"],
         "channel_id": conversation["channel_id"],
         "channel_kind": channel["kind"],
         "contact_id": conversation["contact_id"],
-        "agent_id": ticket.get("owner_id") or next(iter(ticket.get("assignee_ids", [])), None),
-        "team_id": ticket.get("team_id"),
+        "agent_id": agent_id,
+        "team_id": holder.get("team_id"),
         "status": "planned",
         "due_at": clock.now() + timedelta(seconds=rt.settings.csat_delay_seconds),
         "rating": None,
@@ -122,10 +149,13 @@ async def send(rt: Runtime, survey_id: ObjectId) -> str:
 
 
 async def _ask(rt: Runtime, survey: dict[str, Any]) -> tuple[str, str | None, str | None]:
-    ticket = await rt.store["tickets"].find_one({"_id": survey["ticket_id"]})
+    ticket = None
+    if survey["ticket_id"] is not None:
+        ticket = await rt.store["tickets"].find_one({"_id": survey["ticket_id"]})
     conversation = await rt.store["conversations"].find_one({"_id": survey["conversation_id"]})
-    if ticket is None or conversation is None or ticket["status"] not in ("resolved", "closed"):
-        return "cancelled", "The ticket was reopened before the survey was due.", None
+    holder = ticket if survey["ticket_id"] is not None else conversation
+    if holder is None or conversation is None or holder["status"] not in ("resolved", "closed"):
+        return "cancelled", "It was reopened before the survey was due.", None
     if conversation["status"] == "bot":
         return "skipped", "The bot holds the conversation.", None
     latest = await messages.latest_from_customer(rt, conversation["_id"])
@@ -211,8 +241,9 @@ async def record(
         return_document=ReturnDocument.AFTER,
     )
     csat = {"rating": rating, "comment": comment, "at": now, "survey_id": survey["_id"]}
-    ticket = await rt.store["tickets"].find_one_and_update(
-        {"_id": survey["ticket_id"]},
+    rated = "tickets" if survey["ticket_id"] is not None else "conversations"
+    holder = await rt.store[rated].find_one_and_update(
+        {"_id": survey["ticket_id"] or survey["conversation_id"]},
         {"$set": {"csat": csat}, "$inc": {"revision": 1}},
         return_document=ReturnDocument.AFTER,
     )
@@ -222,17 +253,19 @@ async def record(
     if conversation is not None:
         activity = {"field": "csat", "from": survey.get("rating"), "to": rating, "note": comment}
         await messages.insert_activity(rt, conversation, activity, customer)
-    if ticket is not None:
-        await _announce(rt, ticket, updated, customer)
+    if holder is not None:
+        await _announce(rt, holder, updated, customer)
     return updated
 
 
 async def _announce(
-    rt: Runtime, ticket: dict[str, Any], survey: dict[str, Any], customer: Actor
+    rt: Runtime, holder: dict[str, Any], survey: dict[str, Any], customer: Actor
 ) -> None:
-    """`csat.received` for rules and the ticket's open pages."""
+    """`csat.received` for rules and the open pages of the ticket (or conversation)."""
+    is_ticket = survey["ticket_id"] is not None
+    view = TicketOut.of(holder) if is_ticket else ConversationOut.of(holder)
     data = {
-        **TicketOut.of(ticket).model_dump(mode="json"),
+        **view.model_dump(mode="json"),
         "survey": {  # who and where it rates, as they were when the customer was asked
             "agent_id": str(survey["agent_id"]) if survey.get("agent_id") else None,
             "team_id": str(survey["team_id"]) if survey.get("team_id") else None,
@@ -242,12 +275,21 @@ async def _announce(
     await emit(
         rt,
         EventType.CSAT_RECEIVED,
-        subject_type="ticket",
-        subject_id=ticket["_id"],
+        subject_type="ticket" if is_ticket else "conversation",
+        subject_id=holder["_id"],
         data=data,
-        scope=tickets.scope(ticket),
+        scope=tickets.scope(holder) if is_ticket else Scope.of_conversation(holder),
         actor=customer,
     )
+
+
+async def reference_of(rt: Runtime, survey: dict[str, Any]) -> str:
+    """What the customer knows the rated request by: T-000123, or C-000123 without a ticket."""
+    if survey["ticket_id"] is not None:
+        ticket = await rt.store["tickets"].find_one({"_id": survey["ticket_id"]})
+        return ticket_number(ticket["seq"]) if ticket else ""
+    conversation = await rt.store["conversations"].find_one({"_id": survey["conversation_id"]})
+    return conversations.reference(conversation) or "" if conversation else ""
 
 
 def is_open(survey: dict[str, Any]) -> bool:
