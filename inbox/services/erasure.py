@@ -9,6 +9,7 @@ whom and when (with counts, never the erased values).
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterator
 from typing import Any
 
@@ -61,17 +62,9 @@ async def erase(rt: Runtime, contact: dict[str, Any], actor: Actor) -> dict[str,
 
 def _tombstone(actor: Actor, now: Any) -> dict[str, Any]:
     return {
+        **copy.deepcopy(records.BLANK),
         "name": ERASED_NAME,
-        "avatar_url": None,
-        "emails": [],
-        "phones": [],
-        "identities": [],
-        "language": None,
-        "timezone": None,
-        "attributes": {},
         "attribute_pairs": [],
-        "tags": [],
-        "notes": "",
         "search_terms": [],
         "merges": [],
         "erased": {"at": now, "by": actor.name or actor.type},

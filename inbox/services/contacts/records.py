@@ -8,6 +8,7 @@ merge the identity points to the survivor, and a record merged away points there
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from bson import ObjectId
@@ -24,6 +25,18 @@ from inbox.runtime import Runtime
 from inbox.services.contacts import attributes, holders, normalise
 
 MAX_POINTER_HOPS = 10
+BLANK: dict[str, Any] = {
+    "avatar_url": None,
+    "emails": [],
+    "phones": [],
+    "identities": [],
+    "language": None,
+    "timezone": None,
+    "attributes": {},
+    "tags": [],
+    "notes": "",
+}
+"""The details of a contact nobody has told us anything about (copied, never shared)."""
 
 
 def search_terms(rt: Runtime, contact: dict[str, Any]) -> list[str]:
@@ -209,15 +222,7 @@ async def create(rt: Runtime, body: ContactCreate, actor: Actor) -> dict[str, An
     values = await clean(rt, body, None)
     contact = {
         "_id": new_id(),
-        "avatar_url": None,
-        "emails": [],
-        "phones": [],
-        "identities": [],
-        "language": None,
-        "timezone": None,
-        "attributes": {},
-        "tags": [],
-        "notes": "",
+        **copy.deepcopy(BLANK),
         **values,
         "edited_fields": sorted(values),
         "profile_pending": False,
