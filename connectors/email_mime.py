@@ -109,6 +109,10 @@ def parse_email(raw: bytes, own_address: str) -> Inbound | None:
     )
 
 
+LINK = re.compile(r"(https?://[^\s<>\"]+)")
+"""Web addresses in a reply, made links in its HTML part (plain-text readers link them too)."""
+
+
 def build_reply(out: Outbound, address: str, display_name: str, domain: str) -> EmailMessage:
     """The email for an agent's reply, threaded with the customer's mail."""
     message = EmailMessage()
@@ -131,7 +135,7 @@ def build_reply(out: Outbound, address: str, display_name: str, domain: str) -> 
         message["X-Loop"] = address
     text = out.text or ""
     message.set_content(text)
-    escaped = html.escape(text).replace("\n", "<br>\n")
+    escaped = LINK.sub(r'<a href="\1">\1</a>', html.escape(text)).replace("\n", "<br>\n")
     message.add_alternative(
         f"<!doctype html><html><body><p>{escaped}</p></body></html>", subtype="html"
     )

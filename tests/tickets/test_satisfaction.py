@@ -162,6 +162,10 @@ async def test_email_links_rate_in_one_click_take_a_comment_and_close_after_7_da
     body = await eventually(survey_mail)
     links = dict(re.findall(r"^(\d) \S+\s+(http\S+)$", body, re.MULTILINE))
     assert sorted(links) == ["1", "2", "3", "4", "5"]
+    html_part = next(
+        m.get_body(("html",)).get_content() for m in recorder.messages if "/csat/" in str(m)
+    )
+    assert f'<a href="{links["3"]}">' in html_part  # one click in HTML mail programs too
     path = links["5"].removeprefix(http.base)
     async with http.session.get(http.base + path) as page:
         assert page.status == 200
