@@ -78,6 +78,13 @@ async def test_admins_pause_a_channel_set_retention_and_see_zalo_s_callback_addr
     page = await signed_in(browser, server, "admin@example.com")
     await page.goto(f"{server.url}/admin#channels")
     row = page.locator("#channel-rows tr", has_text="Shop bot")
+    surveys = row.get_by_label("Surveys")
+    await expect(surveys).to_be_checked()
+    await surveys.uncheck()
+    await expect(page.locator(".toast").last).to_contain_text("no longer asks for ratings")
+    assert (await admin.get(f"/api/v1/channels/{telegram_channel['id']}"))[1]["settings"][
+        "csat"
+    ] is False
     await row.get_by_role("button", name="Disable").click()
     await expect(row).to_contain_text("Disabled")
     await expect(page.locator(".toast").last).to_contain_text("webhook removed")

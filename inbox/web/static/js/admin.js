@@ -1,6 +1,6 @@
 // Admin: channels, agents and teams (ticket settings in admin_tickets.js), over the public API.
 
-import { _, api, el, toast, CHANNEL_LABELS, setupAvailability } from "./core.js";
+import { _, api, el, fill, toast, CHANNEL_LABELS, setupAvailability } from "./core.js";
 import { emptyRow, onSubmit } from "./admin_forms.js";
 import { setupTicketSettings } from "./admin_tickets.js";
 
@@ -99,9 +99,9 @@ async function loadChannels() {
         ? el("span", { class: "health ok" }, _("Working"))
         : el("span", { class: "health bad", title: channel.health.message || "" }, channel.health.message || channel.health.state)),
     el("td", {}, el("code", {}, channel.webhook_url)),
-    el("td", {}, el("label", { class: "check", title: _("Open a ticket for every new conversation") },
-      el("input", { type: "checkbox", checked: channel.settings.auto_ticket, onchange: (event) => setAutoTicket(channel, event.target) }),
-      _("Auto tickets"))),
+    el("td", {},
+      settingBox(channel, "auto_ticket", _("Auto tickets"), _("Open a ticket for every new conversation")),
+      settingBox(channel, "csat", _("Surveys"), _("Ask for a 1–5 rating when a ticket is resolved"))),
     el("td", {},
       el("button", { type: "button", class: "link", onclick: () => switchChannel(channel) }, channel.enabled ? _("Disable") : _("Enable")),
       " ",
@@ -122,11 +122,23 @@ function showZaloOutcome() {
   if (query.has("channel_connected") || query.has("channel_error")) history.replaceState(null, "", `/admin${location.hash}`);
 }
 
-async function setAutoTicket(channel, box) {
+const SETTING_TOASTS = {
+  auto_ticket: [_("{name} now opens a ticket for each new conversation."), _("{name} no longer opens tickets by itself.")],
+  csat: [_("{name} now asks for a rating when a ticket is resolved."), _("{name} no longer asks for ratings.")],
+};
+
+/** A channel's on/off inbox setting, saved as it is clicked. */
+function settingBox(channel, key, label, title) {
+  return el("label", { class: "check", title },
+    el("input", { type: "checkbox", checked: channel.settings[key], onchange: (event) => saveSetting(channel, key, event.target) }),
+    label);
+}
+
+async function saveSetting(channel, key, box) {
   try {
-    await api("PATCH", `/channels/${channel.id}`, { settings: { auto_ticket: box.checked } });
-    toast(box.checked ? _("{name} now opens a ticket for each new conversation.", { name: channel.name })
-      : _("{name} no longer opens tickets by itself.", { name: channel.name }));
+    await api("PATCH", `/channels/${channel.id}`, { settings: { [key]: box.checked } });
+    const [on, off] = SETTING_TOASTS[key];
+    toast(fill(box.checked ? on : off, { name: channel.name }));
   } catch (error) {
     box.checked = !box.checked;
     toast(error.message, "error");
