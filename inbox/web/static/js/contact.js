@@ -6,7 +6,7 @@ import {
 } from "./core.js";
 import { Live } from "./live.js";
 import { Bell } from "./bell.js";
-import { statusLabel, TICKET_STATUS_LABELS } from "./thread.js";
+import { csatNode, statusLabel, TICKET_STATUS_LABELS } from "./thread.js";
 import { attributeDefinitions, attributeText, customerSince, tagChips, tagInput } from "./contact_card.js";
 
 const boot = JSON.parse(document.getElementById("bootstrap").textContent);
@@ -88,12 +88,6 @@ function renderTags() {
   if (!contact.tags.length && !editable) $("contact-tags").append(el("span", { class: "muted small" }, "—"));
 }
 
-/** The customer's satisfaction rating of a ticket or conversation, if they gave one. */
-function ratingNode(csat) {
-  if (!csat) return null;
-  return el("span", { class: `csat csat-${csat.rating}`, title: csat.comment || _("Satisfaction") }, `${"★".repeat(csat.rating)} ${csat.rating}/5`);
-}
-
 async function loadHistory() {
   const [conversations, tickets] = await Promise.all([
     api("GET", `/contacts/${contact.id}/conversations?limit=50&status=open,pending,snoozed,bot,resolved`),
@@ -106,14 +100,14 @@ async function loadHistory() {
     ? conversations.items.map((c) => el("li", {}, el("a", { href: `/inbox?c=${c.id}&status=${c.status}` },
       channelDot(c.channel.kind), el("span", { class: "recent-text" }, c.last_message?.text || c.subject || "—"),
       el("span", { class: "status-pill", dataset: { status: c.status } }, statusLabel(c.status)),
-      ratingNode(c.csat),
+      c.csat ? csatNode(c.csat) : null,
       timeElement(c.last_message_at, shortTime(c.last_message_at)))))
     : [el("li", { class: "muted small" }, _("No conversations yet."))]));
   $("contact-tickets").replaceChildren(...(tickets.items.length
     ? tickets.items.map((t) => el("li", {}, el("a", { href: `/tickets/${t.number}` },
       el("span", { class: "ticket-chip" }, t.number), el("span", { class: "recent-text" }, t.title),
       el("span", { class: "status-pill", dataset: { status: t.status } }, TICKET_STATUS_LABELS[t.status] || t.status),
-      ratingNode(t.csat),
+      t.csat ? csatNode(t.csat) : null,
       timeElement(t.updated_at, shortTime(t.updated_at)))))
     : [el("li", { class: "muted small" }, _("No tickets yet."))]));
 }

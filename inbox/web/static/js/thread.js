@@ -1,7 +1,7 @@
 // Drawing a thread of messages: customers' messages, replies, notes, activity lines.
 // Shared by the inbox and the ticket page.
 
-import { _, api, fill, el, clockTime, dayLabel, timeElement, toast } from "./core.js";
+import { _, api, fill, el, clockTime, dayLabel, fullTime, timeElement, toast } from "./core.js";
 
 export const STATUS_LABELS = { open: _("Open"), bot: _("With the bot"), pending: _("Pending"), snoozed: _("Snoozed"), resolved: _("Resolved") };
 export const PRIORITY_LABELS = { urgent: _("Urgent"), high: _("High"), medium: _("Medium"), low: _("Low") };
@@ -193,6 +193,13 @@ function safeUrl(url) {
 }
 
 const ATTACHMENT_LABELS = { image: _("Image"), file: _("File"), audio: _("Audio"), video: _("Video"), sticker: _("Sticker"), location: _("Location"), link: _("Link") };
+
+/** The customer's rating: stars and the number, the comment in full or as the tooltip. */
+export function csatNode(csat, { comment = false } = {}) {
+  return el("span", { class: `csat csat-${csat.rating}`, title: comment ? fullTime(csat.at) : csat.comment || fullTime(csat.at) },
+    `${"★".repeat(csat.rating)}${"☆".repeat(5 - csat.rating)} ${csat.rating}/5`,
+    comment && csat.comment ? el("q", { class: "csat-comment" }, csat.comment) : null);
+}
 
 export function attachmentNode(attachment) {
   const url = safeUrl(attachment.url);

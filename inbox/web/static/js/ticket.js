@@ -3,7 +3,7 @@
 import { _, api, upload, el, fullTime, shortTime, timeElement, toast, setupAvailability } from "./core.js";
 import { Live, Viewers } from "./live.js";
 import { Bell } from "./bell.js";
-import { Thread, PRIORITY_LABELS, TICKET_STATUS_LABELS, attachmentNode, newer } from "./thread.js";
+import { Thread, PRIORITY_LABELS, TICKET_STATUS_LABELS, attachmentNode, csatNode, newer } from "./thread.js";
 import { Composer } from "./composer.js";
 import { dueNode, span, SLA_STATE_LABELS, SLA_TARGET_LABELS } from "./due.js";
 import { ShortcutBar } from "./shortcuts.js";
@@ -142,15 +142,8 @@ function renderFacts() {
     ...fact(_("Opened"), timeElement(ticket.created_at, fullTime(ticket.created_at))),
     ...(ticket.resolved_at ? fact(_("Resolved"), timeElement(ticket.resolved_at, fullTime(ticket.resolved_at))) : []),
     ...fact(_("Conversations"), String(ticket.conversation_ids.length)),
-    ...(ticket.csat ? fact(_("Satisfaction"), csatNode(ticket.csat)) : []),
+    ...(ticket.csat ? fact(_("Satisfaction"), csatNode(ticket.csat, { comment: true })) : []),
   );
-}
-
-/** The customer's rating: stars, the number, their comment. */
-function csatNode(csat) {
-  return el("span", { class: `csat csat-${csat.rating}`, title: fullTime(csat.at) },
-    `${"★".repeat(csat.rating)}${"☆".repeat(5 - csat.rating)} ${csat.rating}/5`,
-    csat.comment ? el("q", { class: "csat-comment" }, csat.comment) : null);
 }
 
 /** One change at a time, as the agent makes it; a refusal puts the field back. */
