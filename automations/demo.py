@@ -7,7 +7,6 @@ from __future__ import annotations
 from typing import Any
 
 from automations.bot import config as bots
-from automations.bot import faq
 from automations.canned import responses as canned
 from automations.rules import definitions as rules
 from automations.shortcuts import macros
@@ -15,6 +14,7 @@ from automations.sla import calendars
 from automations.sla import policies as sla_policies
 from inbox.models.agents import TeamPatch
 from inbox.runtime import Runtime
+from inbox.services import faqs as faq
 from inbox.services import teams
 
 DEMO_AUTHOR = {"id": None, "name": "Demo setup"}

@@ -6,12 +6,19 @@ from connectors.base import ChannelRef, Connector
 from connectors.demo import DemoConnector
 from connectors.email import EmailConnector
 from connectors.facebook import FacebookConnector
+from connectors.portal import PortalConnector
 from connectors.telegram import TelegramConnector
 from connectors.zalo import ZaloConnector
 
 _CONNECTORS: dict[str, Connector] = {
     connector.kind: connector
-    for connector in (TelegramConnector(), FacebookConnector(), ZaloConnector(), EmailConnector())
+    for connector in (
+        TelegramConnector(),
+        FacebookConnector(),
+        ZaloConnector(),
+        EmailConnector(),
+        PortalConnector(),
+    )
 }
 _DEMO = DemoConnector()
 

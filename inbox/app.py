@@ -12,7 +12,9 @@ from connectors import http, webhooks
 from inbox import health, middleware
 from inbox.api import openapi, routing
 from inbox.keys import RUNTIME
-from inbox.realtime import hub_context, websocket
+from inbox.portal import api as portal_api
+from inbox.portal import pages as portal_pages
+from inbox.realtime import hub_context, portal_websocket, websocket
 from inbox.runtime import Runtime
 from inbox.settings import Settings
 from inbox.web import pages, rendering, survey_pages
@@ -39,7 +41,10 @@ def create_app(settings: Settings, rt: Runtime | None = None) -> web.Application
     webhooks.setup(app)
     pages.setup(app)
     survey_pages.setup(app)
+    portal_pages.setup(app)
+    portal_api.setup(app)
     app.router.add_get("/ws", websocket)
+    app.router.add_get("/portal/ws", portal_websocket)
     app.router.add_get("/healthz", health.healthz)
     app.router.add_get("/metrics", health.metrics_page)
     app.router.add_get("/api/openapi.json", openapi.openapi_json)

@@ -33,6 +33,8 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 class Access(Enum):
     PUBLIC = "public"
+    CUSTOMER = "customer"
+    """A customer signed in to the portal (its own session, never an agent's)."""
     AGENT = "agent"
     ADMIN = "admin"
 
@@ -208,7 +210,9 @@ async def csrf_ok(rt: Runtime, request: web.Request, principal: Principal) -> bo
     return isinstance(given, str) and hmac.compare_digest(given, csrf_token(rt, principal))
 
 
-def login_csrf_ok(request: web.Request, form_value: Any) -> bool:
-    """Double-submit check for the login form, which has no session yet."""
-    cookie = request.cookies.get(LOGIN_CSRF_COOKIE, "")
+def login_csrf_ok(
+    request: web.Request, form_value: Any, cookie_name: str = LOGIN_CSRF_COOKIE
+) -> bool:
+    """Double-submit check for a sign-in form, which has no session yet."""
+    cookie = request.cookies.get(cookie_name, "")
     return bool(cookie) and isinstance(form_value, str) and hmac.compare_digest(cookie, form_value)

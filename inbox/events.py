@@ -72,6 +72,8 @@ class Scope(BaseModel):
     """Agents who may see it whatever its team (a ticket's assignees)."""
     private: bool = False
     """Only `agent_ids` may see it (a notification for one agent)."""
+    contact_id: str | None = None
+    """The customer it concerns: their portal pages hear that something changed (never what)."""
 
     @classmethod
     def of_conversation(cls, conversation: dict[str, Any]) -> Scope:
@@ -79,6 +81,7 @@ class Scope(BaseModel):
             conversation_id=str(conversation["_id"]),
             team_id=str_id(conversation.get("team_id")),
             assignee_id=str_id(conversation.get("assignee_id")),
+            contact_id=str_id(conversation.get("contact_id")),
         )
 
 

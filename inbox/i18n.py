@@ -6,8 +6,10 @@ file in the repository. `make i18n` extracts new strings from Python, templates 
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import io
+from collections.abc import Iterator
 from contextvars import ContextVar
 from pathlib import Path
 
@@ -37,6 +39,16 @@ def translations(language: str) -> NullTranslations:
 
 def gettext(message: str) -> str:
     return translations(current_language.get()).gettext(message)
+
+
+@contextlib.contextmanager
+def using(language: str | None) -> Iterator[None]:
+    """Translate in `language` inside the block (emails to a customer in theirs)."""
+    token = current_language.set(language if language in LANGUAGES else DEFAULT_LANGUAGE)
+    try:
+        yield
+    finally:
+        current_language.reset(token)
 
 
 def ngettext(singular: str, plural: str, n: int) -> str:

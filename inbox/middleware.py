@@ -13,20 +13,27 @@ from inbox import auth, i18n, logs
 from inbox.api import routing
 from inbox.auth import Access
 from inbox.errors import AppError, Forbidden, HttpError, PayloadTooLarge, Unauthorized
+from inbox.i18n import gettext as _
 from inbox.keys import PRINCIPAL, runtime
+from inbox.portal import sessions as portal_sessions
 from inbox.web.rendering import render
 
 log = logging.getLogger(__name__)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-MACHINE_PREFIXES = ("/api/", "/webhooks/", "/ws", "/healthz")
+MACHINE_PREFIXES = ("/api/", "/webhooks/", "/ws", "/healthz", "/portal/api/", "/portal/ws")
 LANGUAGE_COOKIE = "inbox_lang"
 INTERNAL = HttpError(500, "Internal error")
 INTERNAL.message = "Something went wrong on our side; it has been logged."
 
 
 def wants_json(request: web.Request) -> bool:
-    return request.path.startswith(MACHINE_PREFIXES)
+    """Machines' paths, and anything that sent JSON or asked for it (a script on a page)."""
+    return (
+        request.path.startswith(MACHINE_PREFIXES)
+        or request.content_type == "application/json"
+        or request.headers.get("Accept", "").startswith("application/json")
+    )
 
 
 def _error_response(request: web.Request, error: AppError) -> web.Response:
@@ -84,6 +91,8 @@ async def authenticate(request: web.Request, handler: Handler) -> web.StreamResp
     level = auth.access_of(match.handler)
     if level is Access.PUBLIC:
         return await handler(request)
+    if level is Access.CUSTOMER:
+        return await _as_customer(request, handler)
     rt = runtime(request)
     principal = await auth.identify(rt, request)
     if principal is None:
@@ -96,6 +105,20 @@ async def authenticate(request: web.Request, handler: Handler) -> web.StreamResp
         raise Forbidden("Only admins can do this.", code="admin_only")
     if not await auth.csrf_ok(rt, request, principal):
         raise Forbidden("Missing or wrong CSRF token; reload the page.", code="csrf")
+    return await handler(request)
+
+
+async def _as_customer(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Portal routes: the customer's own session and CSRF token, never an agent's."""
+    rt = runtime(request)
+    customer = await portal_sessions.identify(rt, request)
+    if customer is None:
+        if wants_json(request):
+            raise Unauthorized(_("Sign in to the portal first."), code="portal_sign_in")
+        raise web.HTTPFound(f"/portal/sign-in?next={quote(request.path_qs)}")
+    request[portal_sessions.CUSTOMER] = customer
+    if not await portal_sessions.csrf_ok(rt, request, customer):
+        raise Forbidden(_("Missing or wrong CSRF token; reload the page."), code="csrf")
     return await handler(request)
 
 

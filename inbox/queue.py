@@ -18,6 +18,7 @@ log = logging.getLogger(__name__)
 PROCESS_EVENT = "inbox.process_event"
 DELIVER_MESSAGE = "inbox.deliver_message"
 COPY_ATTACHMENTS = "inbox.copy_attachments"
+SEND_NOTICE = "inbox.send_notice"
 SWEEP = "inbox.sweep"
 REFRESH_CREDENTIALS = "inbox.refresh_credentials"
 POLL_MAILBOXES = "inbox.poll_mailboxes"

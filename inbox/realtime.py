@@ -24,6 +24,7 @@ from inbox.auth import Access, Principal, access
 from inbox.errors import Forbidden, NotFound
 from inbox.events import Scope
 from inbox.keys import RUNTIME, principal
+from inbox.portal import sessions as portal_sessions
 from inbox.runtime import Runtime
 from inbox.services import conversations
 from inbox.services.tickets import lifecycle as tickets
@@ -37,6 +38,7 @@ PRESENCE_TTL = 45
 CLIENT_QUEUE = 1000
 """Messages one browser may fall behind by before it is disconnected to resynchronise."""
 TOO_SLOW = "\x00close"
+CHANGED = json.dumps({"type": "changed"})
 POLL_SECONDS = 0.25
 
 
@@ -53,16 +55,20 @@ class Place:
 
 @dataclass(eq=False)
 class Client:
+    """An agent's browser, or (with `contact_id`) a customer's portal page."""
+
     ws: web.WebSocketResponse
-    principal: Principal
+    principal: Principal | None
     viewing: Place | None = None
+    contact_id: str | None = None
+    """A customer's page hears only that something of theirs changed, never what."""
     outbox: asyncio.Queue[str] = field(default_factory=lambda: asyncio.Queue(CLIENT_QUEUE))
 
     def push(self, text: str) -> None:
         try:
             self.outbox.put_nowait(text)
         except asyncio.QueueFull:
-            log.warning("agent %s fell behind; closing their socket", self.principal.email)
+            log.warning("a browser fell behind; closing its socket")
             while not self.outbox.empty():
                 self.outbox.get_nowait()
             self.outbox.put_nowait(TOO_SLOW)
@@ -116,6 +122,13 @@ class Hub:
         scope = message.get("scope") or {}
         origin = (message.get("agent") or {}).get("id")
         for client in list(self.clients):
+            if client.principal is None:
+                if (
+                    client.contact_id == scope.get("contact_id")
+                    and message.get("type") != "presence"
+                ):
+                    client.push(CHANGED)
+                continue
             if origin and origin == str(client.principal.id):
                 continue  # an agent's own presence is not news to them
             if can_see(client.principal, scope):
@@ -142,6 +155,24 @@ class Hub:
             pump.cancel()
             if client.viewing:
                 await self._presence(client, client.viewing, "left")
+        return ws
+
+    async def serve_customer(self, request: web.Request) -> web.WebSocketResponse:
+        """A portal page's socket: pings of change for the signed-in customer alone."""
+        if not _same_origin(request):
+            raise Forbidden("WebSocket connections must come from this site.", code="bad_origin")
+        ws = web.WebSocketResponse(heartbeat=30)
+        await ws.prepare(request)
+        client = Client(ws, None, contact_id=str(portal_sessions.customer(request).contact_id))
+        self.clients.add(client)
+        pump = asyncio.create_task(client.pump())
+        try:
+            async for message in ws:
+                if message.type == WSMsgType.TEXT and message.data == '{"type":"ping"}':
+                    client.push(json.dumps({"type": "pong"}))
+        finally:
+            self.clients.discard(client)
+            pump.cancel()
         return ws
 
     async def _on_browser_message(self, client: Client, text: str) -> None:
@@ -233,6 +264,11 @@ def _same_origin(request: web.Request) -> bool:
 @access(Access.AGENT)
 async def websocket(request: web.Request) -> web.WebSocketResponse:
     return await request.app[HUB].serve(request)
+
+
+@access(Access.CUSTOMER)
+async def portal_websocket(request: web.Request) -> web.WebSocketResponse:
+    return await request.app[HUB].serve_customer(request)
 
 
 async def hub_context(app: web.Application) -> Any:

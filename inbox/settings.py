@@ -64,6 +64,8 @@ class Settings(BaseSettings):
     note that they were (0: kept as long as the message)."""
     """Processed events older than this are deleted by the sweep (history stays in threads)."""
     login_attempts_per_15_min: int = 10
+    portal_links_per_15_min: int = 5
+    """Sign-in links one address may ask for in 15 minutes (an IP: four times as many)."""
     audit_queries: bool = False
     """Log a warning for every store query that no declared index serves (development aid)."""
     log_level: str = "INFO"

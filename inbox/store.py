@@ -189,9 +189,30 @@ COLLECTIONS: dict[str, CollectionSpec] = {
             Index.on("status", "due_at"),
             Index.on("token_hash", unique=True, partial={"token_hash": HAS_STRING}),
             Index.on("ticket_id"),
+            Index.on("ticket_id", "status", ("sent_at", DESCENDING)),
         ]
     ),
     "counters": CollectionSpec(small=True),
+    "portal_sessions": CollectionSpec(
+        [Index.on("token_hash", unique=True), Index.on("expires_at", expire_after_seconds=0)]
+    ),
+    "portal_links": CollectionSpec(
+        [
+            Index.on("token_hash", unique=True),
+            Index.on("code_hash"),
+            Index.on("expires_at", expire_after_seconds=86400),
+        ]
+    ),
+    "portal_seen": CollectionSpec(),
+    "portal_departments": CollectionSpec([Index.on("position")], small=True),
+    "portal_deflections": CollectionSpec([Index.on("department_id", "at"), Index.on("at")]),
+    "portal_notices": CollectionSpec(
+        [
+            Index.on("status", "retry_at"),
+            Index.on("ticket_id", "created_at"),
+            Index.on("cause", unique=True, partial={"cause": HAS_STRING}),
+        ]
+    ),
 }
 
 

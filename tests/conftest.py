@@ -113,6 +113,7 @@ def settings(tmp_path: Path, redis_url: str, port: int) -> Settings:
         public_url=f"http://127.0.0.1:{port}",
         data_dir=tmp_path / "data",
         login_attempts_per_15_min=1000,
+        portal_links_per_15_min=1000,
         delivery_retry_base_seconds=0.2,
         delivery_max_attempts=4,
     )

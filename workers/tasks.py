@@ -14,6 +14,7 @@ from automations.routing import assignment
 from automations.rules import engine, time_triggers, webhooks
 from automations.sla import tracker as sla
 from inbox import events, logs
+from inbox.portal import notices as portal_notices
 from inbox.queue import (
     AUTOMATION_TICK,
     CALL_EXTERNAL_BOT,
@@ -23,6 +24,7 @@ from inbox.queue import (
     POLL_MAILBOXES,
     PROCESS_EVENT,
     REFRESH_CREDENTIALS,
+    SEND_NOTICE,
     SLA_REAPPLY,
     SLA_TICK,
     SWEEP,
@@ -57,6 +59,7 @@ EVENT_HANDLERS: list[events.Handler] = [
     ticket_followup.on_event,
     customer_updates.on_event,
     satisfaction.on_event,
+    portal_notices.on_event,
     sla.on_event,
     bot.on_event,
     engine.on_event,
@@ -90,6 +93,12 @@ def copy_attachments(message_id: str) -> dict[str, int]:
     return run(lambda rt: attachment_copies.copy(rt, message_id))
 
 
+@celery_app.task(name=SEND_NOTICE, **RETRY_OPTIONS)
+def send_notice(notice_id: str) -> str:
+    """One attempt at a portal email; the service schedules the next one when it must retry."""
+    return run(lambda rt: portal_notices.send(rt, notice_id))
+
+
 async def _sweep(rt: Runtime) -> dict[str, int]:
     return {
         "events": await events.sweep(rt),
@@ -99,6 +108,7 @@ async def _sweep(rt: Runtime) -> dict[str, int]:
         "pruned_events": await events.prune(rt),
         "expired_files": await retention.expire_files(rt),
         "surveys": await satisfaction.send_due(rt),
+        "portal_notices": await portal_notices.sweep(rt),
     }
 
 

@@ -7,7 +7,6 @@ from aiohttp import web
 from pydantic import BaseModel, Field
 
 from automations.bot import config as bots
-from automations.bot import faq
 from inbox import clock
 from inbox.api.resources import standard_routes
 from inbox.api.routing import api
@@ -17,6 +16,7 @@ from inbox.ids import parse_id
 from inbox.keys import runtime
 from inbox.models.common import Page
 from inbox.services import channels
+from inbox.services import faqs as faq
 
 
 class FaqOut(BaseModel):

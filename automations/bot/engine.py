@@ -22,7 +22,6 @@ from typing import Any
 from bson import ObjectId
 
 from automations.bot import config as bots
-from automations.bot import faq
 from automations.routing import assignment
 from automations.sla import business_hours
 from connectors import registry
@@ -33,6 +32,7 @@ from inbox.queue import CALL_EXTERNAL_BOT
 from inbox.runtime import Runtime
 from inbox.search import fold
 from inbox.services import channels, conversations, messages, replies
+from inbox.services import faqs as faq
 
 BOT = Actor(type="bot", name="Bot")
 YES, NO = "yes", "no"

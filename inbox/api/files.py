@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-from urllib.parse import quote
-
 from aiohttp import web
 from bson import ObjectId
 
 from connectors import registry
 from connectors.base import Attachment
 from connectors.http import DownloadFailed
+from inbox import downloads
 from inbox.api.routing import api
 from inbox.errors import BadRequest, NotFound, PayloadTooLarge, Upstream
 from inbox.ids import parse_id
@@ -67,17 +65,7 @@ async def download(request: web.Request) -> web.StreamResponse:
             raise NotFound(f"No file with id {doc['_id']}.") from None
     elif doc.get("uploaded_by") != me.id:
         raise NotFound(f"No file with id {doc['_id']}.")
-    return await _stream(request, doc)
-
-
-async def _stream(request: web.Request, doc: dict[str, Any]) -> web.StreamResponse:
-    """A stored file, chunk by chunk."""
-    response = web.StreamResponse(headers=_file_headers(doc["name"], doc["mime_type"], doc["size"]))
-    await response.prepare(request)
-    async for chunk in files.chunks(runtime(request), doc):
-        await response.write(chunk)
-    await response.write_eof()
-    return response
+    return await downloads.stream(request, runtime(request), doc)
 
 
 @api(
@@ -96,7 +84,7 @@ async def message_attachment(request: web.Request) -> web.StreamResponse:
     except (NotFound, IndexError, ValueError):
         raise NotFound("No such attachment.") from None
     if item.get("file_ref"):
-        return await _stream(request, await files.get(rt, ObjectId(item["file_ref"])))
+        return await downloads.stream(request, rt, await files.get(rt, ObjectId(item["file_ref"])))
     state = item.get("copy", {})
     if state.get("status") in ("failed", "removed"):
         raise NotFound(f"This attachment was not kept: {state.get('error')}")
@@ -111,15 +99,4 @@ async def message_attachment(request: web.Request) -> web.StreamResponse:
         raise Upstream(failure.reason) from None
     mime = mime or item.get("mime_type") or "application/octet-stream"
     name = item.get("name") or f"{item['type']}-{request.match_info['number']}"
-    return web.Response(body=data, headers=_file_headers(name, mime, len(data)))
-
-
-def _file_headers(name: str, mime: str, size: int) -> dict[str, str]:
-    """Images display inline; anything else downloads, so no uploaded HTML ever renders here."""
-    disposition = "inline" if mime in files.INLINE_TYPES else "attachment"
-    return {
-        "Content-Type": mime if mime in files.INLINE_TYPES else "application/octet-stream",
-        "Content-Disposition": f"{disposition}; filename*=UTF-8''{quote(name)}",
-        "Content-Length": str(size),
-        "Cache-Control": "private, max-age=3600",
-    }
+    return web.Response(body=data, headers=downloads.headers(name, mime, len(data)))

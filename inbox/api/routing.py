@@ -161,6 +161,7 @@ API_MODULES = (
     "inbox.api.notifications",
     "inbox.api.tickets",
     "inbox.api.ticket_settings",
+    "inbox.portal.admin_api",
     "automations.rules.api",
     "automations.routing.api",
     "automations.shortcuts.api",

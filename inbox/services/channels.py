@@ -138,6 +138,11 @@ def _health(doc: dict[str, Any]) -> dict[str, Any]:
 async def create(rt: Runtime, body: ChannelCreate) -> ChannelOut:
     """Validate the config, register the webhook with the platform, then store the channel."""
     connector = registry.get(body.kind)
+    if body.kind == "portal":
+        raise Invalid(
+            "The portal's channel comes with the portal: set it up with PUT /api/v1/portal.",
+            code="portal_channel",
+        )
     if connector is None:
         raise Invalid(
             f"Unknown channel kind {body.kind!r}.", {"kinds": registry.kinds()}, code="unknown_kind"

@@ -24,6 +24,12 @@ PUBLIC_ROUTES = {
     ("GET", "/metrics"),  # checks an admin token itself (or a local scraper, when allowed)
     ("GET", "/csat/{token}"),  # a survey email's link: its unguessable token is the key
     ("POST", "/csat/{token}"),
+    # the portal's way in: an address asks for a link; a link's or code's secret is the key
+    ("GET", "/portal/sign-in"),
+    ("POST", "/portal/sign-in"),
+    ("POST", "/portal/code"),
+    ("GET", "/portal/auth/{token}"),
+    ("POST", "/portal/auth/{token}"),
 }
 SAMPLE_ID = "0123456789abcdef01234567"
 
@@ -129,7 +135,10 @@ async def test_every_other_route_rejects_anonymous_callers(http, server):
         if access_of(handler) is Access.PUBLIC:
             continue
         status, body = await http.request(method, concrete(path))
-        if path.startswith(("/api/", "/ws")):
+        if path.startswith(("/portal/api/", "/portal/ws")):
+            assert status == 401, (method, path)
+            assert body["error"]["code"] == "portal_sign_in"
+        elif path.startswith(("/api/", "/ws")):
             assert status == 401, (method, path)
             assert body["error"]["code"] == "unauthorized"
         else:

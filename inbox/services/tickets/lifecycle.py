@@ -73,6 +73,7 @@ def scope(ticket: dict[str, Any]) -> Scope:
     return Scope(
         team_id=str(ticket["team_id"]) if ticket.get("team_id") else None,
         agent_ids=[str(a) for a in ticket.get("assignee_ids", [])],
+        contact_id=str(ticket["contact_id"]) if ticket.get("contact_id") else None,
     )
 
 
@@ -149,6 +150,11 @@ async def create_for_conversation(
         return await _open(rt, body, contact, conversation, defaults, actor)
     except Conflict:
         return None  # an agent or a follow-up got there first
+
+
+async def check_new(rt: Runtime, body: TicketFields, who: Principal | Actor) -> None:
+    """Refuse (422) the fields of a ticket about to be opened, before anything is stored."""
+    await _resolve(rt, body, {"_id": None, "custom": {}}, who, creating=True)
 
 
 async def _refuse_second_ticket(

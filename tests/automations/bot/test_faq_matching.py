@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from automations.bot import faq
+from inbox.services import faqs as faq
 
 ENTRIES = [
     {

@@ -1,0 +1,396 @@
+"""What a signed-in customer sees of their tickets and may do there: the list with stages in
+their words, the public thread (never internal notes, fields or the internal title), new
+requests, replies with files, solving, reopening and rating.
+
+Every ticket is found through the customer's contact: a number or id of someone else's
+ticket answers 404, exactly like one that does not exist.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from bson import ObjectId
+
+from connectors.base import Attachment, Inbound, InboundKind, Sender
+from inbox import clock
+from inbox.errors import Conflict, Invalid, NotFound
+from inbox.events import Actor
+from inbox.i18n import gettext as _
+from inbox.models.conversations import MessageKind, SenderType
+from inbox.models.tickets import TicketFields, TicketPromote, TicketStatus, ticket_number
+from inbox.portal import config
+from inbox.portal.sessions import Customer
+from inbox.runtime import Runtime
+from inbox.services import channels, conversations, files, ingest
+from inbox.services.tickets import lifecycle as tickets
+from inbox.services.tickets import satisfaction
+
+STAGES = {
+    "new": "received",
+    "open": "in_progress",
+    "on_hold": "in_progress",
+    "pending": "waiting_for_you",
+    "resolved": "resolved",
+    "closed": "closed",
+}
+NUMBER = re.compile(r"^T-?(\d{1,12})$", re.IGNORECASE)
+REQUEST_KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+THREAD_LIMIT = 500
+
+
+def stage_of(ticket: dict[str, Any], *, answered: bool) -> str:
+    """Where the request stands for the customer: a new ticket someone answered is in
+    progress, whatever its status says."""
+    stage = STAGES[ticket["status"]]
+    return "in_progress" if stage == "received" and answered else stage
+
+
+def stage_labels() -> dict[str, str]:
+    """The stages in the customer's words (in the current language)."""
+    return {
+        "received": _("Received"),
+        "in_progress": _("In progress"),
+        "waiting_for_you": _("Waiting for you"),
+        "resolved": _("Resolved"),
+        "closed": _("Closed"),
+    }
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file a customer sent with a form, already within the limits."""
+
+    name: str
+    mime_type: str
+    data: bytes
+
+
+def actor(customer: Customer) -> Actor:
+    return Actor(type="contact", id=str(customer.contact_id), name=customer.name)
+
+
+# ---- reading ---------------------------------------------------------------------------------
+
+
+async def list_for(rt: Runtime, customer: Customer) -> list[dict[str, Any]]:
+    """Every ticket of the customer, from any channel, most recently changed first."""
+    found = rt.store["tickets"].find(
+        {"contact_id": customer.contact_id}, sort=[("rank", 1)], limit=500
+    )
+    items = [await _summary(rt, t, customer) async for t in found if not t.get("merged_into")]
+    return sorted(items, key=lambda item: item["updated_at"], reverse=True)
+
+
+async def _summary(rt: Runtime, ticket: dict[str, Any], customer: Customer) -> dict[str, Any]:
+    last_reply, answered = await _team_replies(rt, ticket)
+    stage = stage_of(ticket, answered=answered)
+    seen = await rt.store["portal_seen"].find_one(_seen_key(customer, ticket))
+    return {
+        "number": ticket_number(ticket["seq"]),
+        "title": public_title(ticket),
+        "stage": stage,
+        "stage_label": stage_labels()[stage],
+        "created_at": ticket["created_at"].isoformat(),
+        "updated_at": ticket["updated_at"].isoformat(),
+        "new_reply": last_reply is not None and (seen is None or seen["at"] < last_reply),
+        "channel": (ticket.get("channel") or {}).get("kind"),
+    }
+
+
+def public_title(ticket: dict[str, Any]) -> str:
+    """What the customer called it (portal requests); the internal title is never shown."""
+    if ticket.get("portal_title"):
+        return ticket["portal_title"]
+    kind = (ticket.get("channel") or {}).get("kind")
+    opened = ticket["created_at"].date().isoformat()
+    if kind:
+        return _("Your message on %(channel)s, %(date)s") % {
+            "channel": kind.title(),
+            "date": opened,
+        }
+    return _("Request of %(date)s") % {"date": opened}
+
+
+async def _team_replies(rt: Runtime, ticket: dict[str, Any]) -> tuple[Any, bool]:
+    """When the customer was last written to (by anyone), and whether an agent ever did."""
+    found = await (
+        rt.store["messages"]
+        .find(
+            {"conversation_id": {"$in": ticket.get("conversation_ids", [])}},
+            {"direction": 1, "kind": 1, "sender.type": 1, "created_at": 1},
+            sort=[("created_at", -1)],
+            limit=THREAD_LIMIT,
+        )
+        .to_list(None)
+    )
+    written = [m for m in found if m["kind"] == MessageKind.MESSAGE and m["direction"] == "out"]
+    answered = any(m["sender"]["type"] == SenderType.AGENT for m in written)
+    return (written[0]["created_at"] if written else None), answered
+
+
+def _seen_key(customer: Customer, ticket: dict[str, Any]) -> dict[str, Any]:
+    return {"_id": f"{customer.contact_id}:{ticket['_id']}"}
+
+
+async def find(rt: Runtime, customer: Customer, number: str) -> dict[str, Any]:
+    """The customer's ticket with this number (a merged one leads to where it went)."""
+    match = NUMBER.match(number.strip())
+    ticket = None
+    if match:
+        ticket = await rt.store["tickets"].find_one(
+            {"seq": int(match.group(1)), "contact_id": customer.contact_id}
+        )
+    ticket = await tickets.survivor(rt, ticket)
+    if ticket is None or ticket["contact_id"] != customer.contact_id:
+        raise NotFound(_("You have no request %(number)s.") % {"number": number[:20]})
+    return ticket
+
+
+async def detail(rt: Runtime, customer: Customer, ticket: dict[str, Any]) -> dict[str, Any]:
+    """The ticket as the customer sees it: its public thread, visible fields, what they may do."""
+    settings = await config.settings_of(rt)
+    thread = await _public_thread(rt, ticket)
+    await rt.store["portal_seen"].replace_one(
+        _seen_key(customer, ticket), {"at": clock.now()}, upsert=True
+    )
+    survey = await open_survey(rt, ticket)
+    summary = await _summary(rt, ticket, customer)
+    stage = summary["stage"]
+    return {
+        **summary,
+        "new_reply": False,
+        "messages": thread,
+        "fields": await _visible_fields(rt, ticket, settings),
+        "can_reply": _may_reopen(ticket, settings) or stage not in ("resolved", "closed"),
+        "can_solve": stage not in ("resolved", "closed"),
+        "can_reopen": stage in ("resolved", "closed") and _may_reopen(ticket, settings),
+        "survey": None
+        if survey is None
+        else {"rating": survey.get("rating"), "comment": survey.get("comment")},
+        "rating": (ticket.get("csat") or {}).get("rating"),
+    }
+
+
+async def _public_thread(rt: Runtime, ticket: dict[str, Any]) -> list[dict[str, Any]]:
+    found = rt.store["messages"].find(
+        {
+            "conversation_id": {"$in": ticket.get("conversation_ids", [])},
+            "kind": str(MessageKind.MESSAGE),
+        },
+        sort=[("created_at", 1)],
+        limit=THREAD_LIMIT,
+    )
+    return [
+        _public_message(m) async for m in found if not m.get("sent_for", "").startswith("csat:")
+    ]
+
+
+def _public_message(message: dict[str, Any]) -> dict[str, Any]:
+    mine = message["direction"] == "in"
+    sender = message.get("sender") or {}
+    return {
+        "id": str(message["_id"]),
+        "mine": mine,
+        "author": _("You") if mine else sender.get("name") or _("Support"),
+        "text": message.get("text") or "",
+        "at": message["created_at"].isoformat(),
+        "attachments": [
+            {"name": item.get("name") or _("file"), "url": f"/portal/files/{message['_id']}/{n}"}
+            for n, item in enumerate(message.get("attachments", []))
+            if item.get("file_ref") or item.get("url")
+        ],
+    }
+
+
+async def _visible_fields(
+    rt: Runtime, ticket: dict[str, Any], settings: config.PortalSettings
+) -> list[dict[str, str]]:
+    """The ticket fields admins chose to show customers (order status and the like)."""
+    shown = []
+    defined = {f["key"]: f for f in await rt.store["ticket_fields"].find({}).to_list(None)}
+    for key in settings.visible_fields:
+        value = (ticket.get("custom") or {}).get(key)
+        if key in defined and value not in (None, ""):
+            shown.append({"label": defined[key]["label"], "value": str(value)})
+    return shown
+
+
+def _may_reopen(ticket: dict[str, Any], settings: config.PortalSettings) -> bool:
+    done_at = ticket.get("closed_at") or ticket.get("resolved_at") or ticket["updated_at"]
+    return clock.now() - done_at <= timedelta(days=settings.reopen_days)
+
+
+async def open_survey(rt: Runtime, ticket: dict[str, Any]) -> dict[str, Any] | None:
+    """The ticket's latest survey, while it may still be answered."""
+    survey = await rt.store["surveys"].find_one(
+        {"ticket_id": ticket["_id"], "status": "sent"}, sort=[("sent_at", -1)]
+    )
+    return survey if survey is not None and satisfaction.is_open(survey) else None
+
+
+async def attachment(rt: Runtime, customer: Customer, message_id: str, n: int) -> dict[str, Any]:
+    """A file of a public message in one of the customer's tickets."""
+    missing = NotFound(_("No such file."))
+    if not ObjectId.is_valid(message_id):
+        raise missing
+    message = await rt.store["messages"].find_one(
+        {"_id": ObjectId(message_id), "kind": str(MessageKind.MESSAGE)}
+    )
+    if message is None or message.get("conversation_id") is None:
+        raise missing
+    conversation = await rt.store["conversations"].find_one({"_id": message["conversation_id"]})
+    items = message.get("attachments", [])
+    if conversation is None or conversation["contact_id"] != customer.contact_id:
+        raise missing
+    if not 0 <= n < len(items) or not items[n].get("file_ref"):
+        raise missing
+    return await files.get(rt, ObjectId(items[n]["file_ref"]))
+
+
+# ---- acting ---------------------------------------------------------------------------------
+
+
+async def open_request(
+    rt: Runtime,
+    customer: Customer,
+    request_key: str,
+    department: dict[str, Any],
+    title: str,
+    description: str,
+    custom: dict[str, Any],
+    uploads: list[Upload],
+) -> tuple[dict[str, Any], bool]:
+    """A new ticket on the portal channel, and whether it is new: sending the same form
+    twice opens it once."""
+    if not REQUEST_KEY.match(request_key):
+        raise Invalid(_("Reload the page and send the form again."), code="invalid_request_key")
+    fields = TicketPromote(
+        title=title,
+        team_id=department.get("team_id"),
+        category_id=department.get("category_id"),
+        custom=custom or None,
+    )
+    await tickets.check_new(rt, fields, actor(customer))
+    channel = channels.ref(rt, await config.channel_doc(rt))
+    thread = f"request:{request_key}"
+    outcome = await ingest.ingest(
+        rt, channel, _inbound(customer, request_key, thread, description, uploads)
+    )
+    message = await rt.store["messages"].find_one({"_id": ObjectId(outcome.message_id)})
+    conversation = await conversations.get(rt, message["conversation_id"])
+    if conversation["contact_id"] != customer.contact_id:
+        raise Conflict(_("Reload the page and send the form again."), code="request_key_taken")
+    if conversation.get("ticket_id") is not None:  # the same form again
+        return await tickets.get(rt, conversation["ticket_id"]), False
+    ticket = await tickets.create_for_conversation(rt, conversation, actor(customer), fields)
+    if ticket is None:  # sent twice at once: the other request opened it
+        latest = await conversations.get(rt, conversation["_id"])
+        return await tickets.get(rt, latest["ticket_id"]), False
+    await rt.store["tickets"].update_one(
+        {"_id": ticket["_id"]},
+        {"$set": {"portal_title": title, "portal_department_id": department["_id"]}},
+    )
+    ticket = {**ticket, "portal_title": title}
+    opened = True
+    return ticket, opened
+
+
+async def reply(
+    rt: Runtime,
+    customer: Customer,
+    ticket: dict[str, Any],
+    text: str,
+    uploads: list[Upload],
+    key: str,
+) -> None:
+    """The customer's answer, in the ticket's portal conversation (a closed ticket past the
+    reopening days takes none: a new request is the way)."""
+    settings = await config.settings_of(rt)
+    if ticket["status"] in ("resolved", "closed") and not _may_reopen(ticket, settings):
+        raise Conflict(
+            _("This request was closed too long ago to reply: open a new request."),
+            code="too_late_to_reopen",
+        )
+    if not REQUEST_KEY.match(key):
+        raise Invalid(_("Reload the page and send the form again."), code="invalid_request_key")
+    channel = channels.ref(rt, await config.channel_doc(rt))
+    contact = {"_id": customer.contact_id, "name": customer.name}
+    thread_id = await _portal_thread(rt, ticket, channel.id)
+    opened = await conversations.open_thread(
+        rt,
+        channel,
+        conversations.Thread(thread_id, "message", customer.email or ""),
+        contact,
+        actor(customer),
+    )
+    if opened.get("ticket_id") is None:
+        await tickets.add_conversation(rt, ticket, opened)
+    await ingest.ingest(rt, channel, _inbound(customer, key, thread_id, text, uploads))
+
+
+async def _portal_thread(rt: Runtime, ticket: dict[str, Any], channel_id: str) -> str:
+    """Where the customer's portal answers on this ticket go: the thread of its portal
+    conversation (the request's own), or a new one for a ticket from elsewhere."""
+    found = rt.store["conversations"].find(
+        {"_id": {"$in": ticket.get("conversation_ids", [])}}, sort=[("created_at", -1)]
+    )
+    async for conversation in found:
+        if str(conversation["channel_id"]) == channel_id:
+            return conversation["thread_id"]
+    return f"ticket:{ticket['_id']}"
+
+
+def _inbound(
+    customer: Customer, key: str, thread_id: str, text: str, uploads: list[Upload]
+) -> Inbound:
+    return Inbound(
+        kind=InboundKind.MESSAGE,
+        external_id=f"portal:{key}",
+        thread_id=thread_id,
+        sender=Sender(external_id=customer.email or str(customer.contact_id), name=customer.name),
+        text=text,
+        attachments=tuple(
+            Attachment(
+                type=files.kind_of(u.mime_type),
+                name=u.name,
+                mime_type=u.mime_type,
+                size=len(u.data),
+                data=u.data,
+            )
+            for u in uploads
+        ),
+    )
+
+
+async def solve(rt: Runtime, customer: Customer, ticket: dict[str, Any]) -> dict[str, Any]:
+    if STAGES[ticket["status"]] in ("resolved", "closed"):
+        return ticket
+    fields = TicketFields(status=TicketStatus.RESOLVED)
+    return await tickets.update(rt, ticket, fields, actor(customer))
+
+
+async def reopen(rt: Runtime, customer: Customer, ticket: dict[str, Any]) -> dict[str, Any]:
+    settings = await config.settings_of(rt)
+    if ticket["status"] not in ("resolved", "closed"):
+        return ticket
+    if not _may_reopen(ticket, settings):
+        raise Conflict(
+            _("This request was closed too long ago to reopen: open a new request."),
+            code="too_late_to_reopen",
+        )
+    return await tickets.apply_changes(
+        rt, ticket, {"status": str(TicketStatus.OPEN)}, actor(customer)
+    )
+
+
+async def rate(
+    rt: Runtime, ticket: dict[str, Any], rating: int, comment: str | None
+) -> dict[str, Any]:
+    survey = await open_survey(rt, ticket)
+    if survey is None:
+        raise Conflict(_("There is no survey to answer on this request now."), code="no_survey")
+    return await satisfaction.record(rt, survey, rating, comment)
