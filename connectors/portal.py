@@ -5,6 +5,7 @@ through the portal's pages, never through webhooks."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, ClassVar, Literal
 
 from aiohttp import web
@@ -16,6 +17,7 @@ from connectors.base import (
     OptionalCapabilities,
     Outbound,
     RateLimit,
+    ReplyWindow,
     SentRef,
     WebhookRejected,
 )
@@ -38,6 +40,19 @@ class PortalConnector(OptionalCapabilities):
 
     def parse(self, channel: ChannelRef, payload: Any) -> list[Inbound]:
         return []
+
+    def reply_window(
+        self,
+        channel: ChannelRef,
+        last_customer_at: datetime | None,
+        now: datetime,
+        thread_kind: str,
+    ) -> ReplyWindow:
+        return ReplyWindow(
+            open=True,
+            note="A reply shows in the customer's portal and is emailed to them; "
+            "a private note stays internal.",
+        )
 
     def rate_limits(self, channel: ChannelRef, out: Outbound) -> list[RateLimit]:
         return []

@@ -132,13 +132,23 @@ def _language(request: web.Request) -> str:
 
 @web.middleware
 async def language(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Choose the interface language; `?lang=vi` on any page remembers the choice."""
+    """Choose the interface language; `?lang=vi` on any page remembers the choice (also
+    across the redirect to a sign-in page)."""
     i18n.current_language.set(_language(request))
-    response = await handler(request)
-    chosen = request.query.get("lang")
-    if chosen in i18n.LANGUAGES and isinstance(response, web.Response):
-        response.set_cookie(LANGUAGE_COOKIE, chosen, max_age=365 * 86400, samesite="Lax", path="/")
+    try:
+        response = await handler(request)
+    except web.HTTPException as redirect:
+        _remember_language(request, redirect)
+        raise
+    if isinstance(response, web.Response):
+        _remember_language(request, response)
     return response
+
+
+def _remember_language(request: web.Request, response: web.Response) -> None:
+    chosen = request.query.get("lang")
+    if chosen in i18n.LANGUAGES:
+        response.set_cookie(LANGUAGE_COOKIE, chosen, max_age=365 * 86400, samesite="Lax", path="/")
 
 
 PAGE_SECURITY_HEADERS = {

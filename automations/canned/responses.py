@@ -119,9 +119,8 @@ async def render(
         ticket_id=where.ticket_id,
         conversation_id=where.conversation_id,
     )
-    found = await templates.values(rt, await fields.context_for(rt, event))
-    found["agent.name"] = principal.name
-    return templates.render(canned["text"], found)
+    context = await fields.context_for(rt, event)
+    return await templates.fill(rt, canned["text"], context, {"agent.name": principal.name})
 
 
 def view(canned: dict[str, Any]) -> dict[str, Any]:

@@ -424,7 +424,7 @@ async def _send_reply(
     rt: Runtime, action: SendReply, context: Context, actor: Actor, step: Step
 ) -> str:
     conversation = await _fresh(rt, context, _target(action, context))
-    text = templates.render(action.template, await templates.values(rt, context))
+    text = await templates.fill(rt, action.template, context)
     sent = await replies.send_automatic(rt, conversation, text, actor, step.key)
     if sent is None:
         raise Skip("the channel's messaging window is closed")
@@ -433,7 +433,7 @@ async def _send_reply(
 
 async def _add_note(rt: Runtime, action: AddNote, context: Context, actor: Actor, _: Any) -> str:
     conversation = await _fresh(rt, context, _target(action, context))
-    text = templates.render(action.template, await templates.values(rt, context))
+    text = await templates.fill(rt, action.template, context)
     mentioned = [await agents.get(rt, ObjectId(a)) for a in action.mentions]
     note = await messages.insert_note(
         rt, conversation, text, actor, [], [a["_id"] for a in mentioned]
@@ -450,7 +450,7 @@ async def _promote(
         raise Skip("there is no conversation")
     if conversation.get("ticket_id"):
         raise Skip("the conversation is already a ticket")
-    title = templates.render(action.title, await templates.values(rt, context))[:200] or "?"
+    title = (await templates.fill(rt, action.title, context))[:200] or "?"
     fields = TicketPromote(
         title=title, **({"priority": action.priority} if action.priority else {})
     )
@@ -464,7 +464,7 @@ async def _promote(
 async def _escalate(rt: Runtime, action: Escalate, context: Context, actor: Actor, _: Any) -> str:
     team_id = action.team_id or context.inputs.get("team_id")
     level = action.level if action.level is not None else context.inputs.get("level")
-    summary = templates.render(action.summary, await templates.values(rt, context))
+    summary = await templates.fill(rt, action.summary, context)
     ticket = await tickets.get(rt, context.ticket["_id"]) if context.ticket else None
     conversation = await _fresh(rt, context, "conversation") if context.conversation else None
     if action.next_level:
@@ -493,7 +493,7 @@ async def _notify(rt: Runtime, action: Notify, context: Context, actor: Actor, _
         agent_ids += await _team_lead(rt, context)
     if not agent_ids:
         raise Skip("nobody to notify (the team has no lead?)")
-    text = templates.render(action.text, await templates.values(rt, context))
+    text = await templates.fill(rt, action.text, context)
     await notifications.notify(
         rt,
         agent_ids,

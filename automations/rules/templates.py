@@ -12,6 +12,7 @@ from typing import Any
 from automations.rules.fields import Context
 from inbox import clock
 from inbox.models.tickets import ticket_number
+from inbox.portal import notices, sign_in
 from inbox.runtime import Runtime
 
 PLACEHOLDER = re.compile(r"\{\{\s*([a-z_]+(?:\.[a-z_]+)*)\s*\}\}")
@@ -32,6 +33,7 @@ PLACEHOLDERS = (
     "sla.due_at",
     "csat.rating",
     "csat.comment",
+    "portal.link",
 )
 MAX_TEMPLATE = 4000
 
@@ -83,3 +85,29 @@ async def values(rt: Runtime, context: Context) -> dict[str, str]:
 
 def render(template: str, found: dict[str, str]) -> str:
     return PLACEHOLDER.sub(lambda match: found.get(match.group(1), ""), template)
+
+
+async def fill(
+    rt: Runtime, template: str, context: Context, known: dict[str, str] | None = None
+) -> str:
+    """The template with this event's values (and the `known` ones); a `{{portal.link}}` is
+    a fresh one-time link that signs the customer in to the portal (at their ticket, if
+    there is one)."""
+    found = {**await values(rt, context), **(known or {})}
+    if "portal.link" in PLACEHOLDER.findall(template) and context.contact:
+        found["portal.link"] = await _portal_link(rt, context)
+    return render(template, found)
+
+
+async def _portal_link(rt: Runtime, context: Context) -> str:
+    target = "/portal"
+    if context.ticket:
+        target = f"/portal/tickets/{ticket_number(context.ticket['seq'])}"
+    issued = await sign_in.issue(
+        rt,
+        email=None,
+        contact_id=context.contact["_id"],
+        next_path=target,
+        lifetime=notices.LINK_LIFETIME,
+    )
+    return f"{rt.settings.base_url}/portal/auth/{issued.token}"

@@ -188,7 +188,9 @@ async def _unusable(request: web.Request, unusable: sign_in.LinkUnusable) -> web
 
 
 async def _signed_in(request: web.Request, contact: dict[str, Any], target: str) -> web.Response:
-    token = await sessions.start(runtime(request), contact["_id"])
+    rt = runtime(request)
+    await sign_in.remember_language(rt, contact, i18n.current_language.get())
+    token = await sessions.start(rt, contact["_id"])
     response = web.HTTPSeeOther(_next(target))
     response.set_cookie(
         sessions.COOKIE,

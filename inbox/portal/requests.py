@@ -153,7 +153,7 @@ async def find(rt: Runtime, customer: Customer, number: str) -> dict[str, Any]:
 async def detail(rt: Runtime, customer: Customer, ticket: dict[str, Any]) -> dict[str, Any]:
     """The ticket as the customer sees it: its public thread, visible fields, what they may do."""
     settings = await config.settings_of(rt)
-    thread = await _public_thread(rt, ticket)
+    thread = await _public_thread(rt, ticket, settings.name)
     await rt.store["portal_seen"].replace_one(
         _seen_key(customer, ticket), {"at": clock.now()}, upsert=True
     )
@@ -175,7 +175,7 @@ async def detail(rt: Runtime, customer: Customer, ticket: dict[str, Any]) -> dic
     }
 
 
-async def _public_thread(rt: Runtime, ticket: dict[str, Any]) -> list[dict[str, Any]]:
+async def _public_thread(rt: Runtime, ticket: dict[str, Any], brand: str) -> list[dict[str, Any]]:
     found = rt.store["messages"].find(
         {
             "conversation_id": {"$in": ticket.get("conversation_ids", [])},
@@ -185,17 +185,21 @@ async def _public_thread(rt: Runtime, ticket: dict[str, Any]) -> list[dict[str, 
         limit=THREAD_LIMIT,
     )
     return [
-        _public_message(m) async for m in found if not m.get("sent_for", "").startswith("csat:")
+        _public_message(m, brand)
+        async for m in found
+        if not (m.get("sent_for") or "").startswith("csat:")
     ]
 
 
-def _public_message(message: dict[str, Any]) -> dict[str, Any]:
+def _public_message(message: dict[str, Any], brand: str) -> dict[str, Any]:
+    """A message as the customer sees it: an agent by name, automatic messages as the shop."""
     mine = message["direction"] == "in"
     sender = message.get("sender") or {}
+    author = sender.get("name") if sender.get("type") == SenderType.AGENT else brand
     return {
         "id": str(message["_id"]),
         "mine": mine,
-        "author": _("You") if mine else sender.get("name") or _("Support"),
+        "author": _("You") if mine else author or brand,
         "text": message.get("text") or "",
         "at": message["created_at"].isoformat(),
         "attachments": [

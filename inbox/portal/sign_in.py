@@ -195,6 +195,14 @@ async def contact_for_email(rt: Runtime, email: str) -> dict[str, Any]:
     return await contacts.resolve(rt, portal, Sender(external_id=email, name=name, email=email))
 
 
+async def remember_language(rt: Runtime, contact: dict[str, Any], language: str) -> None:
+    """A customer without a known language gets the one they use the portal in (their
+    updates and surveys are then written in it)."""
+    await rt.store["contacts"].update_one(
+        {"_id": contact["_id"], "language": None}, {"$set": {"language": language}}
+    )
+
+
 async def _contact_of(rt: Runtime, link: dict[str, Any]) -> dict[str, Any]:
     if link.get("contact_id") is not None:
         return await contacts.current(rt, await contacts.get(rt, link["contact_id"]))

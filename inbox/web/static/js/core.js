@@ -122,8 +122,8 @@ export function colourFor(text) {
   return palette[Math.abs(hash) % palette.length];
 }
 
-export const CHANNEL_LABELS = { telegram: "Telegram", facebook: "Facebook", zalo: "Zalo", email: "Email" };
-const CHANNEL_GLYPHS = { telegram: "T", facebook: "f", zalo: "Z", email: "@" };
+export const CHANNEL_LABELS = { telegram: "Telegram", facebook: "Facebook", zalo: "Zalo", email: "Email", portal: "Portal" };
+const CHANNEL_GLYPHS = { telegram: "T", facebook: "f", zalo: "Z", email: "@", portal: "P" };
 
 export function channelDot(kind) {
   return el("span", { class: `channel-dot channel-${kind}`, title: CHANNEL_LABELS[kind] || kind }, CHANNEL_GLYPHS[kind] || "?");
