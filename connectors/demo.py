@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any, ClassVar, Literal
 
 from aiohttp import web
@@ -16,6 +17,9 @@ from connectors.base import (
     SentRef,
     WebhookRejected,
 )
+
+
+log = logging.getLogger(__name__)
 
 
 class DemoConfig(BaseModel):
@@ -40,4 +44,6 @@ class DemoConnector(OptionalCapabilities):
         return []
 
     async def send(self, channel: ChannelRef, out: Outbound) -> SentRef:
+        """Nothing leaves; the log shows what would have (a portal sign-in link, say)."""
+        log.info("demo channel %s would send to %s: %s", channel.name, out.recipient_id, out.text)
         return SentRef(external_id=f"demo:{out.message_id}")

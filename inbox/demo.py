@@ -20,6 +20,8 @@ from inbox.models.common import Priority
 from inbox.models.contacts import AttributeCreate, ContactCreate, ContactFields
 from inbox.models.conversations import ConversationPatch, ConversationStatus, MessageCreate
 from inbox.models.tickets import CategoryCreate, TicketFields, TicketPromote
+from inbox.portal import config as portal_config
+from inbox.portal import departments
 from inbox.runtime import Runtime
 from inbox.services import agents, channels, conversations, ingest, messages, replies, teams
 from inbox.services.contacts import attributes
@@ -216,7 +218,41 @@ async def seed(rt: Runtime) -> bool:
         if "ticket" in script and conversation_id:
             await _ticket(rt, conversation_id, script["ticket"], principals, category_ids)
     await _contact_details(rt)
+    await _portal(rt, refs["email"], team_ids)
     return True
+
+
+PORTAL_DEPARTMENTS = [
+    ("Giao hàng & đơn hàng", "Phí ship, thời gian giao, theo dõi đơn", "Support", (0, 1)),
+    ("Đổi trả & bảo hành", "Đổi size, trả hàng, bảo hành", "Support", (2,)),
+    ("Thanh toán & hóa đơn", "Hoàn tiền, hóa đơn VAT", "Billing", ()),
+]
+"""Name, description, team, and which of the demo FAQ entries (in their order) come first."""
+
+
+async def _portal(rt: Runtime, email: ChannelRef, team_ids: dict[str, Any]) -> None:
+    """The customer portal, sending through the demo mailbox, with three departments whose
+    FAQ comes first."""
+    await portal_config.save(
+        rt,
+        portal_config.PortalSettings(
+            name="Shop Demo",
+            email_channel_id=email.id,
+            support_hours="Thứ Hai - Thứ Bảy, 8:00-18:00",
+        ),
+    )
+    faqs = await rt.store["faqs"].find({}, sort=[("created_at", 1)]).to_list(None)
+    for position, (name, description, team, shown) in enumerate(PORTAL_DEPARTMENTS):
+        await departments.create(
+            rt,
+            departments.DepartmentBody(
+                name=name,
+                description=description,
+                team_id=str(team_ids[team]),
+                faq_ids=[str(faqs[n]["_id"]) for n in shown if n < len(faqs)],
+                position=position,
+            ),
+        )
 
 
 async def _contact_details(rt: Runtime) -> None:

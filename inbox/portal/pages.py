@@ -235,7 +235,14 @@ async def ticket_page(request: web.Request) -> web.StreamResponse:
     return await _page(request, "portal/ticket.html", {"ticket": detail})
 
 
+@access(Access.ADMIN)
+async def admin_page(request: web.Request) -> web.StreamResponse:
+    """Admin → Customer portal (an agent-app page; its script calls /api/v1/portal)."""
+    return render(request, "portal_admin.html", {"page": "admin", "section": "portal"})
+
+
 def setup(app: web.Application) -> None:
+    app.router.add_get("/admin/portal", admin_page)
     app.router.add_get("/portal", my_requests)
     app.router.add_get("/portal/new", new_request)
     app.router.add_get("/portal/tickets/{number}", ticket_page)

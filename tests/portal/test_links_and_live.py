@@ -66,7 +66,7 @@ async def test_the_socket_tells_only_the_customer_concerned(admin, lan, minh, se
     assert message == {"type": "changed"}
     try:
         leaked = await minh_socket.receive(timeout=0.5)
-    except asyncio.TimeoutError:
+    except TimeoutError:
         leaked = None
     assert leaked is None
     await lan_socket.close()

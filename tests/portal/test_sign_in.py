@@ -3,10 +3,12 @@ answer for any address, limits per address and IP, sessions that end on sign-out
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 from inbox import clock
 from inbox.crypto import token_hash
+from tests.conftest import eventually
 from tests.portal.helpers import (
     CODE,
     CSRF_FIELD,
@@ -157,3 +159,22 @@ async def test_an_agent_session_is_not_a_portal_session(admin, http, portal):
     assert status == 401
     status, _body = await http.get("/portal/api/tickets")
     assert status == 401
+
+
+async def test_the_demo_has_a_portal_with_departments(rt, http, caplog):
+    """The demo mailbox sends nothing: its log shows the link a newcomer can open."""
+    from inbox import demo
+
+    caplog.set_level(logging.INFO, logger="connectors.demo")
+    assert await demo.seed(rt)
+    status, _listed = await http.post("/portal/sign-in", json={"email": "newcomer@example.com"})
+    assert status == 202
+
+    async def logged():
+        return any("/portal/auth/" in r.getMessage() for r in caplog.records) or None
+
+    await eventually(logged)
+    departments = (
+        await rt.store["portal_departments"].find({}, sort=[("position", 1)]).to_list(None)
+    )
+    assert [len(d["faq_ids"]) for d in departments] == [2, 1, 0]

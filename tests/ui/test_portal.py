@@ -135,3 +135,30 @@ async def test_the_whole_customer_path_in_vietnamese(
     width = await phone.evaluate("document.documentElement.scrollWidth")
     assert width <= 390
     assert errors == []
+
+
+async def test_admins_set_up_the_portal_and_its_departments(browser, server, admin, email_channel):
+    await admin.post(
+        "/api/v1/faqs",
+        json={"question": "Phí giao hàng bao nhiêu?", "answer": "30.000đ nội thành."},
+    )
+    page = await signed_in(browser, server, "admin@example.com")
+    await page.goto(f"{server.url}/admin/portal")
+    await expect(page.locator("#portal-warning")).to_be_visible()
+    form = page.locator("#portal-form")
+    await form.locator("input[name=name]").fill("Shop Lan")
+    await form.locator("select[name=email_channel_id]").select_option(label="Shop support")
+    await form.get_by_role("button", name="Save").click()
+    await expect(page.locator("#portal-warning")).to_be_hidden()
+    _, portal = await admin.get("/api/v1/portal")
+    assert portal["name"] == "Shop Lan" and portal["email_channel_id"] == email_channel["id"]
+
+    await page.get_by_role("button", name="New department").click()
+    dialog = page.locator("dialog")
+    await dialog.locator("label", has_text="Name").locator("input").fill("Giao hàng")
+    await dialog.locator("label.check", has_text="Phí giao hàng").locator("input").check()
+    await dialog.get_by_role("button", name="Save").click()
+    row = page.locator("#department-rows tr", has_text="Giao hàng")
+    await expect(row).to_contain_text("Phí giao hàng bao nhiêu?")
+    await shot(page, "admin-portal")
+    assert page.errors == []
