@@ -18,7 +18,6 @@ from connectors.base import (
     WebhookRejected,
 )
 
-
 log = logging.getLogger(__name__)
 
 

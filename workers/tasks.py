@@ -15,6 +15,7 @@ from automations.rules import engine, time_triggers, webhooks
 from automations.sla import tracker as sla
 from inbox import events, logs
 from inbox.portal import notices as portal_notices
+from inbox.portal import tell as portal_tell
 from inbox.queue import (
     AUTOMATION_TICK,
     CALL_EXTERNAL_BOT,
@@ -59,7 +60,7 @@ EVENT_HANDLERS: list[events.Handler] = [
     ticket_followup.on_event,
     customer_updates.on_event,
     satisfaction.on_event,
-    portal_notices.on_event,
+    portal_tell.on_event,
     sla.on_event,
     bot.on_event,
     engine.on_event,

@@ -12,7 +12,7 @@ from typing import Any
 from automations.rules.fields import Context
 from inbox import clock
 from inbox.models.tickets import ticket_number
-from inbox.portal import notices, sign_in
+from inbox.portal import sign_in
 from inbox.runtime import Runtime
 
 PLACEHOLDER = re.compile(r"\{\{\s*([a-z_]+(?:\.[a-z_]+)*)\s*\}\}")
@@ -105,9 +105,9 @@ async def _portal_link(rt: Runtime, context: Context) -> str:
         target = f"/portal/tickets/{ticket_number(context.ticket['seq'])}"
     issued = await sign_in.issue(
         rt,
-        email=None,
+        None,
         contact_id=context.contact["_id"],
         next_path=target,
-        lifetime=notices.LINK_LIFETIME,
+        lifetime=sign_in.SENT_LINK_LIFETIME,
     )
     return f"{rt.settings.base_url}/portal/auth/{issued.token}"

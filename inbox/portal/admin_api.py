@@ -1,18 +1,24 @@
 """What admins set up for the portal under `/api/v1/portal`: its settings, its departments,
-and what a ticket's customer was told by email (agents)."""
+the SMS gateway, and what a ticket's customer was told by email or SMS (agents)."""
 
 from __future__ import annotations
 
-from aiohttp import web
-from pydantic import BaseModel
+from typing import Any
 
+from aiohttp import web
+from pydantic import BaseModel, Field
+
+from connectors import sms as sms_gateway
+from connectors.base import SendError
 from inbox import clock
 from inbox.api.resources import standard_routes
 from inbox.api.routing import api
 from inbox.auth import Access
+from inbox.errors import Conflict, Invalid, Upstream
 from inbox.keys import principal, runtime
-from inbox.models.common import Page
-from inbox.portal import config, departments, notices
+from inbox.models.common import Body, Page
+from inbox.portal import config, departments, notices, sms
+from inbox.services.contacts import normalise
 from inbox.services.tickets import lifecycle as tickets
 
 
@@ -57,6 +63,58 @@ standard_routes(
     },
     read=Access.ADMIN,
 )
+
+
+@api(
+    "GET",
+    "/portal/sms",
+    summary="The SMS gateway for customer notices and phone sign-in (its secret is not shown)",
+    tag="portal",
+    response=sms.SmsGatewayOut,
+    level=Access.ADMIN,
+)
+async def get_sms(request: web.Request) -> sms.SmsGatewayOut:
+    return await sms.view(runtime(request))
+
+
+@api(
+    "PUT",
+    "/portal/sms",
+    summary="Set the SMS gateway: address, method, body with {phone} and {text}, auth header",
+    tag="portal",
+    body=sms.SmsGatewayBody,
+    response=sms.SmsGatewayOut,
+    level=Access.ADMIN,
+)
+async def put_sms(request: web.Request, body: sms.SmsGatewayBody) -> sms.SmsGatewayOut:
+    return await sms.save(runtime(request), body)
+
+
+class SmsTest(Body):
+    phone: str = Field(min_length=3, max_length=30)
+
+
+@api(
+    "POST",
+    "/portal/sms/test",
+    summary="Send a test SMS through the gateway now; the gateway's refusal is a 502",
+    tag="portal",
+    body=SmsTest,
+    level=Access.ADMIN,
+)
+async def test_sms(request: web.Request, body: SmsTest) -> dict[str, Any]:
+    rt = runtime(request)
+    phone = normalise.phone(body.phone, rt.settings.phone_region)
+    if phone is None:
+        raise Invalid("Not a phone number.", [{"field": "phone", "message": "not a phone number"}])
+    gateway = await sms.gateway(rt)
+    if gateway is None:
+        raise Conflict("The SMS gateway is switched off.", code="sms_off")
+    try:
+        await sms_gateway.send(gateway, phone, "Test message from the inbox.")
+    except SendError as error:
+        raise Upstream(str(error), code="sms_refused") from None
+    return {"sent": True, "phone": phone}
 
 
 class NoticeOut(BaseModel):

@@ -17,7 +17,7 @@ from inbox.auth import Access, access
 from inbox.errors import BadRequest, Invalid, PayloadTooLarge
 from inbox.i18n import gettext as _
 from inbox.keys import runtime
-from inbox.portal import departments, notices, requests
+from inbox.portal import departments, requests, tell, views
 from inbox.portal.sessions import customer
 
 MAX_FILES = 5
@@ -146,15 +146,15 @@ async def _upload(part: Any) -> requests.Upload | None:
 
 @access(Access.CUSTOMER)
 async def list_tickets(request: web.Request) -> web.Response:
-    items = await requests.list_for(runtime(request), customer(request))
+    items = await views.list_for(runtime(request), customer(request))
     return web.json_response({"items": items})
 
 
 @access(Access.CUSTOMER)
 async def get_ticket(request: web.Request) -> web.Response:
     rt, me = runtime(request), customer(request)
-    ticket = await requests.find(rt, me, request.match_info["number"])
-    return web.json_response(await requests.detail(rt, me, ticket))
+    ticket = await views.find(rt, me, request.match_info["number"])
+    return web.json_response(await views.detail(rt, me, ticket))
 
 
 @access(Access.CUSTOMER)
@@ -170,14 +170,14 @@ async def open_ticket(request: web.Request) -> web.Response:
     )
     if opened and me.email:
         language = me.language or i18n.current_language.get()
-        await notices.request_opened(rt, ticket, me.email, language)
-    return web.json_response(await requests.detail(rt, me, ticket), status=201 if opened else 200)
+        await tell.request_opened(rt, ticket, me.email, language)
+    return web.json_response(await views.detail(rt, me, ticket), status=201 if opened else 200)
 
 
 @access(Access.CUSTOMER)
 async def post_message(request: web.Request) -> web.Response:
     rt, me = runtime(request), customer(request)
-    ticket = await requests.find(rt, me, request.match_info["number"])
+    ticket = await views.find(rt, me, request.match_info["number"])
     fields, uploads = await _form(request)
     body: Reply = validate(Reply, fields)
     if not body.text.strip() and not uploads:
@@ -185,34 +185,34 @@ async def post_message(request: web.Request) -> web.Response:
             _("Write a message or attach a file."), [{"field": "text", "message": "empty"}]
         )
     await requests.reply(rt, me, ticket, body.text.strip(), uploads, body.key)
-    ticket = await requests.find(rt, me, request.match_info["number"])  # with the answer
-    return web.json_response(await requests.detail(rt, me, ticket), status=201)
+    ticket = await views.find(rt, me, request.match_info["number"])  # with the answer
+    return web.json_response(await views.detail(rt, me, ticket), status=201)
 
 
 @access(Access.CUSTOMER)
 async def solve(request: web.Request) -> web.Response:
     rt, me = runtime(request), customer(request)
-    ticket = await requests.find(rt, me, request.match_info["number"])
+    ticket = await views.find(rt, me, request.match_info["number"])
     ticket = await requests.solve(rt, me, ticket)
-    return web.json_response(await requests.detail(rt, me, ticket))
+    return web.json_response(await views.detail(rt, me, ticket))
 
 
 @access(Access.CUSTOMER)
 async def reopen(request: web.Request) -> web.Response:
     rt, me = runtime(request), customer(request)
-    ticket = await requests.find(rt, me, request.match_info["number"])
+    ticket = await views.find(rt, me, request.match_info["number"])
     ticket = await requests.reopen(rt, me, ticket)
-    return web.json_response(await requests.detail(rt, me, ticket))
+    return web.json_response(await views.detail(rt, me, ticket))
 
 
 @access(Access.CUSTOMER)
 async def rate(request: web.Request) -> web.Response:
     rt, me = runtime(request), customer(request)
-    ticket = await requests.find(rt, me, request.match_info["number"])
+    ticket = await views.find(rt, me, request.match_info["number"])
     body: Rating = validate(Rating, await read_json(request))
     await requests.rate(rt, ticket, body.rating, (body.comment or "").strip() or None)
-    ticket = await requests.find(rt, me, request.match_info["number"])  # with its rating
-    return web.json_response(await requests.detail(rt, me, ticket))
+    ticket = await views.find(rt, me, request.match_info["number"])  # with its rating
+    return web.json_response(await views.detail(rt, me, ticket))
 
 
 @access(Access.CUSTOMER)
@@ -222,7 +222,7 @@ async def download(request: web.Request) -> web.StreamResponse:
         n = int(request.match_info["n"])
     except ValueError:
         n = -1
-    doc = await requests.attachment(rt, me, request.match_info["message_id"], n)
+    doc = await views.attachment(rt, me, request.match_info["message_id"], n)
     return await downloads.stream(request, rt, doc)
 
 

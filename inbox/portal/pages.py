@@ -14,8 +14,9 @@ from inbox.auth import Access, access
 from inbox.errors import AppError, Invalid, TooManyRequests
 from inbox.i18n import gettext as _
 from inbox.keys import runtime
-from inbox.portal import config, notices, requests, sessions, sign_in
+from inbox.portal import config, customers, sessions, sign_in, sms, tell, views
 from inbox.portal.sessions import customer
+from inbox.runtime import Runtime
 from inbox.web.rendering import render
 
 SIGN_IN_CSRF_COOKIE = "inbox_portal_login"
@@ -48,7 +49,7 @@ async def _page(
         "brand": await config.settings_of(rt),
         "customer": me,
         "portal_csrf": sessions.csrf_token(rt, me) if me is not None else None,
-        "stage_labels": requests.stage_labels(),
+        "stage_labels": views.stage_labels(),
     }
     return render(request, template, {**base, **context}, status)
 
@@ -72,7 +73,8 @@ async def _sign_in_form(
     sent: bool,
     status: int = 200,
 ) -> web.Response:
-    context = {"next": _next(next_), "email": email, "error": error, "sent": sent}
+    phones = await sms.gateway(runtime(request)) is not None
+    context = {"next": _next(next_), "email": email, "error": error, "sent": sent, "phones": phones}
     return await _with_sign_in_csrf(request, "portal/sign_in.html", context, status)
 
 
@@ -116,8 +118,8 @@ async def request_link(request: web.Request) -> web.StreamResponse:
     fields, as_json = await _fields(request)
     next_ = _next(fields.get("next"))
     try:
-        email = sign_in.address(fields.get("email"))
-        issued = await sign_in.request_by_email(rt, email, request.remote or "?", next_)
+        where = await _address(rt, fields.get("email") or fields.get("phone"))
+        issued = await sign_in.request_link(rt, where, request.remote or "?", next_)
     except AppError as error:
         if as_json or not isinstance(error, Invalid | TooManyRequests):
             raise
@@ -125,14 +127,20 @@ async def request_link(request: web.Request) -> web.StreamResponse:
         return await _sign_in_form(
             request, next_, email, error.message, sent=False, status=error.status
         )
-    await notices.sign_in_link(rt, issued, i18n.current_language.get())
+    await tell.sign_in_link(rt, issued, i18n.current_language.get())
     message = _(
-        "If %(email)s can receive email, a sign-in link and a code are on their way. "
+        "If %(address)s can receive messages, a sign-in link and a code are on their way. "
         "They work once, for 15 minutes."
-    ) % {"email": email}
+    ) % {"address": where.value}
     if as_json:
         return web.json_response({"message": message}, status=202)
-    return await _sign_in_form(request, next_, email, None, sent=True)
+    return await _sign_in_form(request, next_, where.value, None, sent=True)
+
+
+async def _address(rt: Runtime, raw: Any) -> customers.Address:
+    """An email address, or a phone number when SMS is on."""
+    phones = await sms.gateway(rt) is not None
+    return customers.address(raw, rt.settings.phone_region, phones=phones)
 
 
 @access(Access.PUBLIC)
@@ -146,9 +154,8 @@ async def enter_code(request: web.Request) -> web.StreamResponse:
             request, next_, email, _("The form expired; try again."), sent=True, status=403
         )
     try:
-        contact, target = await sign_in.redeem_code(
-            rt, sign_in.address(email), str(form.get("code") or "")
-        )
+        where = await _address(rt, email)
+        contact, target = await sign_in.redeem_code(rt, where, str(form.get("code") or ""))
     except (sign_in.LinkUnusable, Invalid, TooManyRequests) as error:
         message = error.message if isinstance(error, AppError) else str(error)
         status = error.status if isinstance(error, AppError) else 400
@@ -183,13 +190,13 @@ async def use_link(request: web.Request) -> web.StreamResponse:
 
 
 async def _unusable(request: web.Request, unusable: sign_in.LinkUnusable) -> web.Response:
-    context = {"message": str(unusable), "email": unusable.email or ""}
+    context = {"message": str(unusable), "email": unusable.address or ""}
     return await _page(request, "portal/link_unusable.html", context, 410)
 
 
 async def _signed_in(request: web.Request, contact: dict[str, Any], target: str) -> web.Response:
     rt = runtime(request)
-    await sign_in.remember_language(rt, contact, i18n.current_language.get())
+    await customers.remember_language(rt, contact, i18n.current_language.get())
     token = await sessions.start(rt, contact["_id"])
     response = web.HTTPSeeOther(_next(target))
     response.set_cookie(
@@ -218,7 +225,7 @@ async def sign_out(request: web.Request) -> web.StreamResponse:
 
 @access(Access.CUSTOMER)
 async def my_requests(request: web.Request) -> web.StreamResponse:
-    items = await requests.list_for(runtime(request), customer(request))
+    items = await views.list_for(runtime(request), customer(request))
     return await _page(request, "portal/list.html", {"items": items})
 
 
@@ -230,8 +237,8 @@ async def new_request(request: web.Request) -> web.StreamResponse:
 @access(Access.CUSTOMER)
 async def ticket_page(request: web.Request) -> web.StreamResponse:
     rt, me = runtime(request), customer(request)
-    ticket = await requests.find(rt, me, request.match_info["number"])
-    detail = await requests.detail(rt, me, ticket)
+    ticket = await views.find(rt, me, request.match_info["number"])
+    detail = await views.detail(rt, me, ticket)
     return await _page(request, "portal/ticket.html", {"ticket": detail})
 
 

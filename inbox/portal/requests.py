@@ -1,63 +1,28 @@
-"""What a signed-in customer sees of their tickets and may do there: the list with stages in
-their words, the public thread (never internal notes, fields or the internal title), new
-requests, replies with files, solving, reopening and rating.
-
-Every ticket is found through the customer's contact: a number or id of someone else's
-ticket answers 404, exactly like one that does not exist.
-"""
+"""What a signed-in customer may do: open a request (a ticket on the portal channel, with
+files), answer on a ticket, mark it solved, reopen it within the configured days, rate it."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 from bson import ObjectId
 
 from connectors.base import Attachment, Inbound, InboundKind, Sender
-from inbox import clock
-from inbox.errors import Conflict, Invalid, NotFound
+from inbox.errors import Conflict, Invalid
 from inbox.events import Actor
 from inbox.i18n import gettext as _
-from inbox.models.conversations import MessageKind, SenderType
-from inbox.models.tickets import TicketFields, TicketPromote, TicketStatus, ticket_number
-from inbox.portal import config
+from inbox.models.tickets import TicketFields, TicketPromote, TicketStatus
+from inbox.portal import config, customers, views
 from inbox.portal.sessions import Customer
 from inbox.runtime import Runtime
 from inbox.services import channels, conversations, files, ingest
 from inbox.services.tickets import lifecycle as tickets
 from inbox.services.tickets import satisfaction
 
-STAGES = {
-    "new": "received",
-    "open": "in_progress",
-    "on_hold": "in_progress",
-    "pending": "waiting_for_you",
-    "resolved": "resolved",
-    "closed": "closed",
-}
-NUMBER = re.compile(r"^T-?(\d{1,12})$", re.IGNORECASE)
 REQUEST_KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
-THREAD_LIMIT = 500
-
-
-def stage_of(ticket: dict[str, Any], *, answered: bool) -> str:
-    """Where the request stands for the customer: a new ticket someone answered is in
-    progress, whatever its status says."""
-    stage = STAGES[ticket["status"]]
-    return "in_progress" if stage == "received" and answered else stage
-
-
-def stage_labels() -> dict[str, str]:
-    """The stages in the customer's words (in the current language)."""
-    return {
-        "received": _("Received"),
-        "in_progress": _("In progress"),
-        "waiting_for_you": _("Waiting for you"),
-        "resolved": _("Resolved"),
-        "closed": _("Closed"),
-    }
+"""A form's own key (made when the page was shown), so sending it twice acts once."""
 
 
 @dataclass(frozen=True)
@@ -71,191 +36,6 @@ class Upload:
 
 def actor(customer: Customer) -> Actor:
     return Actor(type="contact", id=str(customer.contact_id), name=customer.name)
-
-
-# ---- reading ---------------------------------------------------------------------------------
-
-
-async def list_for(rt: Runtime, customer: Customer) -> list[dict[str, Any]]:
-    """Every ticket of the customer, from any channel, most recently changed first."""
-    found = rt.store["tickets"].find(
-        {"contact_id": customer.contact_id}, sort=[("rank", 1)], limit=500
-    )
-    items = [await _summary(rt, t, customer) async for t in found if not t.get("merged_into")]
-    return sorted(items, key=lambda item: item["updated_at"], reverse=True)
-
-
-async def _summary(rt: Runtime, ticket: dict[str, Any], customer: Customer) -> dict[str, Any]:
-    last_reply, answered = await _team_replies(rt, ticket)
-    stage = stage_of(ticket, answered=answered)
-    seen = await rt.store["portal_seen"].find_one(_seen_key(customer, ticket))
-    return {
-        "number": ticket_number(ticket["seq"]),
-        "title": public_title(ticket),
-        "stage": stage,
-        "stage_label": stage_labels()[stage],
-        "created_at": ticket["created_at"].isoformat(),
-        "updated_at": ticket["updated_at"].isoformat(),
-        "new_reply": last_reply is not None and (seen is None or seen["at"] < last_reply),
-        "channel": (ticket.get("channel") or {}).get("kind"),
-    }
-
-
-def public_title(ticket: dict[str, Any]) -> str:
-    """What the customer called it (portal requests); the internal title is never shown."""
-    if ticket.get("portal_title"):
-        return ticket["portal_title"]
-    kind = (ticket.get("channel") or {}).get("kind")
-    opened = ticket["created_at"].date().isoformat()
-    if kind:
-        return _("Your message on %(channel)s, %(date)s") % {
-            "channel": kind.title(),
-            "date": opened,
-        }
-    return _("Request of %(date)s") % {"date": opened}
-
-
-async def _team_replies(rt: Runtime, ticket: dict[str, Any]) -> tuple[Any, bool]:
-    """When the customer was last written to (by anyone), and whether an agent ever did."""
-    found = await (
-        rt.store["messages"]
-        .find(
-            {"conversation_id": {"$in": ticket.get("conversation_ids", [])}},
-            {"direction": 1, "kind": 1, "sender.type": 1, "created_at": 1},
-            sort=[("created_at", -1)],
-            limit=THREAD_LIMIT,
-        )
-        .to_list(None)
-    )
-    written = [m for m in found if m["kind"] == MessageKind.MESSAGE and m["direction"] == "out"]
-    answered = any(m["sender"]["type"] == SenderType.AGENT for m in written)
-    return (written[0]["created_at"] if written else None), answered
-
-
-def _seen_key(customer: Customer, ticket: dict[str, Any]) -> dict[str, Any]:
-    return {"_id": f"{customer.contact_id}:{ticket['_id']}"}
-
-
-async def find(rt: Runtime, customer: Customer, number: str) -> dict[str, Any]:
-    """The customer's ticket with this number (a merged one leads to where it went)."""
-    match = NUMBER.match(number.strip())
-    ticket = None
-    if match:
-        ticket = await rt.store["tickets"].find_one(
-            {"seq": int(match.group(1)), "contact_id": customer.contact_id}
-        )
-    ticket = await tickets.survivor(rt, ticket)
-    if ticket is None or ticket["contact_id"] != customer.contact_id:
-        raise NotFound(_("You have no request %(number)s.") % {"number": number[:20]})
-    return ticket
-
-
-async def detail(rt: Runtime, customer: Customer, ticket: dict[str, Any]) -> dict[str, Any]:
-    """The ticket as the customer sees it: its public thread, visible fields, what they may do."""
-    settings = await config.settings_of(rt)
-    thread = await _public_thread(rt, ticket, settings.name)
-    await rt.store["portal_seen"].replace_one(
-        _seen_key(customer, ticket), {"at": clock.now()}, upsert=True
-    )
-    survey = await open_survey(rt, ticket)
-    summary = await _summary(rt, ticket, customer)
-    stage = summary["stage"]
-    return {
-        **summary,
-        "new_reply": False,
-        "messages": thread,
-        "fields": await _visible_fields(rt, ticket, settings),
-        "can_reply": _may_reopen(ticket, settings) or stage not in ("resolved", "closed"),
-        "can_solve": stage not in ("resolved", "closed"),
-        "can_reopen": stage in ("resolved", "closed") and _may_reopen(ticket, settings),
-        "survey": None
-        if survey is None
-        else {"rating": survey.get("rating"), "comment": survey.get("comment")},
-        "rating": (ticket.get("csat") or {}).get("rating"),
-    }
-
-
-async def _public_thread(rt: Runtime, ticket: dict[str, Any], brand: str) -> list[dict[str, Any]]:
-    found = rt.store["messages"].find(
-        {
-            "conversation_id": {"$in": ticket.get("conversation_ids", [])},
-            "kind": str(MessageKind.MESSAGE),
-        },
-        sort=[("created_at", 1)],
-        limit=THREAD_LIMIT,
-    )
-    return [
-        _public_message(m, brand)
-        async for m in found
-        if not (m.get("sent_for") or "").startswith("csat:")
-    ]
-
-
-def _public_message(message: dict[str, Any], brand: str) -> dict[str, Any]:
-    """A message as the customer sees it: an agent by name, automatic messages as the shop."""
-    mine = message["direction"] == "in"
-    sender = message.get("sender") or {}
-    author = sender.get("name") if sender.get("type") == SenderType.AGENT else brand
-    return {
-        "id": str(message["_id"]),
-        "mine": mine,
-        "author": _("You") if mine else author or brand,
-        "text": message.get("text") or "",
-        "at": message["created_at"].isoformat(),
-        "attachments": [
-            {"name": item.get("name") or _("file"), "url": f"/portal/files/{message['_id']}/{n}"}
-            for n, item in enumerate(message.get("attachments", []))
-            if item.get("file_ref") or item.get("url")
-        ],
-    }
-
-
-async def _visible_fields(
-    rt: Runtime, ticket: dict[str, Any], settings: config.PortalSettings
-) -> list[dict[str, str]]:
-    """The ticket fields admins chose to show customers (order status and the like)."""
-    shown = []
-    defined = {f["key"]: f for f in await rt.store["ticket_fields"].find({}).to_list(None)}
-    for key in settings.visible_fields:
-        value = (ticket.get("custom") or {}).get(key)
-        if key in defined and value not in (None, ""):
-            shown.append({"label": defined[key]["label"], "value": str(value)})
-    return shown
-
-
-def _may_reopen(ticket: dict[str, Any], settings: config.PortalSettings) -> bool:
-    done_at = ticket.get("closed_at") or ticket.get("resolved_at") or ticket["updated_at"]
-    return clock.now() - done_at <= timedelta(days=settings.reopen_days)
-
-
-async def open_survey(rt: Runtime, ticket: dict[str, Any]) -> dict[str, Any] | None:
-    """The ticket's latest survey, while it may still be answered."""
-    survey = await rt.store["surveys"].find_one(
-        {"ticket_id": ticket["_id"], "status": "sent"}, sort=[("sent_at", -1)]
-    )
-    return survey if survey is not None and satisfaction.is_open(survey) else None
-
-
-async def attachment(rt: Runtime, customer: Customer, message_id: str, n: int) -> dict[str, Any]:
-    """A file of a public message in one of the customer's tickets."""
-    missing = NotFound(_("No such file."))
-    if not ObjectId.is_valid(message_id):
-        raise missing
-    message = await rt.store["messages"].find_one(
-        {"_id": ObjectId(message_id), "kind": str(MessageKind.MESSAGE)}
-    )
-    if message is None or message.get("conversation_id") is None:
-        raise missing
-    conversation = await rt.store["conversations"].find_one({"_id": message["conversation_id"]})
-    items = message.get("attachments", [])
-    if conversation is None or conversation["contact_id"] != customer.contact_id:
-        raise missing
-    if not 0 <= n < len(items) or not items[n].get("file_ref"):
-        raise missing
-    return await files.get(rt, ObjectId(items[n]["file_ref"]))
-
-
-# ---- acting ---------------------------------------------------------------------------------
 
 
 async def open_request(
@@ -281,8 +61,9 @@ async def open_request(
     await tickets.check_new(rt, fields, actor(customer))
     channel = channels.ref(rt, await config.channel_doc(rt))
     thread = f"request:{request_key}"
+    sender = await customers.sender(rt, customer.contact_id, customer.name)
     outcome = await ingest.ingest(
-        rt, channel, _inbound(customer, request_key, thread, description, uploads)
+        rt, channel, _inbound(sender, request_key, thread, description, uploads)
     )
     message = await rt.store["messages"].find_one({"_id": ObjectId(outcome.message_id)})
     conversation = await conversations.get(rt, message["conversation_id"])
@@ -314,7 +95,7 @@ async def reply(
     """The customer's answer, in the ticket's portal conversation (a closed ticket past the
     reopening days takes none: a new request is the way)."""
     settings = await config.settings_of(rt)
-    if ticket["status"] in ("resolved", "closed") and not _may_reopen(ticket, settings):
+    if ticket["status"] in ("resolved", "closed") and not views.may_reopen(ticket, settings):
         raise Conflict(
             _("This request was closed too long ago to reply: open a new request."),
             code="too_late_to_reopen",
@@ -327,13 +108,14 @@ async def reply(
     opened = await conversations.open_thread(
         rt,
         channel,
-        conversations.Thread(thread_id, "message", customer.email or ""),
+        conversations.Thread(thread_id, "message", str(customer.contact_id)),
         contact,
         actor(customer),
     )
     if opened.get("ticket_id") is None:
         await tickets.add_conversation(rt, ticket, opened)
-    await ingest.ingest(rt, channel, _inbound(customer, key, thread_id, text, uploads))
+    sender = await customers.sender(rt, customer.contact_id, customer.name)
+    await ingest.ingest(rt, channel, _inbound(sender, key, thread_id, text, uploads))
 
 
 async def _portal_thread(rt: Runtime, ticket: dict[str, Any], channel_id: str) -> str:
@@ -348,14 +130,12 @@ async def _portal_thread(rt: Runtime, ticket: dict[str, Any], channel_id: str) -
     return f"ticket:{ticket['_id']}"
 
 
-def _inbound(
-    customer: Customer, key: str, thread_id: str, text: str, uploads: list[Upload]
-) -> Inbound:
+def _inbound(sender: Sender, key: str, thread_id: str, text: str, uploads: list[Upload]) -> Inbound:
     return Inbound(
         kind=InboundKind.MESSAGE,
         external_id=f"portal:{key}",
         thread_id=thread_id,
-        sender=Sender(external_id=customer.email or str(customer.contact_id), name=customer.name),
+        sender=sender,
         text=text,
         attachments=tuple(
             Attachment(
@@ -371,7 +151,7 @@ def _inbound(
 
 
 async def solve(rt: Runtime, customer: Customer, ticket: dict[str, Any]) -> dict[str, Any]:
-    if STAGES[ticket["status"]] in ("resolved", "closed"):
+    if views.STAGES[ticket["status"]] in ("resolved", "closed"):
         return ticket
     fields = TicketFields(status=TicketStatus.RESOLVED)
     return await tickets.update(rt, ticket, fields, actor(customer))
@@ -381,7 +161,7 @@ async def reopen(rt: Runtime, customer: Customer, ticket: dict[str, Any]) -> dic
     settings = await config.settings_of(rt)
     if ticket["status"] not in ("resolved", "closed"):
         return ticket
-    if not _may_reopen(ticket, settings):
+    if not views.may_reopen(ticket, settings):
         raise Conflict(
             _("This request was closed too long ago to reopen: open a new request."),
             code="too_late_to_reopen",
@@ -394,7 +174,7 @@ async def reopen(rt: Runtime, customer: Customer, ticket: dict[str, Any]) -> dic
 async def rate(
     rt: Runtime, ticket: dict[str, Any], rating: int, comment: str | None
 ) -> dict[str, Any]:
-    survey = await open_survey(rt, ticket)
+    survey = await views.open_survey(rt, ticket)
     if survey is None:
         raise Conflict(_("There is no survey to answer on this request now."), code="no_survey")
     return await satisfaction.record(rt, survey, rating, comment)
