@@ -260,3 +260,63 @@ async def test_tickets_from_other_channels_and_agents_show_in_the_portal(admin, 
     assert ticket["number"] in page and "VIP refund" not in page
     _, mine = await lan.call("GET", "/portal/api/tickets")
     assert [i["number"] for i in mine["items"]] == [ticket["number"]]
+
+
+async def test_fields_admins_mark_visible_show_on_the_request(admin, lan, email_channel):
+    for key, label in [("order_status", "Order status"), ("margin", "Margin")]:
+        status, body = await admin.post(
+            "/api/v1/ticket-fields", json={"key": key, "label": label, "type": "text"}
+        )
+        assert status == 201, body
+    status, body = await admin.put(
+        "/api/v1/portal",
+        json={
+            "name": "Shop Lan",
+            "email_channel_id": email_channel["id"],
+            "visible_fields": ["order_status"],
+        },
+    )
+    assert status == 200, body
+    desk = await department(admin)
+    ticket = await open_request(lan, desk["id"])
+    seen = await agent_ticket(admin, ticket["number"])
+    status, _ = await admin.patch(
+        f"/api/v1/tickets/{seen['id']}",
+        json={"custom": {"order_status": "Đang giao", "margin": "12%"}},
+    )
+    assert status == 200
+    _, shown = await lan.call("GET", f"/portal/api/tickets/{ticket['number']}")
+    assert shown["fields"] == [{"label": "Order status", "value": "Đang giao"}]
+
+
+async def test_bad_replies_ratings_and_deflections_are_refused(admin, lan, rt):
+    desk = await department(admin)
+    ticket = await open_request(lan, desk["id"])
+    number = ticket["number"]
+    before = await rt.store["messages"].estimated_document_count()
+    form = aiohttp.FormData()
+    form.add_field("key", key())
+    form.add_field("text", "xem file")
+    form.add_field(
+        "files", b"MZ\x90\x00", filename="setup.exe", content_type="application/x-msdownload"
+    )
+    cases = [
+        ("POST", f"/portal/api/tickets/{number}/messages", {"data": form}, 422),
+        ("POST", f"/portal/api/tickets/{number}/messages", {"json": {"text": "no key"}}, 422),
+        ("POST", f"/portal/api/tickets/{number}/rating", {"json": {"rating": "five"}}, 422),
+        ("POST", f"/portal/api/tickets/{number}/rating", {"json": {"rating": 4}}, 409),
+        ("POST", "/portal/api/deflections", {"json": {"department_id": desk["id"]}}, 422),
+        (
+            "POST",
+            "/portal/api/deflections",
+            {"json": {"department_id": desk["id"], "faq_id": "0" * 24}},
+            404,
+        ),
+        ("GET", f"/portal/api/departments/{'0' * 24}/suggestions?q=giao hang", {}, 404),
+    ]
+    for method, path, kwargs, expected in cases:
+        status, body = await lan.call(method, path, **kwargs)
+        assert status == expected, (path, body)
+        assert body["error"]["message"], body
+    assert await rt.store["messages"].estimated_document_count() == before
+    assert await rt.store["portal_deflections"].estimated_document_count() == 0

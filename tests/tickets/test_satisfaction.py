@@ -98,6 +98,17 @@ async def test_telegram_buttons_rate_the_ticket_without_reopening_it(
     _, again = await admin.get(f"/api/v1/conversations/{conversation['id']}")
     assert again["status"] == "resolved"
 
+    async def thanked():  # once, with a link where buttons' silence can get words
+        found = [m for m in fake.sent() if "/csat/" in (m.get("text") or "")]
+        return found or None
+
+    (thanks,) = await eventually(thanked)
+    link = re.search(r"(/csat/\S+)", thanks["text"]).group(1)
+    status, _page = await http.post(link, data={"rating": "5", "comment": "Giao nhanh"})
+    assert status == 200
+    _, commented = await admin.get(f"/api/v1/tickets/{ticket['id']}")
+    assert commented["csat"] == {**commented["csat"], "rating": 5, "comment": "Giao nhanh"}
+
 
 async def test_messenger_quick_replies_and_zalo_buttons_carry_the_rating(
     http, admin, facebook_channel, fake_graph, zalo_channel, fake_zalo

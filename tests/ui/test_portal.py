@@ -160,5 +160,16 @@ async def test_admins_set_up_the_portal_and_its_departments(browser, server, adm
     await dialog.get_by_role("button", name="Save").click()
     row = page.locator("#department-rows tr", has_text="Giao hàng")
     await expect(row).to_contain_text("Phí giao hàng bao nhiêu?")
+    sms = page.locator("#sms-form")
+    await sms.locator("input[name=enabled]").check()
+    await sms.locator("input[name=url]").fill("https://sms.example/send")
+    await sms.locator("input[name=auth_header]").fill("X-Api-Key")
+    await sms.locator("input[name=auth_value]").fill("secret-key")
+    await sms.get_by_role("button", name="Save").click()
+    await expect(sms.locator("input[name=auth_value]")).to_have_attribute(
+        "placeholder", "kept; type to replace"
+    )
+    _, gateway = await admin.get("/api/v1/portal/sms")
+    assert gateway["enabled"] and gateway["gateway"]["url"] == "https://sms.example/send"
     await shot(page, "admin-portal")
     assert page.errors == []

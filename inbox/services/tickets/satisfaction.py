@@ -26,9 +26,10 @@ from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from connectors.base import ChannelRef, Inbound
-from inbox import clock
+from inbox import clock, i18n
 from inbox.errors import Conflict, NotFound
 from inbox.events import Actor, EventType, Scope, emit
+from inbox.i18n import gettext as _
 from inbox.ids import new_id
 from inbox.models.conversations import ConversationOut, SenderType
 from inbox.models.tickets import TicketOut, ticket_number
@@ -213,9 +214,29 @@ async def answer_from_channel(
     if survey is None or str(survey["channel_id"]) != channel.id:
         return None
     try:
-        return await record(rt, survey, picked[1], None)
+        rated = await record(rt, survey, picked[1], None)
     except Conflict:
         return survey  # too late to change: the press is acknowledged and ignored
+    await _thank(rt, rated)
+    return rated
+
+
+async def _thank(rt: Runtime, survey: dict[str, Any]) -> None:
+    """Thank the customer on their channel, once, with a link to the survey's page where
+    they may add a comment (buttons carry no words)."""
+    token = secrets.token_urlsafe(24)
+    claimed = await rt.store["surveys"].find_one_and_update(
+        {"_id": survey["_id"], "token_hash": None}, {"$set": {"token_hash": _hash(token)}}
+    )
+    conversation = await rt.store["conversations"].find_one({"_id": survey["conversation_id"]})
+    if claimed is None or conversation is None:
+        return  # thanked already (a second press), or the conversation is gone
+    contact = await contacts.get(rt, survey["contact_id"])
+    with i18n.using(customer_updates.language_of(rt, contact)):
+        text = _("Thank you for your rating! To add a comment: %(link)s") % {
+            "link": f"{rt.settings.base_url}/csat/{token}"
+        }
+    await replies.send_automatic(rt, conversation, text, SURVEYOR, f"csat-thanks:{survey['_id']}")
 
 
 async def by_token(rt: Runtime, token: str) -> dict[str, Any]:

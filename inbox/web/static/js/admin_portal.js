@@ -115,6 +115,62 @@ function edit(department) {
   });
 }
 
+async function loadSms() {
+  const shown = await api("GET", "/portal/sms");
+  const form = $("sms-form");
+  const gateway = shown.gateway || {};
+  form.elements.enabled.checked = shown.enabled;
+  for (const name of ["url", "method", "encoding", "auth_header", "success_contains"]) {
+    if (gateway[name] != null) form.elements[name].value = gateway[name];
+  }
+  if (gateway.body) form.elements.body.value = JSON.stringify(gateway.body);
+  form.elements.auth_value.value = "";
+  form.elements.auth_value.placeholder = shown.auth_value_set ? _("kept; type to replace") : "";
+}
+
+function smsBody(form) {
+  let body;
+  try {
+    body = JSON.parse(form.elements.body.value || "{}");
+  } catch {
+    throw new Error(_("The body fields are not valid JSON."));
+  }
+  const value = (name) => form.elements[name].value.trim();
+  const sent = {
+    enabled: form.elements.enabled.checked,
+    url: value("url"),
+    method: value("method"),
+    encoding: value("encoding"),
+    body,
+    auth_header: value("auth_header") || null,
+    success_contains: value("success_contains") || null,
+  };
+  if (value("auth_value")) sent.auth_value = value("auth_value");
+  return sent;
+}
+
+function setupSms() {
+  const form = $("sms-form");
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    try {
+      await api("PUT", "/portal/sms", smsBody(form));
+      toast(_("SMS settings saved."));
+      await loadSms();
+    } catch (error) {
+      toast(describeError(error), "error");
+    }
+  });
+  $("sms-test").addEventListener("click", async () => {
+    try {
+      const sent = await api("POST", "/portal/sms/test", { phone: form.elements.test_phone.value.trim() });
+      toast(_("Test SMS sent to {phone}.", { phone: sent.phone }));
+    } catch (error) {
+      toast(describeError(error), "error");
+    }
+  });
+}
+
 async function setup() {
   const [teams, categories, faqs, fields] = await Promise.all([
     api("GET", "/teams"), api("GET", "/categories"), api("GET", "/faqs"), api("GET", "/ticket-fields"),
@@ -132,7 +188,8 @@ async function setup() {
     }
   });
   $("new-department").addEventListener("click", () => edit(null));
-  await Promise.all([loadSettings(), loadDepartments()]);
+  setupSms();
+  await Promise.all([loadSettings(), loadDepartments(), loadSms()]);
 }
 
 setup().catch((error) => toast(describeError(error), "error"));
