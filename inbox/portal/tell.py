@@ -1,7 +1,8 @@
 """When a customer is told what (the notices' causes): their sign-in link and code, the
 confirmation of a new request, and every answer or update on a portal request — by email,
-and by SMS where the gateway is on and the contact has a phone — each with a link that signs
-them in to the request."""
+by SMS where the gateway is on and the contact has a phone, and on the chat where they last
+wrote while its window is open (else the thread says so) — each with a link that signs them
+in to the request."""
 
 from __future__ import annotations
 
@@ -10,13 +11,17 @@ from typing import Any
 from bson import ObjectId
 
 from inbox import i18n
-from inbox.events import EventType
+from inbox.events import Actor, EventType
 from inbox.i18n import gettext as _
 from inbox.models.conversations import MessageKind, SenderType
 from inbox.models.tickets import ticket_number
 from inbox.portal import config, notices, sign_in, sms
 from inbox.runtime import Runtime
+from inbox.services import messages, replies
 from inbox.services.contacts import records as contacts
+
+NOT_CHATS = frozenset({"portal", "email"})
+PORTAL_NOTICE = Actor(type=str(SenderType.SYSTEM), name="Portal notice")
 
 
 async def sign_in_link(rt: Runtime, issued: sign_in.Issued, language: str) -> None:
@@ -100,6 +105,49 @@ async def on_event(rt: Runtime, event: dict[str, Any]) -> None:
         return  # (the request's own confirmation said it already)
     for via, to in await _reachable(rt, contact):
         await _answer(rt, message, ticket, contact, via, to)
+    await _on_chat(rt, message, ticket, contact, conversation)
+
+
+async def _on_chat(
+    rt: Runtime,
+    message: dict[str, Any],
+    ticket: dict[str, Any],
+    contact: dict[str, Any],
+    portal_conversation: dict[str, Any],
+) -> None:
+    """Also tell the customer on the chat where they last wrote, if its window is open;
+    otherwise the portal thread says only email (or SMS) was used."""
+    chats = [
+        c
+        async for c in rt.store["conversations"].find(
+            {"contact_id": contact["_id"]}, sort=[("last_message_at", -1)], limit=20
+        )
+        if c["channel"]["kind"] not in NOT_CHATS and c.get("last_customer_message_at")
+    ]
+    if not chats:
+        return
+    latest = chats[0]
+    number = ticket_number(ticket["seq"])
+    issued = await sign_in.issue(
+        rt,
+        None,
+        contact_id=contact["_id"],
+        next_path=f"/portal/tickets/{number}",
+        lifetime=sign_in.SENT_LINK_LIFETIME,
+    )
+    with i18n.using(contact.get("language") or rt.settings.language):
+        text = _("There is news on your request %(number)s: %(link)s") % {
+            "number": number,
+            "link": f"{rt.settings.base_url}/portal/auth/{issued.token}",
+        }
+    sent = await replies.send_automatic(
+        rt, latest, text, PORTAL_NOTICE, f"portal-notice:{message['_id']}"
+    )
+    if sent is None:
+        window = await replies.reply_window(rt, latest)
+        note = f"{latest['channel']['name']}: {window.note or 'closed'}"
+        activity = {"field": "portal_notice", "from": None, "to": None, "note": note}
+        await messages.insert_activity(rt, portal_conversation, activity, PORTAL_NOTICE)
 
 
 async def _reachable(rt: Runtime, contact: dict[str, Any]) -> list[tuple[str, str]]:

@@ -9,7 +9,7 @@ import re
 
 import aiohttp
 
-from tests.conftest import customer_writes
+from tests.conftest import customer_writes, eventually
 from tests.portal.helpers import new_session, signed_in
 from tests.portal.test_requests import department, open_request
 
@@ -81,3 +81,49 @@ async def test_the_socket_needs_a_portal_session(http, server):
             assert refused.status == 401
         else:
             raise AssertionError("an anonymous socket was accepted")
+
+
+async def test_portal_answers_also_reach_the_customers_chat_while_it_is_open(
+    http, admin, server, telegram_channel, fake_telegram, portal
+):
+    fake, _ = fake_telegram
+    await customer_writes(http, telegram_channel, CHAT, "Tôi muốn hỏi về đơn", name="Hoa")
+    _, conversations = await admin.get("/api/v1/conversations")
+    status, canned = await admin.post(
+        "/api/v1/canned-responses",
+        json={"title": "Portal link", "shortcode": "portal", "text": "{{portal.link}}"},
+    )
+    _, rendered = await admin.post(
+        f"/api/v1/canned-responses/{canned['id']}/render",
+        json={"conversation_id": conversations["items"][0]["id"]},
+    )
+    async with new_session() as session:
+        hoa = await signed_in(
+            server.url, session, re.search(r"(/portal/auth/\S+)", rendered["text"]).group(1)
+        )
+        desk = await department(admin)
+        ticket = await open_request(hoa, desk["id"])
+        _, seen = await admin.get(f"/api/v1/tickets/{ticket['number']}")
+        await admin.post(f"/api/v1/tickets/{seen['id']}/messages", json={"text": "Đã kiểm tra"})
+
+        async def told_on_telegram():
+            texts = [m.get("text") or "" for m in fake.sent()]
+            return next((t for t in texts if ticket["number"] in t and "/portal/auth/" in t), None)
+
+        assert await eventually(told_on_telegram)
+
+        status, _ = await admin.patch(
+            f"/api/v1/channels/{telegram_channel['id']}", json={"enabled": False}
+        )
+        assert status == 200
+        await admin.post(f"/api/v1/tickets/{seen['id']}/messages", json={"text": "Thêm tin"})
+
+        async def noted():
+            _, thread = await admin.get(f"/api/v1/tickets/{seen['id']}/messages")
+            found = [
+                m for m in thread["items"] if (m["activity"] or {}).get("field") == "portal_notice"
+            ]
+            return found or None
+
+        (note,) = await eventually(noted)
+        assert "disabled" in note["activity"]["note"]

@@ -165,6 +165,7 @@ const ACTIVITY_TEXT = {
   csat: _("{who} rated the help {to}"),
   csat_comment: _("{who} rated the help {to}: “{note}”"),
   csat_unsent: _("Satisfaction survey not sent: {note}"),
+  portal_notice: _("Told by email only, not on chat: {note}"),
   other: _("{who} changed {field}"),
 };
 
