@@ -6,16 +6,17 @@ Twilio-like) without code."""
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import aiohttp
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, StringConstraints
 
 from connectors import http
 from connectors.base import SendError
 from connectors.outcomes import transport_error
 
 RETRYABLE_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
+FIELD_NAME = r"^[A-Za-z][A-Za-z0-9_-]{0,39}$"
 
 
 class SmsGateway(BaseModel):
@@ -26,7 +27,9 @@ class SmsGateway(BaseModel):
     url: HttpUrl
     method: Literal["POST", "PUT", "GET"] = "POST"
     encoding: Literal["json", "form"] = "json"
-    body: dict[str, str] = Field(
+    body: dict[
+        Annotated[str, StringConstraints(pattern=FIELD_NAME)], Annotated[str, Field(max_length=500)]
+    ] = Field(
         default_factory=lambda: {"to": "{phone}", "message": "{text}"},
         max_length=20,
         description="fields sent; `{phone}` and `{text}` are filled in (GET: the query)",

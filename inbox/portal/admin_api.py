@@ -3,8 +3,6 @@ the SMS gateway, and what a ticket's customer was told by email or SMS (agents).
 
 from __future__ import annotations
 
-from typing import Any
-
 from aiohttp import web
 from pydantic import BaseModel, Field
 
@@ -14,7 +12,7 @@ from inbox import clock
 from inbox.api.resources import standard_routes
 from inbox.api.routing import api
 from inbox.auth import Access
-from inbox.errors import Conflict, Invalid, Upstream
+from inbox.errors import Conflict, Invalid
 from inbox.keys import principal, runtime
 from inbox.models.common import Body, Page
 from inbox.portal import config, departments, notices, sms
@@ -94,15 +92,22 @@ class SmsTest(Body):
     phone: str = Field(min_length=3, max_length=30)
 
 
+class SmsTestOut(BaseModel):
+    sent: bool
+    phone: str
+    error: str | None = Field(description="what the gateway said when it did not take it")
+
+
 @api(
     "POST",
     "/portal/sms/test",
-    summary="Send a test SMS through the gateway now; the gateway's refusal is a 502",
+    summary="Send a test SMS through the gateway now, and say whether the gateway took it",
     tag="portal",
     body=SmsTest,
+    response=SmsTestOut,
     level=Access.ADMIN,
 )
-async def test_sms(request: web.Request, body: SmsTest) -> dict[str, Any]:
+async def test_sms(request: web.Request, body: SmsTest) -> SmsTestOut:
     rt = runtime(request)
     phone = normalise.phone(body.phone, rt.settings.phone_region)
     if phone is None:
@@ -113,8 +118,8 @@ async def test_sms(request: web.Request, body: SmsTest) -> dict[str, Any]:
     try:
         await sms_gateway.send(gateway, phone, "Test message from the inbox.")
     except SendError as error:
-        raise Upstream(str(error), code="sms_refused") from None
-    return {"sent": True, "phone": phone}
+        return SmsTestOut(sent=False, phone=phone, error=str(error))
+    return SmsTestOut(sent=True, phone=phone, error=None)
 
 
 class NoticeOut(BaseModel):

@@ -111,7 +111,12 @@ async def test_the_gateway_secret_is_kept_and_never_shown(admin, gateway):
     assert (status, sent["phone"]) == (200, PHONE)
     gateway.answers.append((400, "no"))
     status, refused = await admin.post("/api/v1/portal/sms/test", json={"phone": "0912345678"})
-    assert status == 502 and "HTTP 400" in refused["error"]["message"]
+    assert status == 200 and not refused["sent"] and "HTTP 400" in refused["error"]
+    status, body = await admin.put(
+        "/api/v1/portal/sms",
+        json={"url": "https://sms.example/send", "body": {"": "x", "to\u0000": "{phone}"}},
+    )
+    assert status == 422, body
 
 
 async def test_phone_numbers_are_refused_while_sms_is_off(http, portal):
