@@ -22,9 +22,11 @@ $(TEST_STAMP): $(BASE_STAMP)
 run: $(BASE_STAMP)
 	INBOX_DEMO=$${INBOX_DEMO:-1} $(BIN)/inbox serve
 
-## Run every test (installs Chromium and dovecot, as root, when missing).
+## Run every test (installs Chromium and dovecot, as root, when missing), in parallel
+## processes: most tests wait on sockets, so three share two cores well.
+TEST_WORKERS ?= 3
 test: $(TEST_STAMP) test-deps
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 test-deps:
 	@scripts/ensure-test-deps

@@ -41,8 +41,16 @@ QUERY_AUDIT = QueryAudit(COLLECTIONS)
 BOT_TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
 
 
+UNSERVED_ON_WORKERS: set[str] = set()
+"""Query shapes without an index that xdist workers reported (the controller reports them)."""
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    unserved = QUERY_AUDIT.unserved()
+    unserved = sorted({str(shape) for shape in QUERY_AUDIT.unserved()} | UNSERVED_ON_WORKERS)
+    worker_output = getattr(session.config, "workeroutput", None)
+    if worker_output is not None:  # an xdist worker: hand the shapes to the controller
+        worker_output["unserved_queries"] = unserved
+        return
     if unserved:
         reporter = session.config.pluginmanager.get_plugin("terminalreporter")
         lines = "\n".join(f"  {shape}" for shape in unserved)
@@ -50,6 +58,12 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         if reporter is not None:
             reporter.write_line(message, red=True)
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    """xdist: a worker finished; keep the unindexed query shapes it saw."""
+    UNSERVED_ON_WORKERS.update(getattr(node, "workeroutput", {}).get("unserved_queries", []))
 
 
 def free_port() -> int:
