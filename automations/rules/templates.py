@@ -103,11 +103,4 @@ async def _portal_link(rt: Runtime, context: Context) -> str:
     target = "/portal"
     if context.ticket:
         target = f"/portal/tickets/{ticket_number(context.ticket['seq'])}"
-    issued = await sign_in.issue(
-        rt,
-        None,
-        contact_id=context.contact["_id"],
-        next_path=target,
-        lifetime=sign_in.SENT_LINK_LIFETIME,
-    )
-    return f"{rt.settings.base_url}/portal/auth/{issued.token}"
+    return await sign_in.link_for(rt, context.contact["_id"], target)

@@ -6,6 +6,7 @@ signed-in customer only."""
 from __future__ import annotations
 
 import mimetypes
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
@@ -20,6 +21,7 @@ from inbox.keys import runtime
 from inbox.portal import departments, requests, tell, views
 from inbox.portal.sessions import customer
 
+Handler = Callable[[web.Request], Awaitable[web.Response]]
 MAX_FILES = 5
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_FIELD_CHARS = 20_000
@@ -189,20 +191,21 @@ async def post_message(request: web.Request) -> web.Response:
     return web.json_response(await views.detail(rt, me, ticket), status=201)
 
 
-@access(Access.CUSTOMER)
-async def solve(request: web.Request) -> web.Response:
-    rt, me = runtime(request), customer(request)
-    ticket = await views.find(rt, me, request.match_info["number"])
-    ticket = await requests.solve(rt, me, ticket)
-    return web.json_response(await views.detail(rt, me, ticket))
+def _changing(change: Callable[..., Awaitable[dict[str, Any]]]) -> Handler:
+    """A route that makes one change to the customer's ticket and answers with the ticket."""
+
+    @access(Access.CUSTOMER)
+    async def handler(request: web.Request) -> web.Response:
+        rt, me = runtime(request), customer(request)
+        ticket = await views.find(rt, me, request.match_info["number"])
+        ticket = await change(rt, me, ticket)
+        return web.json_response(await views.detail(rt, me, ticket))
+
+    return handler
 
 
-@access(Access.CUSTOMER)
-async def reopen(request: web.Request) -> web.Response:
-    rt, me = runtime(request), customer(request)
-    ticket = await views.find(rt, me, request.match_info["number"])
-    ticket = await requests.reopen(rt, me, ticket)
-    return web.json_response(await views.detail(rt, me, ticket))
+solve = _changing(requests.solve)
+reopen = _changing(requests.reopen)
 
 
 @access(Access.CUSTOMER)

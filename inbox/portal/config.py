@@ -13,6 +13,7 @@ from pymongo.errors import DuplicateKeyError
 
 from inbox import clock
 from inbox.errors import Invalid
+from inbox.i18n import gettext as _
 from inbox.ids import new_id, parse_id
 from inbox.models.common import Body
 from inbox.runtime import Runtime
@@ -40,13 +41,48 @@ class PortalSettings(Body):
         description="keys of ticket fields customers see on their request (order status...)",
     )
     support_hours: str | None = Field(
-        default=None, max_length=200, description="shown under the portal's name"
+        default=None,
+        max_length=200,
+        description="shown under the portal's name (empty: the default calendar's hours)",
     )
 
 
 class PortalOut(PortalSettings):
     url: str
     channel_id: str
+
+
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+async def hours_text(rt: Runtime, settings: PortalSettings) -> str | None:
+    """The support hours customers see: what admins wrote, else the default calendar's."""
+    if settings.support_hours:
+        return settings.support_hours
+    calendar = await rt.store["calendars"].find_one({"default": True})
+    return describe_hours(calendar["hours"]) if calendar else None
+
+
+def describe_hours(hours: dict[str, list[list[str]]]) -> str:
+    """`Mon-Fri 08:00-17:00 · Sat 08:00-12:00`: days in a row with the same hours together."""
+    names = {
+        "mon": _("Mon"), "tue": _("Tue"), "wed": _("Wed"), "thu": _("Thu"),
+        "fri": _("Fri"), "sat": _("Sat"), "sun": _("Sun"),
+    }  # fmt: skip
+    runs: list[tuple[list[str], str]] = []
+    for day in DAYS:
+        spans = ", ".join(f"{start}-{end}" for start, end in hours.get(day) or [])
+        if not spans:
+            continue
+        previous = runs[-1] if runs else None
+        if previous and previous[1] == spans and DAYS.index(previous[0][-1]) == DAYS.index(day) - 1:
+            previous[0].append(day)
+        else:
+            runs.append(([day], spans))
+    return " · ".join(
+        f"{names[days[0]]}{'-' + names[days[-1]] if len(days) > 1 else ''} {spans}"
+        for days, spans in runs
+    )
 
 
 async def settings_of(rt: Runtime) -> PortalSettings:

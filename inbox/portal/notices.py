@@ -19,13 +19,14 @@ from pymongo.errors import DuplicateKeyError
 from connectors import registry
 from connectors import sms as sms_gateway
 from connectors.base import Outbound, SendError
-from inbox import clock
+from inbox import clock, events
 from inbox.errors import NotFound
 from inbox.ids import new_id
 from inbox.portal import config, sms
 from inbox.queue import SEND_NOTICE
 from inbox.runtime import Runtime
 from inbox.services import channels, delivery
+from inbox.services.tickets import lifecycle as tickets
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +76,22 @@ async def queue(
         return None
     if doc["status"] == "queued":
         await rt.queue.enqueue(SEND_NOTICE, str(doc["_id"]))
+    await _announce(rt, doc)
     return doc
+
+
+async def _announce(rt: Runtime, notice: dict[str, Any]) -> None:
+    """Tell the open pages of the notice's ticket (agents see what reached the customer)."""
+    if notice.get("ticket_id") is None:
+        return
+    ticket = await rt.store["tickets"].find_one({"_id": notice["ticket_id"]})
+    if ticket is not None:
+        message = {
+            "type": "notice.updated",
+            "data": {"ticket_id": str(ticket["_id"]), "status": notice["status"]},
+            "scope": tickets.scope(ticket).model_dump(),
+        }
+        await events.publish(rt, message)
 
 
 def _no_channel() -> str:
@@ -165,6 +181,7 @@ async def _over(rt: Runtime, notice: dict[str, Any], status: str, error: str | N
             "$unset": {"body_sealed": ""},
         },
     )
+    await _announce(rt, {**notice, "status": status})
     if status != "sent":
         log.warning("portal notice %s to %s: %s (%s)", notice["_id"], notice["to"], status, error)
     return status

@@ -45,8 +45,10 @@ async def _page(
     """A portal page with the brand and, when signed in, the customer and their CSRF token."""
     rt = runtime(request)
     me = request.get(sessions.CUSTOMER)
+    brand = await config.settings_of(rt)
     base = {
-        "brand": await config.settings_of(rt),
+        "brand": brand,
+        "hours": await config.hours_text(rt, brand),
         "customer": me,
         "portal_csrf": sessions.csrf_token(rt, me) if me is not None else None,
         "stage_labels": views.stage_labels(),

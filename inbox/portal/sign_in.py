@@ -53,6 +53,15 @@ class LinkUnusable(Exception):
         self.address = address
 
 
+async def link_for(rt: Runtime, contact_id: ObjectId, next_path: str) -> str:
+    """A link to send the customer (in a notice, on a chat) that signs them in once, at
+    `next_path`."""
+    issued = await issue(
+        rt, None, contact_id=contact_id, next_path=next_path, lifetime=SENT_LINK_LIFETIME
+    )
+    return f"{rt.settings.base_url}/portal/auth/{issued.token}"
+
+
 async def request_link(rt: Runtime, where: Address, ip: str, next_path: str) -> Issued:
     """A link and code for an address (known or not), within the limits."""
     per_address = rt.settings.portal_links_per_15_min

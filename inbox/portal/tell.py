@@ -128,17 +128,11 @@ async def _on_chat(
         return
     latest = chats[0]
     number = ticket_number(ticket["seq"])
-    issued = await sign_in.issue(
-        rt,
-        None,
-        contact_id=contact["_id"],
-        next_path=f"/portal/tickets/{number}",
-        lifetime=sign_in.SENT_LINK_LIFETIME,
-    )
+    link = await sign_in.link_for(rt, contact["_id"], f"/portal/tickets/{number}")
     with i18n.using(contact.get("language") or rt.settings.language):
         text = _("There is news on your request %(number)s: %(link)s") % {
             "number": number,
-            "link": f"{rt.settings.base_url}/portal/auth/{issued.token}",
+            "link": link,
         }
     sent = await replies.send_automatic(
         rt, latest, text, PORTAL_NOTICE, f"portal-notice:{message['_id']}"
@@ -177,14 +171,7 @@ async def _answer(
 ) -> None:
     settings = await config.settings_of(rt)
     number = ticket_number(ticket["seq"])
-    issued = await sign_in.issue(
-        rt,
-        None,
-        contact_id=contact["_id"],
-        next_path=f"/portal/tickets/{number}",
-        lifetime=sign_in.SENT_LINK_LIFETIME,
-    )
-    link = f"{rt.settings.base_url}/portal/auth/{issued.token}"
+    link = await sign_in.link_for(rt, contact["_id"], f"/portal/tickets/{number}")
     with i18n.using(contact.get("language") or rt.settings.language):
         if message["sender"]["type"] == SenderType.AGENT:
             subject = _("New answer on your request %(number)s") % {"number": number}

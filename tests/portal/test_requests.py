@@ -320,3 +320,18 @@ async def test_bad_replies_ratings_and_deflections_are_refused(admin, lan, rt):
         assert body["error"]["message"], body
     assert await rt.store["messages"].estimated_document_count() == before
     assert await rt.store["portal_deflections"].estimated_document_count() == 0
+
+
+async def test_support_hours_come_from_the_default_calendar(admin, lan):
+    week = {day: [["08:00", "17:00"]] for day in ("mon", "tue", "wed", "thu", "fri")}
+    status, body = await admin.post(
+        "/api/v1/calendars",
+        json={
+            "name": "Shop hours",
+            "timezone": "Asia/Ho_Chi_Minh",
+            "hours": {**week, "sat": [["08:00", "12:00"]]},
+        },
+    )
+    assert status == 201, body
+    _, page = await lan.page("/portal")
+    assert "Mon-Fri 08:00-17:00 · Sat 08:00-12:00" in page

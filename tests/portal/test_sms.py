@@ -56,6 +56,13 @@ async def sign_in_by_phone(server: Any, gateway: FakeSmsGateway, session: Any) -
     return code
 
 
+async def sms_notice(admin: Any, ticket_id: str, status: str) -> dict[str, Any] | None:
+    """The ticket's SMS notice once it has this status."""
+    _, notices = await admin.get(f"/api/v1/tickets/{ticket_id}/notices")
+    found = [n for n in notices["items"] if n["via"] == "sms" and n["status"] == status]
+    return found[0] if found else None
+
+
 async def test_a_customer_signs_in_by_phone_and_is_told_of_answers_by_sms(
     admin, server, gateway, rt
 ):
@@ -74,12 +81,7 @@ async def test_a_customer_signs_in_by_phone_and_is_told_of_answers_by_sms(
     _, seen = await admin.get(f"/api/v1/tickets/{ticket['number']}")
     await admin.post(f"/api/v1/tickets/{seen['id']}/messages", json={"text": "Đã gửi hàng."})
 
-    async def told():
-        _, notices = await admin.get(f"/api/v1/tickets/{seen['id']}/notices")
-        sms = [n for n in notices["items"] if n["via"] == "sms" and n["status"] == "sent"]
-        return sms[0] if sms else None
-
-    notice = await eventually(told)
+    notice = await eventually(lambda: sms_notice(admin, seen["id"], "sent"))
     assert notice["attempts"] == 2 and notice["to"] == PHONE
     (text,) = [t for t in gateway.texts_to(PHONE) if ticket["number"] in t]
     assert "/portal/auth/" in text
@@ -95,12 +97,7 @@ async def test_a_refused_sms_is_failed_and_shown(admin, server, gateway, lan, rt
     _, seen = await admin.get(f"/api/v1/tickets/{ticket['number']}")
     await admin.post(f"/api/v1/tickets/{seen['id']}/messages", json={"text": "Đã gửi hàng."})
 
-    async def failed():
-        _, notices = await admin.get(f"/api/v1/tickets/{seen['id']}/notices")
-        sms = [n for n in notices["items"] if n["via"] == "sms" and n["status"] == "failed"]
-        return sms[0] if sms else None
-
-    notice = await eventually(failed)
+    notice = await eventually(lambda: sms_notice(admin, seen["id"], "failed"))
     assert "Phone not valid" in notice["error"] and notice["attempts"] == 1
 
 

@@ -114,6 +114,8 @@ async def test_the_whole_customer_path_in_vietnamese(
 
     notice = await eventually(answer_mail)
     assert number in notice["Subject"]
+    answer = agent.locator("#ticket-notices li", has_text="answer to lan@example.com")
+    await expect(answer).to_contain_text("sent ✓")
     await shot(phone, "portal-ticket-answered-phone")
 
     await phone.get_by_role("button", name="Vấn đề của tôi đã được giải quyết").click()

@@ -146,6 +146,23 @@ function renderFacts() {
   );
 }
 
+const NOTICE_STATUS = {
+  queued: _("sending…"), sent: _("sent ✓"), failed: _("failed"), unknown: _("may not have arrived"),
+};
+const NOTICE_KINDS = { sign_in: _("sign-in link"), request_opened: _("request confirmed"), reply: _("answer") };
+
+/** What the customer was told by email or SMS about this ticket, and whether it went. */
+async function loadNotices() {
+  const { items } = await api("GET", `/tickets/${ticket.id}/notices`).catch(() => ({ items: [] }));
+  $("notices-box").hidden = items.length === 0;
+  $("ticket-notices").replaceChildren(...items.map((notice) => el("li", { class: `notice-${notice.status}` },
+    el("strong", {}, notice.via === "sms" ? "SMS" : _("Email")), " ",
+    _("{what} to {to}", { what: NOTICE_KINDS[notice.kind] || notice.kind, to: notice.to }), " · ",
+    timeElement(notice.created_at, fullTime(notice.created_at)), " · ",
+    el("span", { class: "notice-status" }, NOTICE_STATUS[notice.status] || notice.status),
+    notice.error ? el("div", { class: "muted small" }, notice.error) : null)));
+}
+
 /** One change at a time, as the agent makes it; a refusal puts the field back. */
 async function saveFields(changes) {
   try {
@@ -339,6 +356,7 @@ const live = new Live({
   onEvent: (event) => {
     if (event.type === "notification.created") bell.add(event.data);
     else if (event.type.startsWith("contact.")) contactCard.onContactEvent(event.data);
+    else if (event.type === "notice.updated" && event.data.ticket_id === ticket.id) loadNotices();
     else if (event.type === "ticket.escalated" && event.data.ticket_id === ticket.id) {
       if (!$("history").hidden) loadHistory();
     } else if (["ticket.created", "ticket.updated", "csat.received"].includes(event.type) && event.data.id === ticket.id && newer(ticket, event.data)) {
@@ -352,7 +370,7 @@ const live = new Live({
   },
   onPresence: (message) => viewers.onPresence(message),
   onViewers: (message) => viewers.onViewers(message),
-  onReconnect: () => { loadThread(); bell.load(); reloadTicket(); },
+  onReconnect: () => { loadThread(); bell.load(); reloadTicket(); loadNotices(); },
 });
 live.view({ ticket_id: ticket.id });
 
@@ -417,4 +435,5 @@ setInterval(renderSla, 60000); // business time left counts down
 render();
 loadThread();
 loadReplyContext();
+loadNotices();
 setupAvailability(me);
