@@ -130,6 +130,10 @@ async def _by_email(rt: Runtime, notice: dict[str, Any], text: str) -> None:
     if settings.email_channel_id is None:
         raise SendError(_no_channel(), retryable=False, code="no_channel")
     channel = await channels.load(rt, ObjectId(settings.email_channel_id))
+    if channel.demo:  # the demo mailbox sends nothing: show what a newcomer would receive
+        log.warning(
+            "demo mailbox, nothing sent; to %s: %s\n%s", notice["to"], notice["subject"], text
+        )
     out = Outbound(
         message_id=str(notice["_id"]),
         thread_id=f"notice:{notice['_id']}",

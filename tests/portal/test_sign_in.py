@@ -162,10 +162,10 @@ async def test_an_agent_session_is_not_a_portal_session(admin, http, portal):
 
 
 async def test_the_demo_has_a_portal_with_departments(rt, http, caplog):
-    """The demo mailbox sends nothing: its log shows the link a newcomer can open."""
+    """The demo mailbox sends nothing: the log shows the link a newcomer can open."""
     from inbox import demo
 
-    caplog.set_level(logging.INFO, logger="connectors.demo")
+    caplog.set_level(logging.WARNING, logger="inbox.portal.notices")
     assert await demo.seed(rt)
     status, _listed = await http.post("/portal/sign-in", json={"email": "newcomer@example.com"})
     assert status == 202

@@ -116,6 +116,8 @@ async def test_the_whole_customer_path_in_vietnamese(
     assert number in notice["Subject"]
     answer = agent.locator("#ticket-notices li", has_text="answer to lan@example.com")
     await expect(answer).to_contain_text("sent ✓")
+    await agent.locator("#notices-box").scroll_into_view_if_needed()
+    await shot(agent, "ticket-notices")
     await shot(phone, "portal-ticket-answered-phone")
 
     await phone.get_by_role("button", name="Vấn đề của tôi đã được giải quyết").click()
