@@ -28,6 +28,7 @@ from connectors import registry
 from inbox import clock
 from inbox.events import Actor
 from inbox.models.conversations import ConversationPatch, ConversationStatus
+from inbox.portal import sign_in
 from inbox.queue import CALL_EXTERNAL_BOT
 from inbox.runtime import Runtime
 from inbox.search import fold
@@ -35,6 +36,8 @@ from inbox.services import channels, conversations, messages, replies
 from inbox.services import faqs as faq
 
 BOT = Actor(type="bot", name="Bot")
+PORTAL_LINK = "{{portal.link}}"
+"""In the bot's texts or FAQ answers: a one-time link to the customer's requests in the portal."""
 YES, NO = "yes", "no"
 PHRASES = {
     "en": {
@@ -368,6 +371,9 @@ class Turn:
         conversation = await self._fresh()
         if not text or conversation["status"] != ConversationStatus.BOT:
             return
+        if PORTAL_LINK in text:  # "View your requests": a link that signs this customer in
+            link = await sign_in.link_for(self.rt, conversation["contact_id"], "/portal")
+            text = text.replace(PORTAL_LINK, link)
         self.sent += 1
         key = f"bot:{self.key}:{self.sent}"
         await replies.send_automatic(self.rt, conversation, text, BOT, key, options)

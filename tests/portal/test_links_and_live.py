@@ -127,3 +127,23 @@ async def test_portal_answers_also_reach_the_customers_chat_while_it_is_open(
 
         (note,) = await eventually(noted)
         assert "disabled" in note["activity"]["note"]
+
+
+async def test_the_bot_offers_a_link_to_the_customers_requests(
+    http, admin, server, telegram_channel, fake_telegram, portal
+):
+    from tests.automations.bot.test_flows import bot_for
+
+    fake, _ = fake_telegram
+    await bot_for(admin, telegram_channel, greeting="Chào bạn! Xem yêu cầu: {{portal.link}}")
+    await customer_writes(http, telegram_channel, CHAT, "Xin chào", name="Hoa")
+
+    async def greeted():
+        texts = [m.get("text") or "" for m in fake.sent()]
+        return next((t for t in texts if "/portal/auth/" in t), None)
+
+    link = re.search(r"(/portal/auth/\S+)", await eventually(greeted)).group(1)
+    async with new_session() as session:
+        hoa = await signed_in(server.url, session, link)
+        _, mine = await hoa.call("GET", "/portal/api/tickets")
+        assert mine == {"items": []}
