@@ -68,7 +68,7 @@ function requestItem(item) {
     el("span", { class: `stage stage-${item.stage}` }, item.stage_label),
     item.new_reply ? el("span", { class: "badge-new" }, _("New reply")) : null,
     el("time", { datetime: item.updated_at, class: "muted small", title: fullTime(item.updated_at) },
-      fullTime(item.updated_at))));
+      item.updated_at.slice(0, 10))));
 }
 
 function setupList(list) {
