@@ -194,12 +194,17 @@ COLLECTIONS: dict[str, CollectionSpec] = {
     ),
     "counters": CollectionSpec(small=True),
     "portal_sessions": CollectionSpec(
-        [Index.on("token_hash", unique=True), Index.on("expires_at", expire_after_seconds=0)]
+        [
+            Index.on("token_hash", unique=True),
+            Index.on("contact_id"),
+            Index.on("expires_at", expire_after_seconds=0),
+        ]
     ),
     "portal_links": CollectionSpec(
         [
             Index.on("token_hash", unique=True),
             Index.on("code_hash"),
+            Index.on("contact_id"),
             Index.on("expires_at", expire_after_seconds=86400),
         ]
     ),
@@ -210,6 +215,7 @@ COLLECTIONS: dict[str, CollectionSpec] = {
         [
             Index.on("status", "retry_at"),
             Index.on("ticket_id", "created_at"),
+            Index.on("contact_id"),
             Index.on("cause", unique=True, partial={"cause": HAS_STRING}),
         ]
     ),

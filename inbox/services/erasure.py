@@ -42,6 +42,7 @@ async def erase(rt: Runtime, contact: dict[str, Any], actor: Actor) -> dict[str,
     ]
     counts = {
         "identities": await _forget_identities(rt, people),
+        "portal": await _forget_portal(rt, people),
         **await _erase_threads(rt, contact["_id"]),
     }
     now = clock.now()
@@ -75,6 +76,17 @@ async def _forget_identities(rt: Runtime, people: list[ObjectId]) -> int:
     """Their channel identities go: a new message from one of them starts a new contact."""
     result = await rt.store["contact_identities"].delete_many({"contact_id": {"$in": people}})
     return result.deleted_count
+
+
+async def _forget_portal(rt: Runtime, people: list[ObjectId]) -> int:
+    """Their portal sessions and links end; the notices sent them keep no address or text."""
+    query = {"contact_id": {"$in": people}}
+    await rt.store["portal_sessions"].delete_many(query)
+    await rt.store["portal_links"].delete_many(query)
+    result = await rt.store["portal_notices"].update_many(
+        query, {"$set": {"to": "", "subject": ""}, "$unset": {"body_sealed": ""}}
+    )
+    return result.modified_count
 
 
 async def _erase_threads(rt: Runtime, contact_id: ObjectId) -> dict[str, int]:

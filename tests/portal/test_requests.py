@@ -335,3 +335,17 @@ async def test_support_hours_come_from_the_default_calendar(admin, lan):
     assert status == 201, body
     _, page = await lan.page("/portal")
     assert "Mon-Fri 08:00-17:00 · Sat 08:00-12:00" in page
+
+
+async def test_erasing_the_contact_ends_the_portal_and_blanks_what_was_sent(admin, lan, smtp):
+    recorder, _ = smtp
+    desk = await department(admin)
+    ticket = await open_request(lan, desk["id"])
+    await latest_mail(recorder, "lan@example.com", seen=1)  # the confirmation went out
+    seen = await agent_ticket(admin, ticket["number"])
+    status, _ = await admin.delete(f"/api/v1/contacts/{seen['contact']['id']}")
+    assert status == 200
+    status, _ = await lan.call("GET", "/portal/api/tickets")
+    assert status == 401
+    _, notices = await admin.get(f"/api/v1/tickets/{seen['id']}/notices")
+    assert notices["items"] and all(n["to"] == "" for n in notices["items"])
