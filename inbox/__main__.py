@@ -1,4 +1,5 @@
-"""The `inbox` command: serve, worker, beat, create-admin, seed-demo, files backfill."""
+"""The `inbox` command: serve, worker, beat, create-admin, seed-demo, files backfill, reports
+rebuild."""
 
 from __future__ import annotations
 
@@ -38,6 +39,10 @@ def main(argv: list[str] | None = None) -> int:
         "backfill",
         help="keep copies of attachments stored as platform links before copies existed",
     )
+    reports = commands.add_parser("reports", help="report figures")
+    reports.add_subparsers(dest="reports_command", required=True).add_parser(
+        "rebuild", help="compute the report rollups afresh from conversations, tickets, surveys"
+    )
     args = parser.parse_args(argv)
 
     try:
@@ -64,6 +69,7 @@ def main(argv: list[str] | None = None) -> int:
         ),
         "seed-demo": lambda: asyncio.run(cli.seed_demo(settings)),
         "files": lambda: asyncio.run(cli.backfill_files(settings)),
+        "reports": lambda: asyncio.run(cli.rebuild_reports(settings)),
     }
     try:
         return handlers[args.command]() or 0

@@ -13,6 +13,7 @@ from inbox import demo
 from inbox.embedded.runtime import DataDirBusy, open_runtime
 from inbox.errors import AppError
 from inbox.models.agents import AgentCreate, Role
+from inbox.reports import rollups
 from inbox.runtime import Runtime
 from inbox.serve import serve as serve_forever
 from inbox.services import agents, attachment_copies
@@ -110,6 +111,11 @@ async def backfill_files(settings: Settings) -> None:
     print(", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items())) + ".")
     if counts.get("retrying"):
         print("The worker tries the others again; `inbox serve` or `inbox worker` runs it.")
+
+
+async def rebuild_reports(settings: Settings) -> None:
+    records = await _in_runtime(settings, rollups.rebuild)
+    print(f"Report figures rebuilt from {records} conversations, tickets and surveys.")
 
 
 async def seed_demo(settings: Settings) -> None:

@@ -193,6 +193,15 @@ COLLECTIONS: dict[str, CollectionSpec] = {
         ]
     ),
     "counters": CollectionSpec(small=True),
+    "report_facts": CollectionSpec(),
+    "report_rollups": CollectionSpec(
+        [
+            Index.on("day"),
+            Index.on("team_id", "day"),
+            Index.on("agent_id", "day"),
+            Index.on("channel_id", "day"),
+        ]
+    ),
     "portal_sessions": CollectionSpec(
         [
             Index.on("token_hash", unique=True),

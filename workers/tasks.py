@@ -30,6 +30,7 @@ from inbox.queue import (
     SLA_TICK,
     SWEEP,
 )
+from inbox.reports import rollups as report_rollups
 from inbox.runtime import Runtime
 from inbox.services import (
     attachment_copies,
@@ -64,8 +65,10 @@ EVENT_HANDLERS: list[events.Handler] = [
     sla.on_event,
     bot.on_event,
     engine.on_event,
+    report_rollups.on_event,
 ]
-"""What runs for each event, in order (SLA clocks before the rules, which may read them)."""
+"""What runs for each event, in order (SLA clocks before the rules, which may read them; the
+report rollups last, so they read the record as the other handlers left it)."""
 
 RETRY_OPTIONS = {
     "autoretry_for": (Exception,),

@@ -37,10 +37,13 @@ def _models() -> list[type[BaseModel]]:
 def _operation(route: ApiRoute, refs: dict[type[BaseModel], str]) -> dict[str, Any]:
     error = {"application/json": {"schema": {"$ref": refs[ErrorBody]}}}
     answer: dict[str, Any] = {"description": "OK"}
+    content: dict[str, Any] = {}
     if route.response is not None:
-        answer["content"] = {"application/json": {"schema": {"$ref": refs[route.response]}}}
-    elif route.media is not None:
-        answer["content"] = {route.media: {"schema": {"type": "string", "format": "binary"}}}
+        content["application/json"] = {"schema": {"$ref": refs[route.response]}}
+    if route.media is not None:  # instead of JSON (a download), or beside it (`format=csv`)
+        content[route.media] = {"schema": {"type": "string", "format": "binary"}}
+    if content:
+        answer["content"] = content
     operation: dict[str, Any] = {
         "operationId": route.handler.__name__,
         "summary": route.summary,

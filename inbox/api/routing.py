@@ -162,6 +162,7 @@ API_MODULES = (
     "inbox.api.tickets",
     "inbox.api.ticket_settings",
     "inbox.portal.admin_api",
+    "inbox.reports.api",
     "automations.rules.api",
     "automations.routing.api",
     "automations.shortcuts.api",

@@ -25,6 +25,7 @@ from inbox.models.conversations import (
     ConversationPatch,
     ConversationQuery,
     ConversationStatus,
+    SenderType,
     conversation_reference,
 )
 from inbox.pagination import Position, after
@@ -167,6 +168,11 @@ async def after_outbound(
         {"_id": conversation["_id"]},
         {"$set": updates, "$inc": {"revision": 1}, **_remember(message), **_words(message)},
     )
+    if message["sender"]["type"] == SenderType.AGENT:  # a person answered (reports' first response)
+        await rt.store["conversations"].update_one(
+            {"_id": conversation["_id"], "first_agent_reply_at": None},
+            {"$set": {"first_agent_reply_at": now, "first_agent_id": message["sender"].get("id")}},
+        )
 
 
 THREAD_REFS = 20
@@ -337,6 +343,7 @@ async def update(
         return conversation
     unset: dict[str, Any] = {}
     if "status" in changes:
+        sets.update(_status_marks(conversation["status"], sets["status"]))
         if sets["status"] == Status.RESOLVED:
             unset["open_key"] = ""
         elif conversation["status"] == Status.RESOLVED:
@@ -355,6 +362,19 @@ async def update(
         ) from None
     await _record_changes(rt, updated, changes, actor)
     return updated
+
+
+def _status_marks(before: str, after: str) -> dict[str, Any]:
+    """What reports read of a status change: when it was resolved, and what became of the
+    bot's part (it resolved the conversation alone: deflected; else it handed over)."""
+    marks: dict[str, Any] = {}
+    if after == Status.RESOLVED:
+        marks["resolved_at"] = clock.now()
+    if after == Status.BOT:
+        marks["bot_outcome"] = "holding"
+    elif before == Status.BOT:
+        marks["bot_outcome"] = "deflected" if after == Status.RESOLVED else "handed_over"
+    return marks
 
 
 async def _changes(

@@ -288,6 +288,7 @@ async def _announce(
     data = {
         **view.model_dump(mode="json"),
         "survey": {  # who and where it rates, as they were when the customer was asked
+            "id": str(survey["_id"]),
             "agent_id": str(survey["agent_id"]) if survey.get("agent_id") else None,
             "team_id": str(survey["team_id"]) if survey.get("team_id") else None,
             "channel": survey["channel_kind"],

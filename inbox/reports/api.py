@@ -1,0 +1,162 @@
+"""`/api/v1/reports/...`: the overview and the agents table for a date range, as JSON or
+CSV (`format=csv`). Admins see everything; a team's lead sees their teams (`team=`); any
+other agent sees their own figures only."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any, Literal
+
+from aiohttp import web
+from bson import ObjectId
+from pydantic import BaseModel, Field, model_validator
+
+from inbox import clock
+from inbox.api.routing import api, json_response
+from inbox.auth import Principal
+from inbox.errors import Forbidden
+from inbox.keys import principal, runtime
+from inbox.models.common import Body
+from inbox.reports import queries
+from inbox.runtime import Runtime
+
+MAX_DAYS = 400
+ID = r"^[0-9a-f]{24}$"
+
+
+class ReportQuery(Body):
+    since: date | None = Field(default=None, description="first day (default: 30 days ago)")
+    until: date | None = Field(default=None, description="last day (default: today)")
+    team: str | None = Field(default=None, pattern=ID)
+    agent: str | None = Field(default=None, pattern=ID)
+    channel: str | None = Field(default=None, pattern=ID)
+    priority: Literal["urgent", "high", "medium", "low", "none"] | None = None
+    format: Literal["json", "csv"] = "json"
+
+    @model_validator(mode="after")
+    def _a_range(self) -> ReportQuery:
+        until = self.until or clock.now().date()
+        since = self.since or until - timedelta(days=29)
+        if since > until:
+            raise ValueError("since must be on or before until")
+        if (until - since).days >= MAX_DAYS:
+            raise ValueError(f"a report covers at most {MAX_DAYS} days")
+        self.since, self.until = since, until
+        return self
+
+
+async def _filters(rt: Runtime, me: Principal, query: ReportQuery) -> queries.Filters:
+    """The filters asked for, narrowed to what this person may see."""
+    assert query.since is not None and query.until is not None
+    where = queries.Filters(
+        query.since, query.until, query.team, query.agent, query.channel, query.priority
+    )
+    if me.is_admin:
+        return where
+    if query.team and await rt.store["teams"].find_one(
+        {"_id": ObjectId(query.team), "lead_id": me.id}
+    ):
+        return where
+    if query.team or (query.agent and query.agent != str(me.id)):
+        raise Forbidden("You see your own figures, and your teams' if you lead them.")
+    return queries.Filters(
+        query.since, query.until, None, str(me.id), query.channel, query.priority
+    )
+
+
+class Counted(BaseModel):
+    opened: int
+    resolved: int
+
+
+class TicketsCounted(Counted):
+    backlog: int | None = Field(default=None, description="open now (overview only)")
+
+
+class Durations(BaseModel):
+    count: int
+    median_seconds: float | None
+    p90_seconds: float | None
+
+
+class SlaFigures(BaseModel):
+    met_percent: float | None
+    decided: int
+    targets: dict[str, float | None] = Field(description="met % per target")
+
+
+class CsatFigures(BaseModel):
+    average: float | None
+    responses: int
+
+
+class BotFigures(BaseModel):
+    conversations: int
+    deflected: int
+    handed_over: int
+
+
+class Figures(BaseModel):
+    conversations: Counted
+    tickets: TicketsCounted
+    first_response: Durations
+    resolution: Durations
+    sla: SlaFigures
+    csat: CsatFigures
+    bot: BotFigures
+
+
+class OverviewOut(Figures):
+    since: str
+    until: str
+
+
+class AgentFigures(Figures):
+    agent_id: str
+    name: str
+
+
+class AgentsOut(BaseModel):
+    items: list[AgentFigures]
+
+
+def _answer(result: Any, rows: list[dict[str, Any]], query: ReportQuery, name: str) -> Any:
+    if query.format == "csv":
+        filename = f"{name}-{query.since}-{query.until}.csv"
+        return web.Response(
+            text=queries.to_csv(rows),
+            content_type="text/csv",
+            headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        )
+    return json_response(result)
+
+
+@api(
+    "GET",
+    "/reports/overview",
+    summary="Conversations and tickets opened and resolved, first response and resolution "
+    "times, SLA met, satisfaction and the bot's part for a date range",
+    tag="reports",
+    query=ReportQuery,
+    response=OverviewOut,
+    media="text/csv",
+)
+async def overview(request: web.Request, query: ReportQuery) -> Any:
+    rt = runtime(request)
+    result = await queries.overview(rt, await _filters(rt, principal(request), query))
+    return _answer(result, [result], query, "overview")
+
+
+@api(
+    "GET",
+    "/reports/agents",
+    summary="The same figures per agent",
+    tag="reports",
+    query=ReportQuery,
+    response=AgentsOut,
+    media="text/csv",
+)
+async def agents(request: web.Request, query: ReportQuery) -> Any:
+    rt = runtime(request)
+    items = await queries.agents(rt, await _filters(rt, principal(request), query))
+    return _answer({"items": items}, items, query, "agents")

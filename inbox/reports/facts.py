@@ -1,0 +1,128 @@
+"""What one conversation, ticket or survey contributes to the report figures, as counters
+per bucket (day in the account's time zone, team, agent, channel and priority). A pure
+function of the record as it is now: the rollups add the difference from what the record
+contributed before, so events redelivered or out of order change nothing, and a rebuild
+from the records gives the same rollups."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from inbox.reports.histograms import bin_of
+
+Counters = dict[str, int]
+Contribution = dict[str, dict[str, Any]]
+"""bucket id -> {"key": {day, team_id, agent_id, channel_id, priority}, "n": Counters}"""
+
+DURATIONS = ("first_response", "resolution")
+
+
+def day_of(moment: datetime, zone: ZoneInfo) -> str:
+    return moment.astimezone(zone).date().isoformat()
+
+
+def _text(value: Any) -> str | None:
+    return str(value) if value else None
+
+
+def bucket(
+    out: Contribution, day: str, team: Any, agent: Any, channel: Any, priority: Any
+) -> Counters:
+    key = {
+        "day": day,
+        "team_id": _text(team),
+        "agent_id": _text(agent),
+        "channel_id": _text(channel),
+        "priority": priority or "none",
+    }
+    bucket_id = "|".join(str(value or "-") for value in key.values())
+    return out.setdefault(bucket_id, {"key": key, "n": {}})["n"]
+
+
+def add(counters: Counters, metric: str, value: int = 1) -> None:
+    counters[metric] = counters.get(metric, 0) + value
+
+
+def add_duration(counters: Counters, name: str, seconds: float) -> None:
+    seconds = max(0.0, seconds)
+    add(counters, f"{name}_count")
+    add(counters, f"{name}_sum", round(seconds))
+    add(counters, f"h_{name}_{bin_of(seconds)}")
+
+
+def of_conversation(conversation: dict[str, Any], zone: ZoneInfo) -> Contribution:
+    """Opened (on its first day), first answered by a person, resolved, and the bot's part."""
+    out: Contribution = {}
+    where = (
+        conversation.get("team_id"),
+        conversation.get("assignee_id"),
+        conversation["channel_id"],
+        conversation.get("priority"),
+    )
+    opened = bucket(out, day_of(conversation["created_at"], zone), *where)
+    add(opened, "conversations_opened")
+    answered = conversation.get("first_agent_reply_at")
+    if answered is not None:
+        seconds = (answered - conversation["created_at"]).total_seconds()
+        add_duration(opened, "first_response", seconds)
+    if conversation["status"] == "resolved" and conversation.get("resolved_at"):
+        resolved = bucket(out, day_of(conversation["resolved_at"], zone), *where)
+        add(resolved, "conversations_resolved")
+    outcome = conversation.get("bot_outcome")
+    if outcome:
+        add(opened, "bot_conversations")
+        if outcome in ("deflected", "handed_over"):
+            add(opened, f"bot_{outcome}")
+    return out
+
+
+def of_ticket(ticket: dict[str, Any], zone: ZoneInfo) -> Contribution:
+    """Opened, resolved (with the time it took), and its SLA targets met or missed."""
+    out: Contribution = {}
+    if ticket.get("merged_into"):
+        return out  # its work counts in the ticket it was merged into
+    where = (
+        ticket.get("team_id"),
+        ticket.get("owner_id"),
+        ticket.get("channel_id"),
+        ticket.get("priority"),
+    )
+    add(bucket(out, day_of(ticket["created_at"], zone), *where), "tickets_opened")
+    resolved_at = ticket.get("resolved_at")
+    if ticket["status"] in ("resolved", "closed") and resolved_at:
+        resolved = bucket(out, day_of(resolved_at, zone), *where)
+        add(resolved, "tickets_resolved")
+        add_duration(resolved, "resolution", (resolved_at - ticket["created_at"]).total_seconds())
+    for name, target in ((ticket.get("sla") or {}).get("targets") or {}).items():
+        if target.get("met_at") is not None:
+            decided, met = target["met_at"], not target.get("late_minutes")
+        elif target.get("breached_at") is not None:
+            decided, met = target["breached_at"], False
+        else:
+            continue
+        counters = bucket(out, day_of(decided, zone), *where)
+        add(counters, f"sla_{name}_decided")
+        add(counters, f"sla_{name}_met", int(met))
+        add(counters, "sla_decided")
+        add(counters, "sla_met", int(met))
+    return out
+
+
+def of_survey(survey: dict[str, Any], zone: ZoneInfo) -> Contribution:
+    """A rating, with the agent, team and channel of the time it asks about."""
+    out: Contribution = {}
+    if survey.get("rating") is None or survey.get("rated_at") is None:
+        return out
+    counters = bucket(
+        out,
+        day_of(survey["rated_at"], zone),
+        survey.get("team_id"),
+        survey.get("agent_id"),
+        survey.get("channel_id"),
+        None,
+    )
+    add(counters, "csat_responses")
+    add(counters, "csat_sum", int(survey["rating"]))
+    return out

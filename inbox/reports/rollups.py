@@ -1,0 +1,112 @@
+"""The rollups the reports read: one small document per bucket (day, team, agent,
+channel and priority) with counters and duration histograms.
+
+A worker event handler recomputes the contribution of the conversation, ticket or survey an
+event is about and swaps it in atomically (`report_facts` keeps each record's last
+contribution); the rollups get the difference. So a redelivered or late event adds nothing,
+concurrent handlers never count twice, and `rebuild` from the records gives the same
+rollups.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bson import ObjectId
+from pymongo import ReturnDocument
+
+from inbox.events import EventType
+from inbox.reports import facts
+from inbox.runtime import Runtime
+
+Compute = Callable[[dict[str, Any], ZoneInfo], facts.Contribution]
+SOURCES: dict[str, tuple[str, Compute]] = {
+    "conversation": ("conversations", facts.of_conversation),
+    "ticket": ("tickets", facts.of_ticket),
+    "survey": ("surveys", facts.of_survey),
+}
+"""record kind -> (collection, contribution)"""
+
+
+async def zone_of(rt: Runtime) -> ZoneInfo:
+    """The account's time zone, which cuts the days: the default calendar's (else UTC)."""
+    calendar = await rt.store["calendars"].find_one({"default": True})
+    return (
+        ZoneInfo(calendar["timezone"]) if calendar and calendar.get("timezone") else ZoneInfo("UTC")
+    )
+
+
+async def on_event(rt: Runtime, event: dict[str, Any]) -> None:
+    """An event handler: bring the rollups up to date with the record the event is about."""
+    kind = event["subject"]["type"]
+    if event["type"] == EventType.CSAT_RECEIVED:
+        survey_id = ((event.get("data") or {}).get("survey") or {}).get("id")
+        if survey_id:
+            await refresh(rt, "survey", ObjectId(survey_id))
+    if kind in ("conversation", "ticket"):
+        await refresh(rt, kind, event["subject"]["id"])
+
+
+async def refresh(rt: Runtime, kind: str, record_id: ObjectId) -> None:
+    """Swap in what the record contributes now, and add the difference to the rollups."""
+    collection, compute = SOURCES[kind]
+    record = await rt.store[collection].find_one({"_id": record_id})
+    now = compute(record, await zone_of(rt)) if record is not None else {}
+    before = await rt.store["report_facts"].find_one_and_update(
+        {"_id": f"{kind}:{record_id}"},
+        {"$set": {"buckets": now}},
+        upsert=True,
+        return_document=ReturnDocument.BEFORE,
+    )
+    await _apply(rt, difference(now, (before or {}).get("buckets") or {}))
+
+
+def difference(now: facts.Contribution, before: facts.Contribution) -> facts.Contribution:
+    """now - before, bucket by bucket and counter by counter (zeros left out)."""
+    out: facts.Contribution = {}
+    for bucket_id in now.keys() | before.keys():
+        new = (now.get(bucket_id) or {}).get("n", {})
+        old = (before.get(bucket_id) or {}).get("n", {})
+        changed = {m: new.get(m, 0) - old.get(m, 0) for m in new.keys() | old.keys()}
+        changed = {m: v for m, v in changed.items() if v}
+        if changed:
+            key = (now.get(bucket_id) or before[bucket_id])["key"]
+            out[bucket_id] = {"key": key, "n": changed}
+    return out
+
+
+async def _apply(rt: Runtime, delta: facts.Contribution) -> None:
+    for bucket_id, entry in delta.items():
+        await rt.store["report_rollups"].update_one(
+            {"_id": bucket_id},
+            {
+                "$setOnInsert": entry["key"],
+                "$inc": {f"n.{metric}": value for metric, value in entry["n"].items()},
+            },
+            upsert=True,
+        )
+
+
+async def rebuild(rt: Runtime) -> int:
+    """Compute every record's contribution afresh and replace the rollups; returns how many
+    records were read."""
+    zone = await zone_of(rt)
+    totals: facts.Contribution = {}
+    records = 0
+    await rt.store["report_facts"].delete_many({})
+    for kind, (collection, compute) in SOURCES.items():
+        async for record in rt.store[collection].find({}):
+            records += 1
+            contribution = compute(record, zone)
+            await rt.store["report_facts"].insert_one(
+                {"_id": f"{kind}:{record['_id']}", "buckets": contribution}
+            )
+            for bucket_id, entry in contribution.items():
+                total = totals.setdefault(bucket_id, {"key": entry["key"], "n": {}})
+                for metric, value in entry["n"].items():
+                    facts.add(total["n"], metric, value)
+    await rt.store["report_rollups"].delete_many({})
+    await _apply(rt, totals)
+    return records

@@ -1,0 +1,181 @@
+"""Report figures from the rollups: a history made through the API (agents, teams, the bot,
+tickets, ratings, a day boundary in Asia/Ho_Chi_Minh) gives the same figures as a count from
+the records in the test, survives redelivered events, equals a rebuild, and each person sees
+only what they may; CSV says what the JSON says."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from bson import ObjectId
+
+from inbox.events import SYSTEM
+from inbox.models.conversations import ConversationPatch, ConversationStatus
+from inbox.reports import histograms, rollups
+from inbox.services import conversations
+from tests.conftest import customer_writes, eventually
+
+ZONE_NIGHT = datetime(2026, 11, 30, 17, 30, tzinfo=UTC)
+"""00:30 on 1 December in Ho Chi Minh City, still 30 November in UTC."""
+
+
+async def processed(rt) -> None:
+    async def done():
+        return await rt.store["events"].find_one({"processed_at": None}) is None
+
+    await eventually(done, timeout=20)
+
+
+async def snapshot(rt) -> dict[str, dict[str, int]]:
+    rows = await rt.store["report_rollups"].find({}).to_list(None)
+    return {
+        row["_id"]: {m: v for m, v in (row.get("n") or {}).items() if v}
+        for row in rows
+        if any((row.get("n") or {}).values())
+    }
+
+
+async def history(http, admin, agent, rt, telegram_channel) -> list[dict[str, Any]]:
+    """Six conversations: two answered by the agent, one by the admin, two through the bot
+    (one resolved by it, one handed over), tickets for three, two of them resolved and rated."""
+    status, calendar = await admin.post(
+        "/api/v1/calendars",
+        json={
+            "name": "Shop",
+            "timezone": "Asia/Ho_Chi_Minh",
+            "hours": {d: [["00:00", "24:00"]] for d in ("mon", "tue", "wed", "thu", "fri")},
+        },
+    )
+    assert status == 201, calendar
+    made = []
+    for n in range(6):
+        await customer_writes(http, telegram_channel, 7000 + n, f"Câu hỏi {n}", name=f"Khách {n}")
+    _, page = await admin.get("/api/v1/conversations?status=open&limit=100")
+    made = sorted(page["items"], key=lambda c: c["contact"]["name"])
+    assert len(made) == 6
+    for n, conversation in enumerate(made[:3]):
+        who = agent if n < 2 else admin
+        await admin.patch(
+            f"/api/v1/conversations/{conversation['id']}",
+            json={"assignee_id": str(who.agent["_id"])},
+        )
+        status, _ = await who.post(
+            f"/api/v1/conversations/{conversation['id']}/messages", json={"text": "Chào bạn"}
+        )
+        assert status == 201
+        status, ticket = await who.post(
+            f"/api/v1/conversations/{conversation['id']}/ticket", json={"title": f"Hỏi {n}"}
+        )
+        assert status == 201, ticket
+        if n < 2:
+            await who.patch(f"/api/v1/tickets/{ticket['id']}", json={"status": "resolved"})
+    for conversation, end in (
+        (made[4], ConversationStatus.RESOLVED),
+        (made[5], ConversationStatus.OPEN),
+    ):
+        doc = await conversations.get(rt, ObjectId(conversation["id"]))
+        doc = await conversations.update(
+            rt, doc, ConversationPatch(status=ConversationStatus.BOT), SYSTEM
+        )
+        await conversations.update(rt, doc, ConversationPatch(status=end), SYSTEM)
+    await processed(rt)
+    for survey in await rt.store["surveys"].find({}).to_list(None):
+        from inbox.services.tickets import satisfaction
+
+        await satisfaction.record(
+            rt, {**survey, "sent_at": survey.get("sent_at") or datetime.now(UTC)}, 4, None
+        )
+    # the first conversation came at half past midnight, Ho Chi Minh time
+    first = ObjectId(made[0]["id"])
+    await rt.store["conversations"].update_one(
+        {"_id": first},
+        {
+            "$set": {
+                "created_at": ZONE_NIGHT,
+                "first_agent_reply_at": ZONE_NIGHT + timedelta(minutes=7),
+            }
+        },
+    )
+    await rollups.refresh(rt, "conversation", first)
+    await processed(rt)
+    return made
+
+
+async def test_figures_match_the_records_survive_redelivery_and_equal_a_rebuild(
+    http, admin, agent, rt, telegram_channel, fake_telegram
+):
+    await history(http, admin, agent, rt, telegram_channel)
+    today = datetime.now(UTC).date()
+    status, whole = await admin.get(f"/api/v1/reports/overview?since=2026-11-01&until={today}")
+    assert status == 200, whole
+
+    records = await rt.store["conversations"].find({}).to_list(None)
+    tickets = await rt.store["tickets"].find({}).to_list(None)
+    assert whole["conversations"]["opened"] == len(records) == 6
+    assert whole["conversations"]["resolved"] == sum(c["status"] == "resolved" for c in records)
+    assert whole["tickets"]["opened"] == len(tickets) == 3
+    assert whole["tickets"]["resolved"] == 2 and whole["tickets"]["backlog"] == 1
+    assert whole["bot"] == {"conversations": 2, "deflected": 1, "handed_over": 1}
+    waits = [
+        (c["first_agent_reply_at"] - c["created_at"]).total_seconds()
+        for c in records
+        if c.get("first_agent_reply_at")
+    ]
+    assert whole["first_response"]["count"] == len(waits) == 3
+    median = whole["first_response"]["median_seconds"]
+    exact = sorted(waits)[1]
+    assert median / histograms.GROWTH <= max(exact, histograms.FIRST) <= median
+    assert whole["csat"]["responses"] == 2 and whole["csat"]["average"] == 4.0
+
+    # the day boundary: 30 November in UTC is 1 December in Ho Chi Minh City
+    _, night = await admin.get("/api/v1/reports/overview?since=2026-12-01&until=2026-12-01")
+    _, before = await admin.get("/api/v1/reports/overview?since=2026-11-30&until=2026-11-30")
+    assert night["conversations"]["opened"] == 1 and before["conversations"]["opened"] == 0
+    assert (
+        night["first_response"]["median_seconds"]
+        >= 7 * 60
+        > night["first_response"]["median_seconds"] / histograms.GROWTH
+    )
+
+    figures = await snapshot(rt)
+    for event in await rt.store["events"].find({}).to_list(None):  # every event again
+        await rollups.on_event(rt, event)
+    assert await snapshot(rt) == figures
+    assert await rollups.rebuild(rt) >= 9
+    assert await snapshot(rt) == figures
+
+    _, table = await admin.get(f"/api/v1/reports/agents?since=2026-11-01&until={today}")
+    by_name = {item["name"]: item for item in table["items"]}
+    assert by_name["Andy Agent"]["conversations"]["opened"] == 2
+    assert by_name["Andy Agent"]["tickets"]["resolved"] == 2
+    assert by_name["Ada Admin"]["first_response"]["count"] == 1
+
+
+async def test_each_person_sees_only_their_figures_and_csv_says_the_same(
+    http, admin, agent, rt, telegram_channel, fake_telegram
+):
+    await history(http, admin, agent, rt, telegram_channel)
+    today = datetime.now(UTC).date()
+    admin_id = str(admin.agent["_id"])
+    status, refused = await agent.get(f"/api/v1/reports/agents?agent={admin_id}")
+    assert status == 403, refused
+    status, refused = await agent.get(f"/api/v1/reports/overview?team={'0' * 24}")
+    assert status == 403
+    _, mine = await agent.get(f"/api/v1/reports/agents?since=2026-11-01&until={today}")
+    assert [item["name"] for item in mine["items"]] == ["Andy Agent"]
+    _, own = await agent.get(f"/api/v1/reports/overview?since=2026-11-01&until={today}")
+    assert own["conversations"]["opened"] == 2
+
+    _, data = await admin.get(f"/api/v1/reports/overview?since=2026-11-01&until={today}")
+    status, text = await admin.get(
+        f"/api/v1/reports/overview?since=2026-11-01&until={today}&format=csv"
+    )
+    assert status == 200
+    (row,) = list(csv.DictReader(io.StringIO(text)))
+    assert row["tickets.opened"] == str(data["tickets"]["opened"])
+    assert row["first_response.median_seconds"] == str(data["first_response"]["median_seconds"])
+    status, bad = await admin.get("/api/v1/reports/overview?since=2026-12-05&until=2026-12-01")
+    assert status == 422 and "since" in str(bad)
