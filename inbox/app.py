@@ -15,6 +15,7 @@ from inbox.keys import RUNTIME
 from inbox.portal import api as portal_api
 from inbox.portal import pages as portal_pages
 from inbox.realtime import hub_context, portal_websocket, websocket
+from inbox.reports import pages as report_pages
 from inbox.runtime import Runtime
 from inbox.settings import Settings
 from inbox.web import pages, rendering, survey_pages
@@ -43,6 +44,7 @@ def create_app(settings: Settings, rt: Runtime | None = None) -> web.Application
     survey_pages.setup(app)
     portal_pages.setup(app)
     portal_api.setup(app)
+    report_pages.setup(app)
     app.router.add_get("/ws", websocket)
     app.router.add_get("/portal/ws", portal_websocket)
     app.router.add_get("/healthz", health.healthz)

@@ -120,6 +120,18 @@ class AgentsOut(BaseModel):
     items: list[AgentFigures]
 
 
+class DayOut(BaseModel):
+    day: str
+    conversations_opened: int
+    conversations_resolved: int
+    tickets_opened: int
+    tickets_resolved: int
+
+
+class DailyOut(BaseModel):
+    items: list[DayOut]
+
+
 def _answer(result: Any, rows: list[dict[str, Any]], query: ReportQuery, name: str) -> Any:
     if query.format == "csv":
         filename = f"{name}-{query.since}-{query.until}.csv"
@@ -160,3 +172,18 @@ async def agents(request: web.Request, query: ReportQuery) -> Any:
     rt = runtime(request)
     items = await queries.agents(rt, await _filters(rt, principal(request), query))
     return _answer({"items": items}, items, query, "agents")
+
+
+@api(
+    "GET",
+    "/reports/daily",
+    summary="Conversations and tickets opened and resolved per day of the range",
+    tag="reports",
+    query=ReportQuery,
+    response=DailyOut,
+    media="text/csv",
+)
+async def daily(request: web.Request, query: ReportQuery) -> Any:
+    rt = runtime(request)
+    items = await queries.daily(rt, await _filters(rt, principal(request), query))
+    return _answer({"items": items}, items, query, "daily")

@@ -8,7 +8,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from bson import ObjectId
@@ -134,6 +134,23 @@ async def agents(rt: Runtime, where: Filters) -> list[dict[str, Any]]:
         name = await rt.store.name_of("agents", agent_id)
         items.append({"agent_id": agent_id, "name": name, **figures(_sum(rows))})
     return sorted(items, key=lambda item: item["name"].lower())
+
+
+DAILY = ("conversations_opened", "conversations_resolved", "tickets_opened", "tickets_resolved")
+
+
+async def daily(rt: Runtime, where: Filters) -> list[dict[str, Any]]:
+    """Volume per day of the range (days without any at zero), for the charts."""
+    per_day: dict[str, facts.Counters] = {}
+    for row in await _rows(rt, where):
+        counters = per_day.setdefault(row["day"], {})
+        for metric in DAILY:
+            facts.add(counters, metric, (row.get("n") or {}).get(metric, 0))
+    days = (where.until - where.since).days + 1
+    return [
+        {"day": day, **{m: per_day.get(day, {}).get(m, 0) for m in DAILY}}
+        for day in ((where.since + timedelta(days=n)).isoformat() for n in range(days))
+    ]
 
 
 def flat(result: dict[str, Any], prefix: str = "") -> dict[str, Any]:

@@ -1,0 +1,170 @@
+// Reports: figures for a period (with the previous one beside them), volume per day as a
+// chart and a table, the agents table, each downloadable as CSV.
+import { _, api, el, toast } from "./core.js";
+
+const $ = (id) => document.getElementById(id);
+const page = $("reports");
+const isAdmin = page.dataset.admin === "true";
+const form = $("report-filters");
+let chart = null;
+
+const iso = (day) => day.toISOString().slice(0, 10);
+
+function presetRange(preset) {
+  const today = new Date();
+  const until = iso(today);
+  if (preset === "today") return { since: until, until };
+  if (preset === "month") return { since: iso(new Date(today.getFullYear(), today.getMonth(), 1, 12)), until };
+  const start = new Date(today);
+  start.setDate(start.getDate() - (Number(preset) - 1));
+  return { since: iso(start), until };
+}
+
+function previous({ since, until }) {
+  const first = new Date(`${since}T12:00:00`);
+  const last = new Date(`${until}T12:00:00`);
+  const days = Math.round((last - first) / 86400000) + 1;
+  const end = new Date(first);
+  end.setDate(end.getDate() - 1);
+  const start = new Date(end);
+  start.setDate(start.getDate() - (days - 1));
+  return { since: iso(start), until: iso(end) };
+}
+
+function query(range) {
+  const params = new URLSearchParams(range);
+  for (const name of ["team", "agent", "channel", "priority"]) {
+    if (form.elements[name].value) params.set(name, form.elements[name].value);
+  }
+  return params.toString();
+}
+
+export function duration(seconds) {
+  if (seconds == null) return "—";
+  if (seconds < 90) return _("{n} s", { n: Math.round(seconds) });
+  if (seconds < 5400) return _("{n} min", { n: Math.round(seconds / 60) });
+  if (seconds < 172800) return _("{n} h", { n: (seconds / 3600).toFixed(1) });
+  return _("{n} d", { n: (seconds / 86400).toFixed(1) });
+}
+
+const percent = (value) => (value == null ? "—" : `${value}%`);
+const number = (value) => (value == null ? "—" : String(value));
+
+/** A figure with how it moved since the previous period (for durations, down is better). */
+function card(label, value, before, shown, lowerIsBetter = false) {
+  let trend = null;
+  if (value != null && before != null && value !== before) {
+    const up = value > before;
+    const good = lowerIsBetter ? !up : up;
+    trend = el("span", { class: `trend ${good ? "good" : "bad"}`, title: _("previous period: {value}", { value: shown(before) }) },
+      up ? "▲ " : "▼ ", _("from {value}", { value: shown(before) }));
+  }
+  return el("div", { class: "report-card" }, el("span", { class: "muted small" }, label),
+    el("strong", {}, shown(value)), trend);
+}
+
+function renderCards(now, before) {
+  const cards = [
+    card(_("Conversations opened"), now.conversations.opened, before.conversations.opened, number),
+    card(_("Conversations resolved"), now.conversations.resolved, before.conversations.resolved, number),
+    card(_("Tickets opened"), now.tickets.opened, before.tickets.opened, number),
+    card(_("Tickets resolved"), now.tickets.resolved, before.tickets.resolved, number),
+    card(_("Open tickets now"), now.tickets.backlog, null, number),
+    card(_("First response, median"), now.first_response.median_seconds, before.first_response.median_seconds, duration, true),
+    card(_("First response, 90%"), now.first_response.p90_seconds, before.first_response.p90_seconds, duration, true),
+    card(_("Resolution, median"), now.resolution.median_seconds, before.resolution.median_seconds, duration, true),
+    card(_("Resolution, 90%"), now.resolution.p90_seconds, before.resolution.p90_seconds, duration, true),
+    card(_("SLA met"), now.sla.met_percent, before.sla.met_percent, percent),
+    card(_("Satisfaction ({n} ratings)", { n: now.csat.responses }), now.csat.average, before.csat.average, number),
+    card(_("Bot: resolved alone"), now.bot.deflected, before.bot.deflected, number),
+    card(_("Bot: handed over"), now.bot.handed_over, before.bot.handed_over, number),
+  ];
+  $("cards").replaceChildren(...cards);
+  $("cards").removeAttribute("aria-busy");
+}
+
+function renderDaily(items) {
+  const series = [
+    ["conversations_opened", _("Conversations opened"), "#4f46e5"],
+    ["conversations_resolved", _("Conversations resolved"), "#16794c"],
+    ["tickets_opened", _("Tickets opened"), "#d97706"],
+    ["tickets_resolved", _("Tickets resolved"), "#0f766e"],
+  ];
+  const data = {
+    labels: items.map((item) => item.day),
+    datasets: series.map(([key, label, colour]) => ({ label, data: items.map((item) => item[key]), backgroundColor: colour })),
+  };
+  if (chart) {
+    chart.data = data;
+    chart.update();
+  } else {
+    chart = new window.Chart($("daily-chart"), {
+      type: "bar",
+      data,
+      options: { responsive: true, maintainAspectRatio: false, animation: false, scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } },
+    });
+  }
+  $("daily-rows").replaceChildren(...items.map((item) => el("tr", {}, el("td", {}, item.day),
+    ...series.map(([key]) => el("td", {}, String(item[key]))))));
+}
+
+function renderAgents(items) {
+  $("agent-rows").replaceChildren(...(items.length ? items.map((item) => el("tr", {},
+    el("td", {}, item.name || item.agent_id),
+    el("td", {}, String(item.conversations.opened)),
+    el("td", {}, String(item.tickets.resolved)),
+    el("td", {}, duration(item.first_response.median_seconds)),
+    el("td", {}, duration(item.resolution.median_seconds)),
+    el("td", {}, percent(item.sla.met_percent)),
+    el("td", {}, item.csat.average == null ? "—" : `${item.csat.average} (${item.csat.responses})`),
+  )) : [el("tr", {}, el("td", { colspan: 7, class: "muted" }, _("Nothing in this period.")))]));
+}
+
+async function load() {
+  const range = { since: form.elements.since.value, until: form.elements.until.value };
+  const current = query(range);
+  $("cards").setAttribute("aria-busy", "true");
+  $("daily-csv").href = `/api/v1/reports/daily?${current}&format=csv`;
+  $("agents-csv").href = `/api/v1/reports/agents?${current}&format=csv`;
+  try {
+    const [now, before, daily, agents] = await Promise.all([
+      api("GET", `/reports/overview?${current}`),
+      api("GET", `/reports/overview?${query(previous(range))}`),
+      api("GET", `/reports/daily?${current}`),
+      api("GET", `/reports/agents?${current}`),
+    ]);
+    renderCards(now, before);
+    renderDaily(daily.items);
+    renderAgents(agents.items);
+    $("report-scope").textContent = isAdmin ? "" : _("You see your own figures.");
+  } catch (error) {
+    $("cards").removeAttribute("aria-busy");
+    toast(error.message, "error");
+  }
+}
+
+function choosePreset(preset) {
+  const range = presetRange(preset);
+  form.elements.since.value = range.since;
+  form.elements.until.value = range.until;
+  for (const button of form.querySelectorAll("[data-preset]")) button.setAttribute("aria-pressed", String(button.dataset.preset === preset));
+  load();
+}
+
+async function fillFilters() {
+  const lists = await Promise.all(["/teams", "/agents", "/channels"].map((path) => api("GET", path).catch(() => ({ items: [] }))));
+  const [teams, agents, channels] = lists.map((list) => list.items);
+  form.elements.team.append(...teams.map((team) => el("option", { value: team.id }, team.name)));
+  form.elements.agent.append(...agents.map((agent) => el("option", { value: agent.id }, agent.name)));
+  form.elements.channel.append(...channels.map((channel) => el("option", { value: channel.id }, `${channel.name} (${channel.kind})`)));
+  $("agent-filter").hidden = !isAdmin;
+}
+
+for (const button of form.querySelectorAll("[data-preset]")) button.addEventListener("click", () => choosePreset(button.dataset.preset));
+form.addEventListener("change", (event) => {
+  if (event.target.name === "since" || event.target.name === "until") {
+    for (const button of form.querySelectorAll("[data-preset]")) button.setAttribute("aria-pressed", "false");
+  }
+  load();
+});
+fillFilters().finally(() => choosePreset("30"));
