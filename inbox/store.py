@@ -190,6 +190,7 @@ COLLECTIONS: dict[str, CollectionSpec] = {
             Index.on("token_hash", unique=True, partial={"token_hash": HAS_STRING}),
             Index.on("ticket_id"),
             Index.on("ticket_id", "status", ("sent_at", DESCENDING)),
+            Index.on(("rated_at", DESCENDING)),
         ]
     ),
     "counters": CollectionSpec(small=True),

@@ -120,6 +120,24 @@ class AgentsOut(BaseModel):
     items: list[AgentFigures]
 
 
+class TeamFigures(Figures):
+    team_id: str
+    name: str
+
+
+class TeamsOut(BaseModel):
+    items: list[TeamFigures]
+
+
+class ChannelFigures(Figures):
+    channel_id: str
+    name: str
+
+
+class ChannelsOut(BaseModel):
+    items: list[ChannelFigures]
+
+
 class DayOut(BaseModel):
     day: str
     conversations_opened: int
@@ -159,19 +177,30 @@ async def overview(request: web.Request, query: ReportQuery) -> Any:
     return _answer(result, [result], query, "overview")
 
 
-@api(
-    "GET",
-    "/reports/agents",
-    summary="The same figures per agent",
-    tag="reports",
-    query=ReportQuery,
-    response=AgentsOut,
-    media="text/csv",
-)
-async def agents(request: web.Request, query: ReportQuery) -> Any:
-    rt = runtime(request)
-    items = await queries.agents(rt, await _filters(rt, principal(request), query))
-    return _answer({"items": items}, items, query, "agents")
+def _breakdown(by: str, path: str, summary: str, response: type[BaseModel]) -> None:
+    """GET /reports/{path}: the figures per agent, team or channel."""
+
+    async def handler(request: web.Request, query: ReportQuery) -> Any:
+        rt = runtime(request)
+        where = await _filters(rt, principal(request), query)
+        items = await queries.breakdown(rt, where, by)
+        return _answer({"items": items}, items, query, path)
+
+    handler.__name__ = f"report_{path}"
+    api(
+        "GET",
+        f"/reports/{path}",
+        summary=summary,
+        tag="reports",
+        query=ReportQuery,
+        response=response,
+        media="text/csv",
+    )(handler)
+
+
+_breakdown("agent_id", "agents", "The figures per agent", AgentsOut)
+_breakdown("team_id", "teams", "The figures per team", TeamsOut)
+_breakdown("channel_id", "channels", "The figures per channel", ChannelsOut)
 
 
 @api(
@@ -187,3 +216,56 @@ async def daily(request: web.Request, query: ReportQuery) -> Any:
     rt = runtime(request)
     items = await queries.daily(rt, await _filters(rt, principal(request), query))
     return _answer({"items": items}, items, query, "daily")
+
+
+class HourOut(BaseModel):
+    weekday: int = Field(description="0 = Monday")
+    hour: int
+    conversations: int
+
+
+class HoursOut(BaseModel):
+    items: list[HourOut]
+
+
+@api(
+    "GET",
+    "/reports/hours",
+    summary="Conversations opened per weekday and hour (the busiest hours)",
+    tag="reports",
+    query=ReportQuery,
+    response=HoursOut,
+    media="text/csv",
+)
+async def hours(request: web.Request, query: ReportQuery) -> Any:
+    rt = runtime(request)
+    items = await queries.busiest_hours(rt, await _filters(rt, principal(request), query))
+    return _answer({"items": items}, items, query, "hours")
+
+
+class RatingOut(BaseModel):
+    rating: int
+    comment: str | None
+    at: str
+    ticket: str | None
+    agent: str
+    channel: str | None
+
+
+class RatingsOut(BaseModel):
+    items: list[RatingOut]
+
+
+@api(
+    "GET",
+    "/reports/ratings",
+    summary="The satisfaction ratings of the range with their comments, newest first",
+    tag="reports",
+    query=ReportQuery,
+    response=RatingsOut,
+    media="text/csv",
+)
+async def ratings(request: web.Request, query: ReportQuery) -> Any:
+    rt = runtime(request)
+    items = await queries.ratings(rt, await _filters(rt, principal(request), query))
+    return _answer({"items": items}, items, query, "ratings")

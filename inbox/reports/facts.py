@@ -63,6 +63,8 @@ def of_conversation(conversation: dict[str, Any], zone: ZoneInfo) -> Contributio
     )
     opened = bucket(out, day_of(conversation["created_at"], zone), *where)
     add(opened, "conversations_opened")
+    local = conversation["created_at"].astimezone(zone)
+    add(opened, f"hour_{local.weekday()}_{local.hour}")
     answered = conversation.get("first_agent_reply_at")
     if answered is not None:
         seconds = (answered - conversation["created_at"]).total_seconds()

@@ -8,13 +8,14 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from bson import ObjectId
 
-from inbox.models.tickets import OPEN_TICKET_STATUSES
+from inbox.models.tickets import OPEN_TICKET_STATUSES, ticket_number
 from inbox.reports import facts, histograms
+from inbox.reports.rollups import zone_of as rollups_zone
 from inbox.runtime import Runtime
 
 SLA_TARGETS = ("first_response", "next_response", "resolution")
@@ -123,17 +124,61 @@ async def _backlog(rt: Runtime, where: Filters) -> int:
     return await rt.store["tickets"].count_documents(query)
 
 
-async def agents(rt: Runtime, where: Filters) -> list[dict[str, Any]]:
-    """The figures per agent, by name."""
-    per_agent: dict[str, list[dict[str, Any]]] = {}
+BREAKDOWNS = {"agent_id": "agents", "team_id": "teams", "channel_id": "channels"}
+"""What figures can be broken down by, and the collection that names each."""
+
+
+async def breakdown(rt: Runtime, where: Filters, by: str) -> list[dict[str, Any]]:
+    """The figures per agent, team or channel (`by`), by name."""
+    per_key: dict[str, list[dict[str, Any]]] = {}
     for row in await _rows(rt, where):
-        if row.get("agent_id"):
-            per_agent.setdefault(row["agent_id"], []).append(row)
+        if row.get(by):
+            per_key.setdefault(row[by], []).append(row)
     items = []
-    for agent_id, rows in per_agent.items():
-        name = await rt.store.name_of("agents", agent_id)
-        items.append({"agent_id": agent_id, "name": name, **figures(_sum(rows))})
+    for key, rows in per_key.items():
+        name = await rt.store.name_of(BREAKDOWNS[by], key)
+        items.append({by: key, "name": name, **figures(_sum(rows))})
     return sorted(items, key=lambda item: item["name"].lower())
+
+
+async def busiest_hours(rt: Runtime, where: Filters) -> list[dict[str, int]]:
+    """Conversations opened per weekday (0 = Monday) and hour, in the account's time zone."""
+    total = _sum(await _rows(rt, where))
+    return [
+        {"weekday": day, "hour": hour, "conversations": total.get(f"hour_{day}_{hour}", 0)}
+        for day in range(7)
+        for hour in range(24)
+    ]
+
+
+async def ratings(rt: Runtime, where: Filters, limit: int = 200) -> list[dict[str, Any]]:
+    """The ratings given in the range, newest first, with their comments."""
+    zone = await rollups_zone(rt)
+    start = datetime.combine(where.since, time.min, zone)
+    end = datetime.combine(where.until + timedelta(days=1), time.min, zone)
+    query: dict[str, Any] = {"rated_at": {"$gte": start, "$lt": end}}
+    for field, value in (("team_id", where.team), ("agent_id", where.agent)):
+        if value:
+            query[field] = ObjectId(value)
+    if where.channel:
+        query["channel_id"] = ObjectId(where.channel)
+    found = rt.store["surveys"].find(query, sort=[("rated_at", -1)], limit=limit)
+    items = []
+    async for survey in found:
+        ticket = None
+        if survey.get("ticket_id"):
+            ticket = await rt.store["tickets"].find_one({"_id": survey["ticket_id"]}, {"seq": 1})
+        items.append(
+            {
+                "rating": survey["rating"],
+                "comment": survey.get("comment"),
+                "at": survey["rated_at"].isoformat(),
+                "ticket": ticket_number(ticket["seq"]) if ticket else None,
+                "agent": await rt.store.name_of("agents", survey.get("agent_id")),
+                "channel": survey.get("channel_kind"),
+            }
+        )
+    return items
 
 
 DAILY = ("conversations_opened", "conversations_resolved", "tickets_opened", "tickets_resolved")

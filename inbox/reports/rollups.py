@@ -90,23 +90,35 @@ async def _apply(rt: Runtime, delta: facts.Contribution) -> None:
 
 
 async def rebuild(rt: Runtime) -> int:
-    """Compute every record's contribution afresh and replace the rollups; returns how many
-    records were read."""
+    """Compute every record's contribution afresh and make the rollups their sum; returns
+    how many records were read. (A repair tool: events handled meanwhile may be counted
+    again by the next event about the same record, which then sets it right.)"""
     zone = await zone_of(rt)
     totals: facts.Contribution = {}
-    records = 0
-    await rt.store["report_facts"].delete_many({})
+    kept: set[str] = set()
     for kind, (collection, compute) in SOURCES.items():
-        async for record in rt.store[collection].find({}):
-            records += 1
+        async for record in rt.store[collection].find({}, sort=[("_id", 1)]):
             contribution = compute(record, zone)
-            await rt.store["report_facts"].insert_one(
-                {"_id": f"{kind}:{record['_id']}", "buckets": contribution}
+            fact_id = f"{kind}:{record['_id']}"
+            kept.add(fact_id)
+            await rt.store["report_facts"].replace_one(
+                {"_id": fact_id}, {"buckets": contribution}, upsert=True
             )
             for bucket_id, entry in contribution.items():
                 total = totals.setdefault(bucket_id, {"key": entry["key"], "n": {}})
                 for metric, value in entry["n"].items():
                     facts.add(total["n"], metric, value)
-    await rt.store["report_rollups"].delete_many({})
-    await _apply(rt, totals)
-    return records
+    await _remove_others(rt, "report_facts", kept)
+    for bucket_id, entry in totals.items():
+        await rt.store["report_rollups"].replace_one(
+            {"_id": bucket_id}, {**entry["key"], "n": entry["n"]}, upsert=True
+        )
+    await _remove_others(rt, "report_rollups", set(totals))
+    return len(kept)
+
+
+async def _remove_others(rt: Runtime, collection: str, kept: set[str]) -> None:
+    found = rt.store[collection].find({}, {"_id": 1}, sort=[("_id", 1)])
+    stale = [doc["_id"] async for doc in found if doc["_id"] not in kept]
+    for start in range(0, len(stale), 500):
+        await rt.store[collection].delete_many({"_id": {"$in": stale[start : start + 500]}})

@@ -30,7 +30,7 @@ async def processed(rt) -> None:
 
 
 async def snapshot(rt) -> dict[str, dict[str, int]]:
-    rows = await rt.store["report_rollups"].find({}).to_list(None)
+    rows = await rt.store["report_rollups"].find({}, sort=[("_id", 1)]).to_list(None)
     return {
         row["_id"]: {m: v for m, v in (row.get("n") or {}).items() if v}
         for row in rows
@@ -82,7 +82,7 @@ async def history(http, admin, agent, rt, telegram_channel) -> list[dict[str, An
         )
         await conversations.update(rt, doc, ConversationPatch(status=end), SYSTEM)
     await processed(rt)
-    for survey in await rt.store["surveys"].find({}).to_list(None):
+    for survey in await rt.store["surveys"].find({}, sort=[("_id", 1)]).to_list(None):
         from inbox.services.tickets import satisfaction
 
         await satisfaction.record(
@@ -112,8 +112,8 @@ async def test_figures_match_the_records_survive_redelivery_and_equal_a_rebuild(
     status, whole = await admin.get(f"/api/v1/reports/overview?since=2026-11-01&until={today}")
     assert status == 200, whole
 
-    records = await rt.store["conversations"].find({}).to_list(None)
-    tickets = await rt.store["tickets"].find({}).to_list(None)
+    records = await rt.store["conversations"].find({}, sort=[("_id", 1)]).to_list(None)
+    tickets = await rt.store["tickets"].find({}, sort=[("_id", 1)]).to_list(None)
     assert whole["conversations"]["opened"] == len(records) == 6
     assert whole["conversations"]["resolved"] == sum(c["status"] == "resolved" for c in records)
     assert whole["tickets"]["opened"] == len(tickets) == 3
@@ -141,11 +141,24 @@ async def test_figures_match_the_records_survive_redelivery_and_equal_a_rebuild(
     )
 
     figures = await snapshot(rt)
-    for event in await rt.store["events"].find({}).to_list(None):  # every event again
+    every = await rt.store["events"].find({}, sort=[("_id", 1)]).to_list(None)
+    for event in every:  # every event again
         await rollups.on_event(rt, event)
     assert await snapshot(rt) == figures
     assert await rollups.rebuild(rt) >= 9
     assert await snapshot(rt) == figures
+
+    span = f"since=2026-11-01&until={today}"
+    _, hours = await admin.get(f"/api/v1/reports/hours?{span}")
+    at_night = [h for h in hours["items"] if h["conversations"] and h["hour"] == 0]
+    assert at_night == [{"weekday": 1, "hour": 0, "conversations": 1}]  # Tuesday 1 December
+    assert sum(h["conversations"] for h in hours["items"]) == 6
+    _, rated = await admin.get(f"/api/v1/reports/ratings?{span}")
+    assert [r["rating"] for r in rated["items"]] == [4, 4]
+    _, per_channel = await admin.get(f"/api/v1/reports/channels?{span}")
+    assert [(c["name"], c["conversations"]["opened"]) for c in per_channel["items"]] == [
+        (telegram_channel["name"], 6)
+    ]
 
     _, table = await admin.get(f"/api/v1/reports/agents?since=2026-11-01&until={today}")
     by_name = {item["name"]: item for item in table["items"]}

@@ -33,6 +33,10 @@ async def test_the_overview_charts_filters_and_downloads(
     )
     assert drawn
     await shot(page, "reports-overview")
+    await expect(page.locator("#ratings li")).to_have_count(2)
+    await expect(page.locator("#heat-map td", has_text="5")).to_have_count(1)
+    await page.locator("#heat-map").scroll_into_view_if_needed()
+    await shot(page, "reports-hours-and-ratings")
 
     await page.click("[data-preset=today]")
     await expect(page.locator("[data-preset=today]")).to_have_attribute("aria-pressed", "true")

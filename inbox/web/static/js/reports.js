@@ -108,9 +108,9 @@ function renderDaily(items) {
     ...series.map(([key]) => el("td", {}, String(item[key]))))));
 }
 
-function renderAgents(items) {
-  $("agent-rows").replaceChildren(...(items.length ? items.map((item) => el("tr", {},
-    el("td", {}, item.name || item.agent_id),
+function renderBreakdown(rowsId, items) {
+  $(rowsId).replaceChildren(...(items.length ? items.map((item) => el("tr", {},
+    el("td", {}, item.name || "—"),
     el("td", {}, String(item.conversations.opened)),
     el("td", {}, String(item.tickets.resolved)),
     el("td", {}, duration(item.first_response.median_seconds)),
@@ -120,22 +120,48 @@ function renderAgents(items) {
   )) : [el("tr", {}, el("td", { colspan: 7, class: "muted" }, _("Nothing in this period.")))]));
 }
 
+const WEEKDAYS = [_("Mon"), _("Tue"), _("Wed"), _("Thu"), _("Fri"), _("Sat"), _("Sun")];
+
+function renderHours(items) {
+  const most = Math.max(1, ...items.map((item) => item.conversations));
+  const hours = [...Array(24).keys()];
+  $("heat-map").replaceChildren(
+    el("thead", {}, el("tr", {}, el("th", {}, ""), ...hours.map((hour) => el("th", {}, String(hour))))),
+    el("tbody", {}, ...WEEKDAYS.map((name, day) => el("tr", {}, el("th", {}, name),
+      ...hours.map((hour) => {
+        const count = items.find((item) => item.weekday === day && item.hour === hour)?.conversations || 0;
+        const heat = count / most;
+        return el("td", { class: heat > 0.5 ? "hot" : null, style: `--heat: ${heat.toFixed(2)}`, title: `${name} ${hour}:00 · ${count}` }, count ? String(count) : "");
+      })))));
+}
+
+function renderRatings(items) {
+  $("ratings").replaceChildren(...(items.length ? items.map((item) => el("li", {},
+    el("span", { class: "stars" }, "★".repeat(item.rating)), " ",
+    el("span", { class: "muted small" }, [item.ticket, item.agent, item.channel, item.at.slice(0, 10)].filter(Boolean).join(" · ")),
+    item.comment ? el("p", {}, item.comment) : null)) : [el("li", { class: "muted" }, _("No ratings in this period."))]));
+}
+
 async function load() {
   const range = { since: form.elements.since.value, until: form.elements.until.value };
   const current = query(range);
   $("cards").setAttribute("aria-busy", "true");
-  $("daily-csv").href = `/api/v1/reports/daily?${current}&format=csv`;
-  $("agents-csv").href = `/api/v1/reports/agents?${current}&format=csv`;
+  for (const name of ["daily", "agents", "teams", "channels", "hours", "ratings"]) {
+    $(`${name}-csv`).href = `/api/v1/reports/${name}?${current}&format=csv`;
+  }
   try {
-    const [now, before, daily, agents] = await Promise.all([
+    const [now, before, daily, agents, teams, channels, hours, ratings] = await Promise.all([
       api("GET", `/reports/overview?${current}`),
       api("GET", `/reports/overview?${query(previous(range))}`),
-      api("GET", `/reports/daily?${current}`),
-      api("GET", `/reports/agents?${current}`),
+      ...["daily", "agents", "teams", "channels", "hours", "ratings"].map((name) => api("GET", `/reports/${name}?${current}`)),
     ]);
     renderCards(now, before);
     renderDaily(daily.items);
-    renderAgents(agents.items);
+    renderBreakdown("agent-rows", agents.items);
+    renderBreakdown("team-rows", teams.items);
+    renderBreakdown("channel-rows", channels.items);
+    renderHours(hours.items);
+    renderRatings(ratings.items);
     $("report-scope").textContent = isAdmin ? "" : _("You see your own figures.");
   } catch (error) {
     $("cards").removeAttribute("aria-busy");
