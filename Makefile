@@ -45,6 +45,7 @@ bench: $(TEST_STAMP)
 	$(BIN)/python -m benchmarks.rules
 	$(BIN)/python -m benchmarks.sla_tick
 	$(BIN)/python -m benchmarks.search
+	$(BIN)/python -m benchmarks.reports
 
 ## The API fuzzed from its OpenAPI description for longer than `make test` does (about 20 min).
 fuzz: $(TEST_STAMP)

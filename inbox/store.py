@@ -197,10 +197,10 @@ COLLECTIONS: dict[str, CollectionSpec] = {
     "report_facts": CollectionSpec(),
     "report_rollups": CollectionSpec(
         [
-            Index.on("day"),
-            Index.on("team_id", "day"),
-            Index.on("agent_id", "day"),
-            Index.on("channel_id", "day"),
+            Index.on("level", "day"),
+            Index.on("team_id", "level", "day"),
+            Index.on("agent_id", "level", "day"),
+            Index.on("channel_id", "level", "day"),
         ]
     ),
     "portal_sessions": CollectionSpec(

@@ -15,6 +15,7 @@ from bson import ObjectId
 
 from inbox.models.tickets import OPEN_TICKET_STATUSES, ticket_number
 from inbox.reports import facts, histograms
+from inbox.reports.rollups import LEVELS
 from inbox.reports.rollups import zone_of as rollups_zone
 from inbox.runtime import Runtime
 
@@ -31,18 +32,31 @@ class Filters:
     priority: str | None = None
 
 
-async def _rows(rt: Runtime, where: Filters) -> list[dict[str, Any]]:
-    query: dict[str, Any] = {
-        "day": {"$gte": where.since.isoformat(), "$lte": where.until.isoformat()}
+async def _rows(rt: Runtime, where: Filters, by: str | None = None) -> list[dict[str, Any]]:
+    """The rollups of the range and filters, from the coarsest level that answers: per day
+    with no filter, per day and value with one filter or a breakdown alone, else the finest."""
+    named = {
+        field: value
+        for field, value in (
+            ("team_id", where.team),
+            ("agent_id", where.agent),
+            ("channel_id", where.channel),
+            ("priority", where.priority),
+        )
+        if value
     }
-    for field, value in (
-        ("team_id", where.team),
-        ("agent_id", where.agent),
-        ("channel_id", where.channel),
-        ("priority", where.priority),
-    ):
-        if value:
-            query[field] = value
+    wanted = set(named) | ({by} if by else set())
+    if not wanted:
+        level = "all"
+    elif len(wanted) == 1:
+        level = next(name for name, field in LEVELS.items() if field in wanted)
+    else:
+        level = "fine"
+    query: dict[str, Any] = {
+        "level": level,
+        "day": {"$gte": where.since.isoformat(), "$lte": where.until.isoformat()},
+        **named,
+    }
     return await rt.store["report_rollups"].find(query).to_list(None)
 
 
@@ -131,7 +145,7 @@ BREAKDOWNS = {"agent_id": "agents", "team_id": "teams", "channel_id": "channels"
 async def breakdown(rt: Runtime, where: Filters, by: str) -> list[dict[str, Any]]:
     """The figures per agent, team or channel (`by`), by name."""
     per_key: dict[str, list[dict[str, Any]]] = {}
-    for row in await _rows(rt, where):
+    for row in await _rows(rt, where, by):
         if row.get(by):
             per_key.setdefault(row[by], []).append(row)
     items = []

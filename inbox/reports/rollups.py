@@ -77,8 +77,33 @@ def difference(now: facts.Contribution, before: facts.Contribution) -> facts.Con
     return out
 
 
-async def _apply(rt: Runtime, delta: facts.Contribution) -> None:
+LEVELS = {"team": "team_id", "agent": "agent_id", "channel": "channel_id", "priority": "priority"}
+"""Coarser rollups kept beside the finest, so a report with no filter, one filter or one
+breakdown reads one small document per day (or per day and value) instead of every bucket."""
+
+
+def with_levels(delta: facts.Contribution) -> facts.Contribution:
+    """The delta on the finest buckets, and the same summed per day and per day and value."""
+    out: facts.Contribution = {}
+
+    def into(bucket_id: str, key: dict[str, Any], counters: facts.Counters) -> None:
+        entry = out.setdefault(bucket_id, {"key": key, "n": {}})
+        for metric, value in counters.items():
+            facts.add(entry["n"], metric, value)
+
     for bucket_id, entry in delta.items():
+        key = entry["key"]
+        into(bucket_id, {**key, "level": "fine"}, entry["n"])
+        into(f"{key['day']}|all", {"day": key["day"], "level": "all"}, entry["n"])
+        for level, field in LEVELS.items():
+            if key.get(field):
+                coarse = {"day": key["day"], "level": level, field: key[field]}
+                into(f"{key['day']}|{level}|{key[field]}", coarse, entry["n"])
+    return out
+
+
+async def _apply(rt: Runtime, delta: facts.Contribution) -> None:
+    for bucket_id, entry in with_levels(delta).items():
         await rt.store["report_rollups"].update_one(
             {"_id": bucket_id},
             {
@@ -109,11 +134,12 @@ async def rebuild(rt: Runtime) -> int:
                 for metric, value in entry["n"].items():
                     facts.add(total["n"], metric, value)
     await _remove_others(rt, "report_facts", kept)
-    for bucket_id, entry in totals.items():
+    leveled = with_levels(totals)
+    for bucket_id, entry in leveled.items():
         await rt.store["report_rollups"].replace_one(
             {"_id": bucket_id}, {**entry["key"], "n": entry["n"]}, upsert=True
         )
-    await _remove_others(rt, "report_rollups", set(totals))
+    await _remove_others(rt, "report_rollups", set(leveled))
     return len(kept)
 
 
