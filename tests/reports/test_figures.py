@@ -192,3 +192,49 @@ async def test_each_person_sees_only_their_figures_and_csv_says_the_same(
     assert row["first_response.median_seconds"] == str(data["first_response"]["median_seconds"])
     status, bad = await admin.get("/api/v1/reports/overview?since=2026-12-05&until=2026-12-01")
     assert status == 422 and "since" in str(bad)
+
+
+async def test_merges_reopenings_sla_and_what_a_lead_sees(
+    http, admin, agent, rt, telegram_channel, fake_telegram
+):
+    await history(http, admin, agent, rt, telegram_channel)
+    today = datetime.now(UTC).date()
+    span = f"since=2026-11-01&until={today}"
+    one, two, three = sorted(
+        await rt.store["tickets"].find({}, sort=[("_id", 1)]).to_list(None), key=lambda t: t["seq"]
+    )
+    status, team = await admin.post("/api/v1/teams", json={"name": "Giao hàng"})
+    assert status == 201, team
+    await admin.patch(f"/api/v1/teams/{team['id']}", json={"lead_id": str(agent.agent["_id"])})
+    await admin.patch(f"/api/v1/tickets/{one['_id']}", json={"team_id": team["id"]})
+    status, _ = await admin.patch(f"/api/v1/tickets/{two['_id']}", json={"status": "open"})
+    assert status == 200  # reopened: resolved once, now not
+    status, _ = await admin.post(
+        f"/api/v1/tickets/{three['_id']}/merge", json={"into": str(one["_id"])}
+    )
+    assert status == 200  # merged: counts in the ticket it went into
+    now = datetime.now(UTC)
+    targets = {
+        "first_response": {"met_at": now, "late_minutes": 0, "breached_at": None},
+        "resolution": {"met_at": now, "late_minutes": 12.5, "breached_at": now},
+    }
+    await rt.store["tickets"].update_one({"_id": one["_id"]}, {"$set": {"sla.targets": targets}})
+    await rollups.refresh(rt, "ticket", one["_id"])
+    await processed(rt)
+
+    _, whole = await admin.get(f"/api/v1/reports/overview?{span}")
+    assert whole["tickets"]["opened"] == 2 and whole["tickets"]["resolved"] == 1
+    assert whole["sla"]["met_percent"] == 50.0
+    assert whole["sla"]["targets"] == {"first_response": 100.0, "resolution": 0.0}
+
+    status, led = await agent.get(f"/api/v1/reports/overview?{span}&team={team['id']}")
+    assert status == 200 and led["tickets"]["opened"] == 1
+    status, _ = await admin.post("/api/v1/teams", json={"name": "Kho"})
+    _, teams = await admin.get("/api/v1/teams")
+    other = next(t for t in teams["items"] if t["name"] == "Kho")
+    status, _ = await agent.get(f"/api/v1/reports/overview?{span}&team={other['id']}")
+    assert status == 403
+
+    figures = await snapshot(rt)
+    await rollups.rebuild(rt)
+    assert await snapshot(rt) == figures
