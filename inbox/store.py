@@ -154,6 +154,9 @@ COLLECTIONS: dict[str, CollectionSpec] = {
             Index.on("thread_keys", "updated_at"),
             Index.on("status", "status_changed_at"),
             Index.on("sla.next_check_at"),
+            Index.on("sla.targets.first_response.breached_at"),
+            Index.on("sla.targets.next_response.breached_at"),
+            Index.on("sla.targets.resolution.breached_at"),
         ]
     ),
     "ticket_history": CollectionSpec([Index.on("ticket_id", "at")]),

@@ -96,6 +96,11 @@ class BotFigures(BaseModel):
     handed_over: int
 
 
+class EscalationFigures(BaseModel):
+    total: int
+    by_level: dict[str, int]
+
+
 class Figures(BaseModel):
     conversations: Counted
     tickets: TicketsCounted
@@ -104,6 +109,7 @@ class Figures(BaseModel):
     sla: SlaFigures
     csat: CsatFigures
     bot: BotFigures
+    escalations: EscalationFigures
 
 
 class OverviewOut(Figures):
@@ -269,3 +275,37 @@ async def ratings(request: web.Request, query: ReportQuery) -> Any:
     rt = runtime(request)
     items = await queries.ratings(rt, await _filters(rt, principal(request), query))
     return _answer({"items": items}, items, query, "ratings")
+
+
+class PolicyMissed(BaseModel):
+    policy_id: str
+    name: str
+    missed: int
+
+
+class BreachedTicket(BaseModel):
+    number: str
+    title: str
+    priority: str
+    team: str
+    missed: list[str]
+
+
+class SlaOut(BaseModel):
+    by_policy: list[PolicyMissed]
+    tickets: list[BreachedTicket]
+
+
+@api(
+    "GET",
+    "/reports/sla",
+    summary="SLA targets missed by policy, and the tickets that missed one in the range",
+    tag="reports",
+    query=ReportQuery,
+    response=SlaOut,
+    media="text/csv",
+)
+async def sla(request: web.Request, query: ReportQuery) -> Any:
+    rt = runtime(request)
+    result = await queries.sla_breaches(rt, await _filters(rt, principal(request), query))
+    return _answer(result, result["tickets"], query, "sla")

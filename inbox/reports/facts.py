@@ -109,6 +109,8 @@ def of_ticket(ticket: dict[str, Any], zone: ZoneInfo) -> Contribution:
         add(counters, f"sla_{name}_met", int(met))
         add(counters, "sla_decided")
         add(counters, "sla_met", int(met))
+        if not met and (ticket.get("sla") or {}).get("policy_id"):
+            add(counters, f"sla_missed_policy_{ticket['sla']['policy_id']}")
     return out
 
 
@@ -127,4 +129,13 @@ def of_survey(survey: dict[str, Any], zone: ZoneInfo) -> Contribution:
     )
     add(counters, "csat_responses")
     add(counters, "csat_sum", int(survey["rating"]))
+    return out
+
+
+def of_escalation(entry: dict[str, Any], zone: ZoneInfo) -> Contribution:
+    """An escalation, by the level and team it went to."""
+    out: Contribution = {}
+    counters = bucket(out, day_of(entry["at"], zone), entry.get("to_team_id"), None, None, None)
+    add(counters, "escalations")
+    add(counters, f"escalations_l{entry.get('to_level', 0)}")
     return out

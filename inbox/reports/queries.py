@@ -115,6 +115,10 @@ def figures(total: facts.Counters) -> dict[str, Any]:
             "deflected": total.get("bot_deflected", 0),
             "handed_over": total.get("bot_handed_over", 0),
         },
+        "escalations": {
+            "total": total.get("escalations", 0),
+            "by_level": {f"L{level}": total.get(f"escalations_l{level}", 0) for level in range(4)},
+        },
     }
 
 
@@ -193,6 +197,47 @@ async def ratings(rt: Runtime, where: Filters, limit: int = 200) -> list[dict[st
             }
         )
     return items
+
+
+async def sla_breaches(rt: Runtime, where: Filters, limit: int = 200) -> dict[str, Any]:
+    """Targets missed by policy, and the tickets that missed one in the range."""
+    total = _sum(await _rows(rt, where))
+    prefix = "sla_missed_policy_"
+    by_policy = []
+    for metric, count in sorted(total.items()):
+        if metric.startswith(prefix) and count:
+            policy_id = metric[len(prefix) :]
+            name = await rt.store.name_of("sla_policies", policy_id)
+            by_policy.append({"policy_id": policy_id, "name": name, "missed": count})
+    zone = await rollups_zone(rt)
+    start = datetime.combine(where.since, time.min, zone)
+    end = datetime.combine(where.until + timedelta(days=1), time.min, zone)
+    tickets: dict[Any, dict[str, Any]] = {}
+    for target in SLA_TARGETS:
+        query: dict[str, Any] = {f"sla.targets.{target}.breached_at": {"$gte": start, "$lt": end}}
+        for field, value in (
+            ("team_id", where.team),
+            ("owner_id", where.agent),
+            ("channel_id", where.channel),
+        ):
+            if value:
+                query[field] = ObjectId(value)
+        if where.priority:
+            query["priority"] = where.priority
+        async for ticket in rt.store["tickets"].find(query, limit=limit):
+            entry = tickets.setdefault(
+                ticket["_id"],
+                {
+                    "number": ticket_number(ticket["seq"]),
+                    "title": ticket["title"],
+                    "priority": ticket["priority"],
+                    "team": await rt.store.name_of("teams", ticket.get("team_id")),
+                    "missed": [],
+                },
+            )
+            entry["missed"].append(target)
+    items = sorted(tickets.values(), key=lambda t: t["number"], reverse=True)[:limit]
+    return {"by_policy": by_policy, "tickets": items}
 
 
 DAILY = ("conversations_opened", "conversations_resolved", "tickets_opened", "tickets_resolved")

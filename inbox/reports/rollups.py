@@ -26,6 +26,7 @@ SOURCES: dict[str, tuple[str, Compute]] = {
     "conversation": ("conversations", facts.of_conversation),
     "ticket": ("tickets", facts.of_ticket),
     "survey": ("surveys", facts.of_survey),
+    "escalation": ("escalations", facts.of_escalation),
 }
 """record kind -> (collection, contribution)"""
 
@@ -45,6 +46,10 @@ async def on_event(rt: Runtime, event: dict[str, Any]) -> None:
         survey_id = ((event.get("data") or {}).get("survey") or {}).get("id")
         if survey_id:
             await refresh(rt, "survey", ObjectId(survey_id))
+    if event["type"] in (EventType.TICKET_ESCALATED, EventType.CONVERSATION_ESCALATED):
+        escalation_id = (event.get("data") or {}).get("id")
+        if escalation_id:
+            await refresh(rt, "escalation", ObjectId(escalation_id))
     if kind in ("conversation", "ticket"):
         await refresh(rt, kind, event["subject"]["id"])
 

@@ -213,12 +213,21 @@ async def test_merges_reopenings_sla_and_what_a_lead_sees(
         f"/api/v1/tickets/{three['_id']}/merge", json={"into": str(one["_id"])}
     )
     assert status == 200  # merged: counts in the ticket it went into
+    status, lifted = await admin.post(
+        f"/api/v1/tickets/{two['_id']}/escalate", json={"team_id": team["id"], "summary": "VIP"}
+    )
+    assert status == 201, lifted
+    await processed(rt)
     now = datetime.now(UTC)
-    targets = {
+    targets = {  # as the SLA clocks leave them: one met in time, one missed
         "first_response": {"met_at": now, "late_minutes": 0, "breached_at": None},
         "resolution": {"met_at": now, "late_minutes": 12.5, "breached_at": now},
     }
-    await rt.store["tickets"].update_one({"_id": one["_id"]}, {"$set": {"sla.targets": targets}})
+    policy = ObjectId()
+    await rt.store["sla_policies"].insert_one({"_id": policy, "name": "Standard"})
+    await rt.store["tickets"].update_one(
+        {"_id": one["_id"]}, {"$set": {"sla.targets": targets, "sla.policy_id": policy}}
+    )
     await rollups.refresh(rt, "ticket", one["_id"])
     await processed(rt)
 
@@ -226,9 +235,15 @@ async def test_merges_reopenings_sla_and_what_a_lead_sees(
     assert whole["tickets"]["opened"] == 2 and whole["tickets"]["resolved"] == 1
     assert whole["sla"]["met_percent"] == 50.0
     assert whole["sla"]["targets"] == {"first_response": 100.0, "resolution": 0.0}
+    assert whole["escalations"]["total"] == 1
+    _, missed = await admin.get(f"/api/v1/reports/sla?{span}")
+    assert missed["by_policy"] == [{"policy_id": str(policy), "name": "Standard", "missed": 1}]
+    assert [(t["number"], t["missed"]) for t in missed["tickets"]] == [
+        (f"T-{one['seq']:06d}", ["resolution"])
+    ]
 
     status, led = await agent.get(f"/api/v1/reports/overview?{span}&team={team['id']}")
-    assert status == 200 and led["tickets"]["opened"] == 1
+    assert status == 200 and led["tickets"]["opened"] == 2  # one moved there, one escalated
     status, _ = await admin.post("/api/v1/teams", json={"name": "Kho"})
     _, teams = await admin.get("/api/v1/teams")
     other = next(t for t in teams["items"] if t["name"] == "Kho")

@@ -34,6 +34,7 @@ async def test_the_overview_charts_filters_and_downloads(
     assert drawn
     await shot(page, "reports-overview")
     await expect(page.locator("#ratings li")).to_have_count(2)
+    await expect(page.locator("#sla-rows")).to_contain_text("No target missed")
     await expect(page.locator("#heat-map td", has_text="5")).to_have_count(1)
     await page.locator("#heat-map").scroll_into_view_if_needed()
     await shot(page, "reports-hours-and-ratings")

@@ -78,6 +78,7 @@ function renderCards(now, before) {
     card(_("Satisfaction ({n} ratings)", { n: now.csat.responses }), now.csat.average, before.csat.average, number),
     card(_("Bot: resolved alone"), now.bot.deflected, before.bot.deflected, number),
     card(_("Bot: handed over"), now.bot.handed_over, before.bot.handed_over, number),
+    card(_("Escalations"), now.escalations.total, before.escalations.total, number),
   ];
   $("cards").replaceChildren(...cards);
   $("cards").removeAttribute("aria-busy");
@@ -135,6 +136,19 @@ function renderHours(items) {
       })))));
 }
 
+const TARGET_LABELS = { first_response: _("first response"), next_response: _("next response"), resolution: _("resolution") };
+
+function renderSla(result) {
+  $("sla-policies").textContent = result.by_policy.length
+    ? result.by_policy.map((policy) => _("{name}: {count} missed", { name: policy.name, count: policy.missed })).join(" · ")
+    : "";
+  $("sla-rows").replaceChildren(...(result.tickets.length ? result.tickets.map((ticket) => el("tr", {},
+    el("td", {}, el("a", { href: `/tickets/${ticket.number}` }, ticket.number)),
+    el("td", {}, ticket.title), el("td", {}, ticket.priority), el("td", {}, ticket.team || "—"),
+    el("td", {}, ticket.missed.map((name) => TARGET_LABELS[name] || name).join(", ")),
+  )) : [el("tr", {}, el("td", { colspan: 5, class: "muted" }, _("No target missed in this period.")))]));
+}
+
 function renderRatings(items) {
   $("ratings").replaceChildren(...(items.length ? items.map((item) => el("li", {},
     el("span", { class: "stars" }, "★".repeat(item.rating)), " ",
@@ -146,14 +160,14 @@ async function load() {
   const range = { since: form.elements.since.value, until: form.elements.until.value };
   const current = query(range);
   $("cards").setAttribute("aria-busy", "true");
-  for (const name of ["daily", "agents", "teams", "channels", "hours", "ratings"]) {
+  for (const name of ["daily", "agents", "teams", "channels", "hours", "ratings", "sla"]) {
     $(`${name}-csv`).href = `/api/v1/reports/${name}?${current}&format=csv`;
   }
   try {
-    const [now, before, daily, agents, teams, channels, hours, ratings] = await Promise.all([
+    const [now, before, daily, agents, teams, channels, hours, ratings, sla] = await Promise.all([
       api("GET", `/reports/overview?${current}`),
       api("GET", `/reports/overview?${query(previous(range))}`),
-      ...["daily", "agents", "teams", "channels", "hours", "ratings"].map((name) => api("GET", `/reports/${name}?${current}`)),
+      ...["daily", "agents", "teams", "channels", "hours", "ratings", "sla"].map((name) => api("GET", `/reports/${name}?${current}`)),
     ]);
     renderCards(now, before);
     renderDaily(daily.items);
@@ -162,6 +176,7 @@ async function load() {
     renderBreakdown("channel-rows", channels.items);
     renderHours(hours.items);
     renderRatings(ratings.items);
+    renderSla(sla);
     $("report-scope").textContent = isAdmin ? "" : _("You see your own figures.");
   } catch (error) {
     $("cards").removeAttribute("aria-busy");
