@@ -115,7 +115,7 @@ async def backfill_files(settings: Settings) -> None:
 
 async def rebuild_reports(settings: Settings) -> None:
     records = await _in_runtime(settings, rollups.rebuild)
-    print(f"Report figures rebuilt from {records} conversations, tickets and surveys.")
+    print(f"Report figures rebuilt from {records} records (conversations, tickets, messages...).")
 
 
 async def seed_demo(settings: Settings) -> None:

@@ -152,7 +152,7 @@ def test_create_admin_and_seed_demo_work_on_the_embedded_store(tmp_path):
     assert "already kept here" in backfilled.stdout  # demo channels have no expiring links
     rebuilt = inbox("reports", "rebuild", data_dir=tmp_path)
     assert rebuilt.returncode == 0, rebuilt.stderr
-    assert re.search(r"rebuilt from [1-9]\d* conversations", rebuilt.stdout), rebuilt.stdout
+    assert re.search(r"rebuilt from [1-9]\d* records", rebuilt.stdout), rebuilt.stdout
 
     with serving(tmp_path) as (base, lines):
         assert "First admin created" not in "".join(lines)

@@ -109,6 +109,7 @@ class Figures(BaseModel):
     sla: SlaFigures
     csat: CsatFigures
     bot: BotFigures
+    replies: int = Field(description="replies agents wrote to customers")
     escalations: EscalationFigures
 
 

@@ -139,3 +139,16 @@ def of_escalation(entry: dict[str, Any], zone: ZoneInfo) -> Contribution:
     add(counters, "escalations")
     add(counters, f"escalations_l{entry.get('to_level', 0)}")
     return out
+
+
+def of_message(message: dict[str, Any], zone: ZoneInfo) -> Contribution:
+    """A reply an agent wrote to a customer (notes and automatic messages are not replies)."""
+    out: Contribution = {}
+    sender = message.get("sender") or {}
+    if message.get("kind") != "message" or message.get("direction") != "out":
+        return out
+    if sender.get("type") != "agent" or not sender.get("id"):
+        return out
+    day = day_of(message["created_at"], zone)
+    add(bucket(out, day, None, sender["id"], message.get("channel_id"), None), "replies")
+    return out

@@ -115,6 +115,7 @@ def figures(total: facts.Counters) -> dict[str, Any]:
             "deflected": total.get("bot_deflected", 0),
             "handed_over": total.get("bot_handed_over", 0),
         },
+        "replies": total.get("replies", 0),
         "escalations": {
             "total": total.get("escalations", 0),
             "by_level": {f"L{level}": total.get(f"escalations_l{level}", 0) for level in range(4)},

@@ -27,6 +27,7 @@ SOURCES: dict[str, tuple[str, Compute]] = {
     "ticket": ("tickets", facts.of_ticket),
     "survey": ("surveys", facts.of_survey),
     "escalation": ("escalations", facts.of_escalation),
+    "message": ("messages", facts.of_message),
 }
 """record kind -> (collection, contribution)"""
 
@@ -52,6 +53,8 @@ async def on_event(rt: Runtime, event: dict[str, Any]) -> None:
             await refresh(rt, "escalation", ObjectId(escalation_id))
     if kind in ("conversation", "ticket"):
         await refresh(rt, kind, event["subject"]["id"])
+    elif kind == "message" and event["type"] == EventType.MESSAGE_CREATED:
+        await refresh(rt, "message", event["subject"]["id"])
 
 
 async def refresh(rt: Runtime, kind: str, record_id: ObjectId) -> None:
@@ -59,12 +62,16 @@ async def refresh(rt: Runtime, kind: str, record_id: ObjectId) -> None:
     collection, compute = SOURCES[kind]
     record = await rt.store[collection].find_one({"_id": record_id})
     now = compute(record, await zone_of(rt)) if record is not None else {}
-    before = await rt.store["report_facts"].find_one_and_update(
-        {"_id": f"{kind}:{record_id}"},
-        {"$set": {"buckets": now}},
-        upsert=True,
-        return_document=ReturnDocument.BEFORE,
-    )
+    facts_of = rt.store["report_facts"]
+    if now:
+        before = await facts_of.find_one_and_update(
+            {"_id": f"{kind}:{record_id}"},
+            {"$set": {"buckets": now}},
+            upsert=True,
+            return_document=ReturnDocument.BEFORE,
+        )
+    else:  # most messages count for nothing: keep no record of them
+        before = await facts_of.find_one_and_delete({"_id": f"{kind}:{record_id}"})
     await _apply(rt, difference(now, (before or {}).get("buckets") or {}))
 
 
@@ -126,9 +133,13 @@ async def rebuild(rt: Runtime) -> int:
     zone = await zone_of(rt)
     totals: facts.Contribution = {}
     kept: set[str] = set()
+    read = 0
     for kind, (collection, compute) in SOURCES.items():
         async for record in rt.store[collection].find({}, sort=[("_id", 1)]):
+            read += 1
             contribution = compute(record, zone)
+            if not contribution:
+                continue
             fact_id = f"{kind}:{record['_id']}"
             kept.add(fact_id)
             await rt.store["report_facts"].replace_one(
@@ -145,7 +156,7 @@ async def rebuild(rt: Runtime) -> int:
             {"_id": bucket_id}, {**entry["key"], "n": entry["n"]}, upsert=True
         )
     await _remove_others(rt, "report_rollups", set(leveled))
-    return len(kept)
+    return read
 
 
 async def _remove_others(rt: Runtime, collection: str, kept: set[str]) -> None:

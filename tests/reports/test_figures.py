@@ -165,6 +165,8 @@ async def test_figures_match_the_records_survive_redelivery_and_equal_a_rebuild(
     assert by_name["Andy Agent"]["conversations"]["opened"] == 2
     assert by_name["Andy Agent"]["tickets"]["resolved"] == 2
     assert by_name["Ada Admin"]["first_response"]["count"] == 1
+    assert by_name["Andy Agent"]["replies"] == 2 and by_name["Ada Admin"]["replies"] == 1
+    assert whole["replies"] == 3
 
 
 async def test_each_person_sees_only_their_figures_and_csv_says_the_same(

@@ -78,6 +78,7 @@ function renderCards(now, before) {
     card(_("Satisfaction ({n} ratings)", { n: now.csat.responses }), now.csat.average, before.csat.average, number),
     card(_("Bot: resolved alone"), now.bot.deflected, before.bot.deflected, number),
     card(_("Bot: handed over"), now.bot.handed_over, before.bot.handed_over, number),
+    card(_("Replies by agents"), now.replies, before.replies, number),
     card(_("Escalations"), now.escalations.total, before.escalations.total, number),
   ];
   $("cards").replaceChildren(...cards);
@@ -113,12 +114,13 @@ function renderBreakdown(rowsId, items) {
   $(rowsId).replaceChildren(...(items.length ? items.map((item) => el("tr", {},
     el("td", {}, item.name || "—"),
     el("td", {}, String(item.conversations.opened)),
+    el("td", {}, String(item.replies)),
     el("td", {}, String(item.tickets.resolved)),
     el("td", {}, duration(item.first_response.median_seconds)),
     el("td", {}, duration(item.resolution.median_seconds)),
     el("td", {}, percent(item.sla.met_percent)),
     el("td", {}, item.csat.average == null ? "—" : `${item.csat.average} (${item.csat.responses})`),
-  )) : [el("tr", {}, el("td", { colspan: 7, class: "muted" }, _("Nothing in this period.")))]));
+  )) : [el("tr", {}, el("td", { colspan: 8, class: "muted" }, _("Nothing in this period.")))]));
 }
 
 const WEEKDAYS = [_("Mon"), _("Tue"), _("Wed"), _("Thu"), _("Fri"), _("Sat"), _("Sun")];
