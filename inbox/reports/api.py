@@ -1,9 +1,11 @@
-"""`/api/v1/reports/...`: the overview and the agents table for a date range, as JSON or
-CSV (`format=csv`). Admins see everything; a team's lead sees their teams (`team=`); any
-other agent sees their own figures only."""
+"""`/api/v1/reports/...`: the overview, the figures per agent, team and channel, volume per
+day, busiest hours, ratings and missed SLA targets for a date range, as JSON or CSV
+(`format=csv`). Admins see everything; a team's lead sees their teams (`team=`); any other
+agent sees their own figures only."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import date, timedelta
 from typing import Any, Literal
 
@@ -168,63 +170,6 @@ def _answer(result: Any, rows: list[dict[str, Any]], query: ReportQuery, name: s
     return json_response(result)
 
 
-@api(
-    "GET",
-    "/reports/overview",
-    summary="Conversations and tickets opened and resolved, first response and resolution "
-    "times, SLA met, satisfaction and the bot's part for a date range",
-    tag="reports",
-    query=ReportQuery,
-    response=OverviewOut,
-    media="text/csv",
-)
-async def overview(request: web.Request, query: ReportQuery) -> Any:
-    rt = runtime(request)
-    result = await queries.overview(rt, await _filters(rt, principal(request), query))
-    return _answer(result, [result], query, "overview")
-
-
-def _breakdown(by: str, path: str, summary: str, response: type[BaseModel]) -> None:
-    """GET /reports/{path}: the figures per agent, team or channel."""
-
-    async def handler(request: web.Request, query: ReportQuery) -> Any:
-        rt = runtime(request)
-        where = await _filters(rt, principal(request), query)
-        items = await queries.breakdown(rt, where, by)
-        return _answer({"items": items}, items, query, path)
-
-    handler.__name__ = f"report_{path}"
-    api(
-        "GET",
-        f"/reports/{path}",
-        summary=summary,
-        tag="reports",
-        query=ReportQuery,
-        response=response,
-        media="text/csv",
-    )(handler)
-
-
-_breakdown("agent_id", "agents", "The figures per agent", AgentsOut)
-_breakdown("team_id", "teams", "The figures per team", TeamsOut)
-_breakdown("channel_id", "channels", "The figures per channel", ChannelsOut)
-
-
-@api(
-    "GET",
-    "/reports/daily",
-    summary="Conversations and tickets opened and resolved per day of the range",
-    tag="reports",
-    query=ReportQuery,
-    response=DailyOut,
-    media="text/csv",
-)
-async def daily(request: web.Request, query: ReportQuery) -> Any:
-    rt = runtime(request)
-    items = await queries.daily(rt, await _filters(rt, principal(request), query))
-    return _answer({"items": items}, items, query, "daily")
-
-
 class HourOut(BaseModel):
     weekday: int = Field(description="0 = Monday")
     hour: int
@@ -233,21 +178,6 @@ class HourOut(BaseModel):
 
 class HoursOut(BaseModel):
     items: list[HourOut]
-
-
-@api(
-    "GET",
-    "/reports/hours",
-    summary="Conversations opened per weekday and hour (the busiest hours)",
-    tag="reports",
-    query=ReportQuery,
-    response=HoursOut,
-    media="text/csv",
-)
-async def hours(request: web.Request, query: ReportQuery) -> Any:
-    rt = runtime(request)
-    items = await queries.busiest_hours(rt, await _filters(rt, principal(request), query))
-    return _answer({"items": items}, items, query, "hours")
 
 
 class RatingOut(BaseModel):
@@ -261,21 +191,6 @@ class RatingOut(BaseModel):
 
 class RatingsOut(BaseModel):
     items: list[RatingOut]
-
-
-@api(
-    "GET",
-    "/reports/ratings",
-    summary="The satisfaction ratings of the range with their comments, newest first",
-    tag="reports",
-    query=ReportQuery,
-    response=RatingsOut,
-    media="text/csv",
-)
-async def ratings(request: web.Request, query: ReportQuery) -> Any:
-    rt = runtime(request)
-    items = await queries.ratings(rt, await _filters(rt, principal(request), query))
-    return _answer({"items": items}, items, query, "ratings")
 
 
 class PolicyMissed(BaseModel):
@@ -297,16 +212,74 @@ class SlaOut(BaseModel):
     tickets: list[BreachedTicket]
 
 
-@api(
-    "GET",
-    "/reports/sla",
-    summary="SLA targets missed by policy, and the tickets that missed one in the range",
-    tag="reports",
-    query=ReportQuery,
-    response=SlaOut,
-    media="text/csv",
+Compute = Callable[[Runtime, queries.Filters], Awaitable[Any]]
+
+
+def _report(
+    path: str, summary: str, response: type[BaseModel], compute: Compute, rows: str | None
+) -> None:
+    """GET /reports/{path}: `compute`'s answer as JSON, or as CSV (its `rows` list, or the
+    answer itself as one row)."""
+
+    async def handler(request: web.Request, query: ReportQuery) -> Any:
+        rt = runtime(request)
+        result = await compute(rt, await _filters(rt, principal(request), query))
+        if isinstance(result, list):
+            result = {"items": result}
+        return _answer(result, result[rows] if rows else [result], query, path)
+
+    handler.__name__ = f"report_{path}"
+    api(
+        "GET",
+        f"/reports/{path}",
+        summary=summary,
+        tag="reports",
+        query=ReportQuery,
+        response=response,
+        media="text/csv",
+    )(handler)
+
+
+def _by(field: str) -> Compute:
+    return lambda rt, where: queries.breakdown(rt, where, field)
+
+
+_report(
+    "overview",
+    "Conversations and tickets opened and resolved, first response and resolution times, "
+    "SLA met, satisfaction, the bot's part, replies and escalations for a date range",
+    OverviewOut,
+    queries.overview,
+    None,
 )
-async def sla(request: web.Request, query: ReportQuery) -> Any:
-    rt = runtime(request)
-    result = await queries.sla_breaches(rt, await _filters(rt, principal(request), query))
-    return _answer(result, result["tickets"], query, "sla")
+_report("agents", "The figures per agent", AgentsOut, _by("agent_id"), "items")
+_report("teams", "The figures per team", TeamsOut, _by("team_id"), "items")
+_report("channels", "The figures per channel", ChannelsOut, _by("channel_id"), "items")
+_report(
+    "daily",
+    "Conversations and tickets opened and resolved per day of the range",
+    DailyOut,
+    queries.daily,
+    "items",
+)
+_report(
+    "hours",
+    "Conversations opened per weekday and hour (the busiest hours)",
+    HoursOut,
+    queries.busiest_hours,
+    "items",
+)
+_report(
+    "ratings",
+    "The satisfaction ratings of the range with their comments, newest first",
+    RatingsOut,
+    queries.ratings,
+    "items",
+)
+_report(
+    "sla",
+    "SLA targets missed by policy, and the tickets that missed one in the range",
+    SlaOut,
+    queries.sla_breaches,
+    "tickets",
+)
