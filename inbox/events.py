@@ -49,6 +49,8 @@ class EventType(StrEnum):
     SLA_BREACHED = "sla.breached"
     NOTIFICATION_CREATED = "notification.created"
     CSAT_RECEIVED = "csat.received"
+    AGENT_PRESENCE = "agent.presence"
+    """An agent's span online or busy ended (reports count the time)."""
 
 
 class Actor(BaseModel):

@@ -198,6 +198,7 @@ COLLECTIONS: dict[str, CollectionSpec] = {
     ),
     "counters": CollectionSpec(small=True),
     "report_facts": CollectionSpec(),
+    "agent_presence": CollectionSpec([Index.on("agent_id", "start")]),
     "report_rollups": CollectionSpec(
         [
             Index.on("level", "day"),

@@ -339,6 +339,15 @@ async def eventually(check: Any, timeout: float = 10.0, interval: float = 0.05) 
 _update_ids = iter(range(1_000_000, 10_000_000))
 
 
+async def events_settled(rt: Runtime) -> None:
+    """Wait until the worker has handled every event so far (automatic messages included)."""
+
+    async def done():
+        return await rt.store["events"].find_one({"processed_at": None}) is None
+
+    await eventually(done, timeout=20)
+
+
 def telegram_update(
     chat_id: int, message_id: int, text: str, name: str = "Khách Hàng"
 ) -> dict[str, Any]:

@@ -103,6 +103,11 @@ class EscalationFigures(BaseModel):
     by_level: dict[str, int]
 
 
+class PresenceFigures(BaseModel):
+    online_seconds: int
+    busy_seconds: int
+
+
 class Figures(BaseModel):
     conversations: Counted
     tickets: TicketsCounted
@@ -112,6 +117,7 @@ class Figures(BaseModel):
     csat: CsatFigures
     bot: BotFigures
     replies: int = Field(description="replies agents wrote to customers")
+    presence: PresenceFigures = Field(description="time agents were online or busy (ended spans)")
     escalations: EscalationFigures
 
 

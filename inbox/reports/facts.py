@@ -6,7 +6,7 @@ from the records gives the same rollups."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -151,4 +151,17 @@ def of_message(message: dict[str, Any], zone: ZoneInfo) -> Contribution:
         return out
     day = day_of(message["created_at"], zone)
     add(bucket(out, day, None, sender["id"], message.get("channel_id"), None), "replies")
+    return out
+
+
+def of_presence(span: dict[str, Any], zone: ZoneInfo) -> Contribution:
+    """Time an agent was online (or busy), cut at midnight into the days it spans."""
+    out: Contribution = {}
+    start, end = span["start"].astimezone(zone), span["end"].astimezone(zone)
+    while start < end:
+        midnight = datetime.combine(start.date() + timedelta(days=1), time.min, zone)
+        stop = min(end, midnight)
+        counters = bucket(out, start.date().isoformat(), None, span["agent_id"], None, None)
+        add(counters, f"{span['status']}_seconds", round((stop - start).total_seconds()))
+        start = stop
     return out

@@ -116,6 +116,10 @@ def figures(total: facts.Counters) -> dict[str, Any]:
             "handed_over": total.get("bot_handed_over", 0),
         },
         "replies": total.get("replies", 0),
+        "presence": {
+            "online_seconds": total.get("online_seconds", 0),
+            "busy_seconds": total.get("busy_seconds", 0),
+        },
         "escalations": {
             "total": total.get("escalations", 0),
             "by_level": {f"L{level}": total.get(f"escalations_l{level}", 0) for level in range(4)},

@@ -28,6 +28,7 @@ SOURCES: dict[str, tuple[str, Compute]] = {
     "survey": ("surveys", facts.of_survey),
     "escalation": ("escalations", facts.of_escalation),
     "message": ("messages", facts.of_message),
+    "presence": ("agent_presence", facts.of_presence),
 }
 """record kind -> (collection, contribution)"""
 
@@ -51,7 +52,7 @@ async def on_event(rt: Runtime, event: dict[str, Any]) -> None:
         escalation_id = (event.get("data") or {}).get("id")
         if escalation_id:
             await refresh(rt, "escalation", ObjectId(escalation_id))
-    if kind in ("conversation", "ticket"):
+    if kind in ("conversation", "ticket", "presence"):
         await refresh(rt, kind, event["subject"]["id"])
     elif kind == "message" and event["type"] == EventType.MESSAGE_CREATED:
         await refresh(rt, "message", event["subject"]["id"])

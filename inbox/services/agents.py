@@ -10,6 +10,7 @@ from pymongo.errors import DuplicateKeyError
 
 from inbox import clock
 from inbox.errors import Conflict, Invalid
+from inbox.events import Actor, EventType, Scope, emit
 from inbox.ids import new_id, parse_id
 from inbox.models.agents import AgentCreate, AgentPatch, Availability, Role
 from inbox.passwords import hash_password, needs_rehash, verify_password
@@ -65,6 +66,7 @@ async def update(rt: Runtime, agent_id: ObjectId, body: AgentPatch) -> dict[str,
             changes[field] = str(value)
     if changes.get("availability", agent.get("availability")) != agent.get("availability"):
         changes["availability_changed_at"] = clock.now()
+        await _close_presence(rt, agent, changes["availability_changed_at"])
     if body.team_ids is not None:
         changes["team_ids"] = [parse_id(t, "team") for t in body.team_ids]
         await teams.require_all(rt, changes["team_ids"])
@@ -77,6 +79,34 @@ async def update(rt: Runtime, agent_id: ObjectId, body: AgentPatch) -> dict[str,
     if changes:
         await rt.store["agents"].update_one({"_id": agent_id}, {"$set": changes})
     return {**agent, **changes}
+
+
+PRESENT = (str(Availability.ONLINE), str(Availability.BUSY))
+
+
+async def _close_presence(rt: Runtime, agent: dict[str, Any], now: Any) -> None:
+    """An agent who was online (or busy) since their last change has a span of time to count
+    (the reports' time online keeps it when its event is handled)."""
+    since = agent.get("availability_changed_at")
+    if agent.get("availability") not in PRESENT or since is None or since >= now:
+        return
+    span = {
+        "_id": new_id(),
+        "agent_id": agent["_id"],
+        "status": agent["availability"],
+        "start": since,
+        "end": now,
+    }
+    await rt.store["agent_presence"].insert_one(span)
+    await emit(
+        rt,
+        EventType.AGENT_PRESENCE,
+        subject_type="presence",
+        subject_id=span["_id"],
+        data={"agent_id": str(agent["_id"]), "status": span["status"]},
+        scope=Scope(agent_ids=[str(agent["_id"])], private=True),
+        actor=Actor(type="agent", id=str(agent["_id"]), name=agent["name"]),
+    )
 
 
 async def _keep_one_admin(rt: Runtime, leaving: ObjectId) -> None:

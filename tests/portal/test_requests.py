@@ -9,7 +9,7 @@ from typing import Any
 
 import aiohttp
 
-from tests.conftest import eventually
+from tests.conftest import events_settled, eventually
 from tests.portal.helpers import LINK, PortalCustomer, latest_mail, mails_to, text_of
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -293,6 +293,7 @@ async def test_bad_replies_ratings_and_deflections_are_refused(admin, lan, rt):
     desk = await department(admin)
     ticket = await open_request(lan, desk["id"])
     number = ticket["number"]
+    await events_settled(rt)  # the request's automatic confirmation is in
     before = await rt.store["messages"].estimated_document_count()
     form = aiohttp.FormData()
     form.add_field("key", key())

@@ -16,17 +16,10 @@ from inbox.events import SYSTEM
 from inbox.models.conversations import ConversationPatch, ConversationStatus
 from inbox.reports import histograms, rollups
 from inbox.services import conversations
-from tests.conftest import customer_writes, eventually
+from tests.conftest import customer_writes, events_settled
 
 ZONE_NIGHT = datetime(2026, 11, 30, 17, 30, tzinfo=UTC)
 """00:30 on 1 December in Ho Chi Minh City, still 30 November in UTC."""
-
-
-async def processed(rt) -> None:
-    async def done():
-        return await rt.store["events"].find_one({"processed_at": None}) is None
-
-    await eventually(done, timeout=20)
 
 
 async def snapshot(rt) -> dict[str, dict[str, int]]:
@@ -81,7 +74,7 @@ async def history(http, admin, agent, rt, telegram_channel) -> list[dict[str, An
             rt, doc, ConversationPatch(status=ConversationStatus.BOT), SYSTEM
         )
         await conversations.update(rt, doc, ConversationPatch(status=end), SYSTEM)
-    await processed(rt)
+    await events_settled(rt)
     for survey in await rt.store["surveys"].find({}, sort=[("_id", 1)]).to_list(None):
         from inbox.services.tickets import satisfaction
 
@@ -100,7 +93,7 @@ async def history(http, admin, agent, rt, telegram_channel) -> list[dict[str, An
         },
     )
     await rollups.refresh(rt, "conversation", first)
-    await processed(rt)
+    await events_settled(rt)
     return made
 
 
@@ -219,7 +212,7 @@ async def test_merges_reopenings_sla_and_what_a_lead_sees(
         f"/api/v1/tickets/{two['_id']}/escalate", json={"team_id": team["id"], "summary": "VIP"}
     )
     assert status == 201, lifted
-    await processed(rt)
+    await events_settled(rt)
     now = datetime.now(UTC)
     targets = {  # as the SLA clocks leave them: one met in time, one missed
         "first_response": {"met_at": now, "late_minutes": 0, "breached_at": None},
@@ -231,7 +224,7 @@ async def test_merges_reopenings_sla_and_what_a_lead_sees(
         {"_id": one["_id"]}, {"$set": {"sla.targets": targets, "sla.policy_id": policy}}
     )
     await rollups.refresh(rt, "ticket", one["_id"])
-    await processed(rt)
+    await events_settled(rt)
 
     _, whole = await admin.get(f"/api/v1/reports/overview?{span}")
     assert whole["tickets"]["opened"] == 2 and whole["tickets"]["resolved"] == 1
@@ -255,3 +248,22 @@ async def test_merges_reopenings_sla_and_what_a_lead_sees(
     figures = await snapshot(rt)
     await rollups.rebuild(rt)
     assert await snapshot(rt) == figures
+
+
+async def test_time_online_is_counted_per_agent_and_day(admin, agent, rt):
+    me = str(agent.agent["_id"])
+    status, _ = await agent.patch(f"/api/v1/agents/{me}", json={"availability": "online"})
+    assert status == 200
+    two_hours_ago = datetime.now(UTC) - timedelta(hours=2)
+    await rt.store["agents"].update_one(
+        {"_id": agent.agent["_id"]}, {"$set": {"availability_changed_at": two_hours_ago}}
+    )
+    status, _ = await agent.patch(f"/api/v1/agents/{me}", json={"availability": "busy"})
+    assert status == 200
+    status, _ = await agent.patch(f"/api/v1/agents/{me}", json={"availability": "offline"})
+    await events_settled(rt)
+    today = datetime.now(UTC).date()
+    _, mine = await agent.get(f"/api/v1/reports/agents?since={today - timedelta(days=1)}")
+    (row,) = mine["items"]
+    assert abs(row["presence"]["online_seconds"] - 7200) <= 5
+    assert row["presence"]["busy_seconds"] <= 5

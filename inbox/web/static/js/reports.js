@@ -120,7 +120,8 @@ function renderBreakdown(rowsId, items) {
     el("td", {}, duration(item.resolution.median_seconds)),
     el("td", {}, percent(item.sla.met_percent)),
     el("td", {}, item.csat.average == null ? "—" : `${item.csat.average} (${item.csat.responses})`),
-  )) : [el("tr", {}, el("td", { colspan: 8, class: "muted" }, _("Nothing in this period.")))]));
+    el("td", {}, item.presence.online_seconds ? duration(item.presence.online_seconds) : "—"),
+  )) : [el("tr", {}, el("td", { colspan: 9, class: "muted" }, _("Nothing in this period.")))]));
 }
 
 const WEEKDAYS = [_("Mon"), _("Tue"), _("Wed"), _("Thu"), _("Fri"), _("Sat"), _("Sun")];
