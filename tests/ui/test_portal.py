@@ -95,6 +95,8 @@ async def test_the_whole_customer_path_in_vietnamese(
     await agent.locator("#composer-text").fill("Chúng tôi sẽ đổi hộp mới cho bạn.")
     await agent.keyboard.press("Control+Enter")
     await expect(agent.locator(".bubble", has_text="đổi hộp mới")).to_be_visible()
+    await expect(agent.locator("#composer-text")).to_have_value("")  # the reply went
+    await expect(agent.locator("#composer-send")).to_be_enabled()
     await agent.locator(".composer-tabs [data-mode=note]").click()
     await agent.locator("#composer-text").fill("Kho HCM còn hộp, gửi trong ngày")
     await agent.keyboard.press("Control+Enter")

@@ -108,9 +108,10 @@ export class Composer {
     }
     const button = $("composer-send");
     button.disabled = true;
+    const written = this.text.value;
     try {
       this.onSent(await this.postConfirmed(body));
-      this.text.value = "";
+      if (this.text.value === written) this.text.value = "";  // keep what was typed meanwhile
       this.reset();
     } catch (error) {
       if (error) toast(error.message, "error");
