@@ -96,6 +96,8 @@ async def message_attachment(request: web.Request) -> web.StreamResponse:
             channel, Attachment(**fields), attachment_copies.limit_for(rt, channel_doc)
         )
     except DownloadFailed as failure:
+        if failure.permanent:  # the platform will never give it: as gone as a removed file
+            raise NotFound(f"This attachment cannot be fetched: {failure.reason}") from None
         raise Upstream(failure.reason) from None
     mime = mime or item.get("mime_type") or "application/octet-stream"
     name = item.get("name") or f"{item['type']}-{request.match_info['number']}"
