@@ -124,13 +124,14 @@ async def save(rt: Runtime, body: PortalSettings) -> PortalOut:
 async def channel_doc(rt: Runtime) -> dict[str, Any]:
     """The portal's channel, created the first time it is needed."""
     installation = rt.store["installation"]
-    await installation.update_one(
-        {"_id": SETTINGS_ID, "channel_id": None}, {"$set": {"channel_id": new_id()}}
-    )
     stored = await installation.find_one({"_id": SETTINGS_ID})
-    if stored is None:
-        with contextlib.suppress(DuplicateKeyError):
-            await installation.insert_one({"_id": SETTINGS_ID, "channel_id": new_id()})
+    if stored is None or stored.get("channel_id") is None:  # first use: name its channel once
+        if stored is None:
+            with contextlib.suppress(DuplicateKeyError):
+                await installation.insert_one({"_id": SETTINGS_ID, "channel_id": new_id()})
+        await installation.update_one(
+            {"_id": SETTINGS_ID, "channel_id": None}, {"$set": {"channel_id": new_id()}}
+        )
         stored = await installation.find_one({"_id": SETTINGS_ID})
     channel_id: ObjectId = stored["channel_id"]
     doc = await rt.store["channels"].find_one({"_id": channel_id})

@@ -18,6 +18,7 @@ from inbox.portal import config, customers, views
 from inbox.portal.sessions import Customer
 from inbox.runtime import Runtime
 from inbox.services import channels, conversations, files, ingest
+from inbox.services.contacts import records as contacts
 from inbox.services.tickets import lifecycle as tickets
 from inbox.services.tickets import satisfaction
 
@@ -103,7 +104,7 @@ async def reply(
     if not REQUEST_KEY.match(key):
         raise Invalid(_("Reload the page and send the form again."), code="invalid_request_key")
     channel = channels.ref(rt, await config.channel_doc(rt))
-    contact = {"_id": customer.contact_id, "name": customer.name}
+    contact = await contacts.get(rt, customer.contact_id)  # its name and search words
     thread_id = await _portal_thread(rt, ticket, channel.id)
     opened = await conversations.open_thread(
         rt,
