@@ -56,8 +56,14 @@ async def test_an_admin_builds_a_rule_and_sees_it_act(
 
     conversation = await eventually(routed)
     assert conversation["team_id"] == billing["id"]
-    await editor.get_by_role("button", name="Refresh").click()
     run = editor.locator(".run").first
+    for _ in range(10):  # the run's record is finished a moment after its actions act
+        await editor.get_by_role("button", name="Refresh").click()
+        try:
+            await expect(run.locator(".run-status")).to_have_text("matched", timeout=1500)
+            break
+        except AssertionError:
+            continue
     await expect(run.locator(".run-status")).to_have_text("matched")
     await expect(run).to_contain_text("added tag refund")
     await shot(page, "rules-run-log")
