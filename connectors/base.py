@@ -334,5 +334,7 @@ class Connector(Protocol):
         ...
 
     async def fetch_profile(self, channel: ChannelRef, external_id: str) -> Sender | None:
-        """The person's name and picture when webhooks do not carry them (None: unknown)."""
+        """The person's name and picture when webhooks do not carry them (None: unknown).
+
+        Raises `SendError` when the platform refuses or cannot be reached."""
         ...

@@ -190,12 +190,9 @@ class FacebookConnector(OptionalCapabilities):
 
     async def fetch_profile(self, channel: ChannelRef, external_id: str) -> Sender | None:
         """Messenger webhooks carry only the PSID; the User Profile API gives the name."""
-        try:
-            profile = await self._graph(
-                channel, external_id, args={"fields": "first_name,last_name,profile_pic"}
-            )
-        except SendError:
-            return None  # no permission or a comment author's id: keep what we have
+        profile = await self._graph(
+            channel, external_id, args={"fields": "first_name,last_name,profile_pic"}
+        )
         name = " ".join(p for p in (profile.get("first_name"), profile.get("last_name")) if p)
         return Sender(
             external_id=external_id, name=name or None, avatar_url=profile.get("profile_pic")

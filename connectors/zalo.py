@@ -195,10 +195,7 @@ class ZaloConnector(OptionalCapabilities):
     async def fetch_profile(self, channel: ChannelRef, external_id: str) -> Sender | None:
         """Zalo events carry only the user id; the OA's user detail gives name and avatar."""
         query = json.dumps({"user_id": external_id})
-        try:
-            answer = await _call(channel, "GET", f"/v3.0/oa/user/detail?data={quote(query)}")
-        except SendError:
-            return None
+        answer = await _call(channel, "GET", f"/v3.0/oa/user/detail?data={quote(query)}")
         data = answer.get("data") or {}
         return Sender(
             external_id=external_id, name=data.get("display_name"), avatar_url=data.get("avatar")

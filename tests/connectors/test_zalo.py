@@ -342,3 +342,18 @@ async def test_a_new_followers_name_comes_from_the_oa_user_detail(http, admin, z
         return conversation if conversation["contact"]["name"] == "Phạm Văn Tú" else None
 
     assert await eventually(named)
+
+
+async def test_a_busy_oa_api_delays_the_followers_name_but_does_not_lose_it(
+    http, admin, zalo_channel, fake_zalo
+):
+    fake, _ = fake_zalo
+    fake.fail("user", -32, "Exceed rate limit")
+    await zalo_posts(http, zalo_channel, TEXT)
+
+    async def named():
+        conversation = await only_conversation(admin)
+        return conversation if conversation["contact"]["name"] == "Phạm Văn Tú" else None
+
+    assert await eventually(named, timeout=20)
+    assert not fake.failures["user"]  # the name came from a second lookup
