@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from datetime import UTC, date, datetime, time
 
 from pydantic import ValidationError
 
@@ -40,8 +41,13 @@ def main(argv: list[str] | None = None) -> int:
         help="keep copies of attachments stored as platform links before copies existed",
     )
     reports = commands.add_parser("reports", help="report figures")
-    reports.add_subparsers(dest="reports_command", required=True).add_parser(
+    rebuild = reports.add_subparsers(dest="reports_command", required=True).add_parser(
         "rebuild", help="compute the report rollups afresh from conversations, tickets, surveys"
+    )
+    rebuild.add_argument(
+        "--since",
+        type=_day,
+        help="only records created on or after this day (YYYY-MM-DD, UTC); default: all",
     )
     args = parser.parse_args(argv)
 
@@ -69,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
         ),
         "seed-demo": lambda: asyncio.run(cli.seed_demo(settings)),
         "files": lambda: asyncio.run(cli.backfill_files(settings)),
-        "reports": lambda: asyncio.run(cli.rebuild_reports(settings)),
+        "reports": lambda: asyncio.run(cli.rebuild_reports(settings, args.since)),
     }
     try:
         return handlers[args.command]() or 0
@@ -78,6 +84,16 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+
+
+def _day(text: str) -> datetime:
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a day like 2026-11-01") from None
+    if not 1970 <= day.year < 2100:  # what record ids can hold
+        raise argparse.ArgumentTypeError(f"{text!r} is not a day between 1970 and 2099")
+    return datetime.combine(day, time.min, UTC)
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import TypeVar
 
 from pydantic import ValidationError
@@ -113,8 +114,8 @@ async def backfill_files(settings: Settings) -> None:
         print("The worker tries the others again; `inbox serve` or `inbox worker` runs it.")
 
 
-async def rebuild_reports(settings: Settings) -> None:
-    records = await _in_runtime(settings, rollups.rebuild)
+async def rebuild_reports(settings: Settings, since: datetime | None = None) -> None:
+    records = await _in_runtime(settings, lambda rt: rollups.rebuild(rt, since))
     print(f"Report figures rebuilt from {records} records (conversations, tickets, messages...).")
 
 

@@ -205,6 +205,7 @@ COLLECTIONS: dict[str, CollectionSpec] = {
             Index.on("team_id", "level", "day"),
             Index.on("agent_id", "level", "day"),
             Index.on("channel_id", "level", "day"),
+            Index.on("category_id", "level", "day"),
         ]
     ),
     "portal_sessions": CollectionSpec(

@@ -153,6 +153,10 @@ def test_create_admin_and_seed_demo_work_on_the_embedded_store(tmp_path):
     rebuilt = inbox("reports", "rebuild", data_dir=tmp_path)
     assert rebuilt.returncode == 0, rebuilt.stderr
     assert re.search(r"rebuilt from [1-9]\d* records", rebuilt.stdout), rebuilt.stdout
+    recent = inbox("reports", "rebuild", "--since", "2099-01-01", data_dir=tmp_path)
+    assert recent.returncode == 0 and "rebuilt from 0 records" in recent.stdout, recent.stderr
+    wrong = inbox("reports", "rebuild", "--since", "last week", data_dir=tmp_path)
+    assert wrong.returncode == 2 and "is not a day like" in wrong.stderr
 
     with serving(tmp_path) as (base, lines):
         assert "First admin created" not in "".join(lines)

@@ -3,5 +3,5 @@ department menu, questions, FAQ deflection, hand-off), FAQ matching, external bo
 REST API.
 
 May import `inbox`, `connectors.registry`, `automations.routing.assignment` (hand-off) and
-`automations.sla.business_hours` (in or out of hours).
+`inbox.business_hours` (in or out of hours).
 """

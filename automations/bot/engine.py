@@ -23,9 +23,8 @@ from bson import ObjectId
 
 from automations.bot import config as bots
 from automations.routing import assignment
-from automations.sla import business_hours
 from connectors import registry
-from inbox import clock
+from inbox import business_hours, clock
 from inbox.events import Actor
 from inbox.models.conversations import ConversationPatch, ConversationStatus
 from inbox.portal import sign_in
@@ -181,6 +180,13 @@ async def _maybe_taken(rt: Runtime, message: dict[str, Any]) -> None:
     await conversations.update(rt, conversation, ConversationPatch(**fields), actor)
 
 
+async def _note_handover(rt: Runtime, conversation: dict[str, Any], code: str) -> None:
+    """Why the bot let go, for the reports (set before the status change they count)."""
+    await rt.store["conversations"].update_one(
+        {"_id": conversation["_id"]}, {"$set": {"bot_handover": code}}
+    )
+
+
 class Turn:
     """The bot's answer to one customer message."""
 
@@ -223,7 +229,7 @@ class Turn:
 
     async def _answer(self) -> None:
         if self._asks_for_a_person():
-            await self.hand_off(None, "asked for a person")
+            await self.hand_off(None, "asked for a person", "asked_for_person")
             return
         step = self.state.get("step", "menu")
         if step == "question":
@@ -256,7 +262,7 @@ class Turn:
             await self.remember(step="question")  # before asking: the answer may come fast
             self.say(option["questions"][0])
         else:
-            await self.hand_off(index, f"chose {option['label']}")
+            await self.hand_off(index, f"chose {option['label']}", "chose_option")
 
     async def _answered_question(self) -> None:
         option = self.config["options"][self.state["option"]]
@@ -270,7 +276,7 @@ class Turn:
         if self.config["use_faq"] and entry is not None:
             await self._give(entry)  # a question the FAQ answers; "no" goes to this team
         else:
-            await self.hand_off(self.state["option"], f"chose {option['label']}")
+            await self.hand_off(self.state["option"], f"chose {option['label']}", "chose_option")
 
     async def _answer_from_faq(self, first: bool) -> bool:
         entries = await faq.list_all(self.rt)
@@ -321,7 +327,9 @@ class Turn:
             patch = ConversationPatch(status=ConversationStatus.RESOLVED)
             await conversations.update(self.rt, await self._fresh(), patch, BOT)
         elif said == NO or said in NO_WORDS:
-            await self.hand_off(self.state.get("option"), "the FAQ answer did not help")
+            await self.hand_off(
+                self.state.get("option"), "the FAQ answer did not help", "faq_not_helpful"
+            )
         else:
             await self.remember(step="menu")
             await self._answer()
@@ -330,13 +338,16 @@ class Turn:
         failures = self.state.get("failures", 0) + 1
         await self.remember(failures=failures)
         if failures >= self.config["max_failures"]:
-            await self.hand_off(None, f"the bot did not understand {failures} times")
+            await self.hand_off(
+                None, f"the bot did not understand {failures} times", "not_understood"
+            )
             return
         self.say(self.phrase("missed"))
         await self.menu()
 
-    async def hand_off(self, option: int | None, reason: str) -> None:
-        """Leave the bot: to the option's team (assigned by its method), the answers noted."""
+    async def hand_off(self, option: int | None, reason: str, code: str) -> None:
+        """Leave the bot: to the option's team (assigned by its method), the answers noted,
+        the reason's `code` kept for the reports."""
         conversation = await self._fresh()
         if conversation["status"] != ConversationStatus.BOT:
             return
@@ -350,6 +361,7 @@ class Turn:
         await self.flush()
         lines = [f"Bot: {reason}."] + [f"{q} {a}" for q, a in self.state.get("answers", [])]
         await messages.insert_note(self.rt, conversation, "\n".join(lines), BOT, [], [])
+        await _note_handover(self.rt, conversation, code)
         patch = ConversationPatch(status=ConversationStatus.OPEN)
         conversation = await conversations.update(self.rt, conversation, patch, BOT)
         if team_id is not None:

@@ -40,7 +40,7 @@ async def forward(rt: Runtime, message_id: str) -> str:
         return "delivered"
     language = await language_of(rt, conversation)
     turn = Turn(rt, config, conversation, message, language)
-    await turn.hand_off(None, f"the external bot did not answer ({error})")
+    await turn.hand_off(None, f"the external bot did not answer ({error})", "bot_unreachable")
     return "handed_off"
 
 

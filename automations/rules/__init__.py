@@ -2,6 +2,6 @@
 the engine that runs rules for each event, time triggers, signed webhooks, built-in rules
 and their REST API.
 
-May import `inbox`, `automations.routing` (assign and escalate actions) and
-`automations.sla.business_hours` (business-hours conditions); nothing else in `automations`.
+May import `inbox` (`inbox.business_hours` for business-hours conditions) and
+`automations.routing` (assign and escalate actions); nothing else in `automations`.
 """

@@ -22,8 +22,7 @@ from pymongo.errors import DuplicateKeyError
 from automations.rules import actions, conditions, fields
 from automations.rules import definitions as rules
 from automations.rules.fields import Context
-from automations.sla import business_hours
-from inbox import clock, events
+from inbox import business_hours, clock, events
 from inbox.events import Actor
 from inbox.models.tickets import ticket_number
 from inbox.runtime import Runtime

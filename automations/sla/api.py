@@ -8,9 +8,9 @@ from typing import Any
 from aiohttp import web
 from pydantic import BaseModel, Field
 
-from automations.sla import business_hours, calendars
+from automations.sla import calendars
 from automations.sla import policies as sla_policies
-from inbox import clock
+from inbox import business_hours, clock
 from inbox.api.resources import standard_routes
 from inbox.api.routing import api
 from inbox.keys import principal, runtime

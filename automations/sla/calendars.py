@@ -16,8 +16,8 @@ import holidays
 from pydantic import BaseModel, ConfigDict, Field
 from pymongo.errors import DuplicateKeyError
 
-from automations.sla.business_hours import DAYS, END_OF_DAY
 from inbox import clock
+from inbox.business_hours import DAYS, END_OF_DAY
 from inbox.errors import Conflict, Invalid
 from inbox.ids import new_id, parse_id
 from inbox.models.common import Partial

@@ -17,7 +17,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from automations.sla.business_hours import Calendar
+from inbox.business_hours import Calendar
 
 Target = dict[str, Any]
 

@@ -22,11 +22,10 @@ from typing import Any
 
 from bson import ObjectId
 
-from automations.sla import business_hours
 from automations.sla import clocks as sla_clock
 from automations.sla import policies as sla_policies
-from automations.sla.business_hours import Calendar
-from inbox import clock
+from inbox import business_hours, clock
+from inbox.business_hours import Calendar
 from inbox.events import SYSTEM, EventType, emit
 from inbox.models.sla import SlaOut
 from inbox.models.tickets import OPEN_TICKET_STATUSES, TicketOut

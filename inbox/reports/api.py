@@ -6,6 +6,7 @@ agent sees their own figures only."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any, Literal
 
@@ -33,6 +34,7 @@ class ReportQuery(Body):
     agent: str | None = Field(default=None, pattern=ID)
     channel: str | None = Field(default=None, pattern=ID)
     priority: Literal["urgent", "high", "medium", "low", "none"] | None = None
+    category: str | None = Field(default=None, pattern=ID, description="tickets' category")
     format: Literal["json", "csv"] = "json"
 
     @model_validator(mode="after")
@@ -51,7 +53,13 @@ async def _filters(rt: Runtime, me: Principal, query: ReportQuery) -> queries.Fi
     """The filters asked for, narrowed to what this person may see."""
     assert query.since is not None and query.until is not None
     where = queries.Filters(
-        query.since, query.until, query.team, query.agent, query.channel, query.priority
+        query.since,
+        query.until,
+        query.team,
+        query.agent,
+        query.channel,
+        query.priority,
+        query.category,
     )
     if me.is_admin:
         return where
@@ -61,9 +69,7 @@ async def _filters(rt: Runtime, me: Principal, query: ReportQuery) -> queries.Fi
         return where
     if query.team or (query.agent and query.agent != str(me.id)):
         raise Forbidden("You see your own figures, and your teams' if you lead them.")
-    return queries.Filters(
-        query.since, query.until, None, str(me.id), query.channel, query.priority
-    )
+    return replace(where, team=None, agent=str(me.id))
 
 
 class Counted(BaseModel):
@@ -79,6 +85,10 @@ class Durations(BaseModel):
     count: int
     median_seconds: float | None
     p90_seconds: float | None
+    business_median_seconds: float | None = Field(
+        description="in business time of the ticket's SLA calendar (else the default calendar)"
+    )
+    business_p90_seconds: float | None
 
 
 class SlaFigures(BaseModel):
@@ -96,6 +106,10 @@ class BotFigures(BaseModel):
     conversations: int
     deflected: int
     handed_over: int
+    handover_reasons: dict[str, int] = Field(
+        description="asked_for_person, chose_option, faq_not_helpful, not_understood, "
+        "bot_unreachable, agent_took_over, other"
+    )
 
 
 class EscalationFigures(BaseModel):
@@ -117,7 +131,9 @@ class Figures(BaseModel):
     csat: CsatFigures
     bot: BotFigures
     replies: int = Field(description="replies agents wrote to customers")
-    presence: PresenceFigures = Field(description="time agents were online or busy (ended spans)")
+    presence: PresenceFigures = Field(
+        description="time agents were online or busy (with the span still going)"
+    )
     escalations: EscalationFigures
 
 

@@ -1,22 +1,39 @@
 """What one conversation, ticket or survey contributes to the report figures, as counters
-per bucket (day in the account's time zone, team, agent, channel and priority). A pure
-function of the record as it is now: the rollups add the difference from what the record
-contributed before, so events redelivered or out of order change nothing, and a rebuild
-from the records gives the same rollups."""
+per bucket (day in the account's time zone, team, agent, channel, priority and category). A
+pure function of the record as it is now (and of the calendar its business time is counted
+in): the rollups add the difference from what the record contributed before, so events
+redelivered or out of order change nothing, and a rebuild from the records gives the same
+rollups.
+
+Durations are counted twice: in wall time, and in business time of the calendar the record
+runs on (a ticket's SLA calendar, else the default calendar)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from inbox.business_hours import FALLBACK, Calendar, NeverOpen
 from inbox.reports.histograms import bin_of
 
 Counters = dict[str, int]
 Contribution = dict[str, dict[str, Any]]
-"""bucket id -> {"key": {day, team_id, agent_id, channel_id, priority}, "n": Counters}"""
+"""bucket id -> {"key": {day, team_id, agent_id, channel_id, priority, category_id},
+"n": Counters}"""
 
-DURATIONS = ("first_response", "resolution")
+BUSINESS = "_business"
+"""Suffix of a duration counted in business time."""
+
+
+@dataclass(frozen=True)
+class Setting:
+    """Where a record is counted: the account's time zone cuts the days, and the calendar
+    counts business time."""
+
+    zone: ZoneInfo
+    calendar: Calendar = FALLBACK
 
 
 def day_of(moment: datetime, zone: ZoneInfo) -> str:
@@ -28,7 +45,13 @@ def _text(value: Any) -> str | None:
 
 
 def bucket(
-    out: Contribution, day: str, team: Any, agent: Any, channel: Any, priority: Any
+    out: Contribution,
+    day: str,
+    team: Any,
+    agent: Any,
+    channel: Any,
+    priority: Any,
+    category: Any = None,
 ) -> Counters:
     key = {
         "day": day,
@@ -36,6 +59,7 @@ def bucket(
         "agent_id": _text(agent),
         "channel_id": _text(channel),
         "priority": priority or "none",
+        "category_id": _text(category),
     }
     bucket_id = "|".join(str(value or "-") for value in key.values())
     return out.setdefault(bucket_id, {"key": key, "n": {}})["n"]
@@ -45,16 +69,30 @@ def add(counters: Counters, metric: str, value: int = 1) -> None:
     counters[metric] = counters.get(metric, 0) + value
 
 
-def add_duration(counters: Counters, name: str, seconds: float) -> None:
+def _add_seconds(counters: Counters, name: str, seconds: float) -> None:
     seconds = max(0.0, seconds)
     add(counters, f"{name}_count")
     add(counters, f"{name}_sum", round(seconds))
     add(counters, f"h_{name}_{bin_of(seconds)}")
 
 
-def of_conversation(conversation: dict[str, Any], zone: ZoneInfo) -> Contribution:
-    """Opened (on its first day), first answered by a person, resolved, and the bot's part."""
+def add_duration(
+    counters: Counters, name: str, start: datetime, end: datetime, calendar: Calendar
+) -> None:
+    """The time from start to end, in wall time and in the calendar's business time."""
+    _add_seconds(counters, name, (end - start).total_seconds())
+    try:
+        business = calendar.minutes_between(start, end) * 60
+    except NeverOpen:  # a calendar that never opens has no business time to count
+        return
+    _add_seconds(counters, name + BUSINESS, business)
+
+
+def of_conversation(conversation: dict[str, Any], setting: Setting) -> Contribution:
+    """Opened (on its first day), first answered by a person, resolved, and the bot's part
+    (with the reason it handed over)."""
     out: Contribution = {}
+    zone = setting.zone
     where = (
         conversation.get("team_id"),
         conversation.get("assignee_id"),
@@ -67,8 +105,9 @@ def of_conversation(conversation: dict[str, Any], zone: ZoneInfo) -> Contributio
     add(opened, f"hour_{local.weekday()}_{local.hour}")
     answered = conversation.get("first_agent_reply_at")
     if answered is not None:
-        seconds = (answered - conversation["created_at"]).total_seconds()
-        add_duration(opened, "first_response", seconds)
+        add_duration(
+            opened, "first_response", conversation["created_at"], answered, setting.calendar
+        )
     if conversation["status"] == "resolved" and conversation.get("resolved_at"):
         resolved = bucket(out, day_of(conversation["resolved_at"], zone), *where)
         add(resolved, "conversations_resolved")
@@ -77,12 +116,15 @@ def of_conversation(conversation: dict[str, Any], zone: ZoneInfo) -> Contributio
         add(opened, "bot_conversations")
         if outcome in ("deflected", "handed_over"):
             add(opened, f"bot_{outcome}")
+        if outcome == "handed_over":
+            add(opened, f"bot_reason_{conversation.get('bot_handover') or 'other'}")
     return out
 
 
-def of_ticket(ticket: dict[str, Any], zone: ZoneInfo) -> Contribution:
+def of_ticket(ticket: dict[str, Any], setting: Setting) -> Contribution:
     """Opened, resolved (with the time it took), and its SLA targets met or missed."""
     out: Contribution = {}
+    zone = setting.zone
     if ticket.get("merged_into"):
         return out  # its work counts in the ticket it was merged into
     where = (
@@ -90,13 +132,14 @@ def of_ticket(ticket: dict[str, Any], zone: ZoneInfo) -> Contribution:
         ticket.get("owner_id"),
         ticket.get("channel_id"),
         ticket.get("priority"),
+        ticket.get("category_id"),
     )
     add(bucket(out, day_of(ticket["created_at"], zone), *where), "tickets_opened")
     resolved_at = ticket.get("resolved_at")
     if ticket["status"] in ("resolved", "closed") and resolved_at:
         resolved = bucket(out, day_of(resolved_at, zone), *where)
         add(resolved, "tickets_resolved")
-        add_duration(resolved, "resolution", (resolved_at - ticket["created_at"]).total_seconds())
+        add_duration(resolved, "resolution", ticket["created_at"], resolved_at, setting.calendar)
     for name, target in ((ticket.get("sla") or {}).get("targets") or {}).items():
         if target.get("met_at") is not None:
             decided, met = target["met_at"], not target.get("late_minutes")
@@ -114,14 +157,14 @@ def of_ticket(ticket: dict[str, Any], zone: ZoneInfo) -> Contribution:
     return out
 
 
-def of_survey(survey: dict[str, Any], zone: ZoneInfo) -> Contribution:
+def of_survey(survey: dict[str, Any], setting: Setting) -> Contribution:
     """A rating, with the agent, team and channel of the time it asks about."""
     out: Contribution = {}
     if survey.get("rating") is None or survey.get("rated_at") is None:
         return out
     counters = bucket(
         out,
-        day_of(survey["rated_at"], zone),
+        day_of(survey["rated_at"], setting.zone),
         survey.get("team_id"),
         survey.get("agent_id"),
         survey.get("channel_id"),
@@ -132,16 +175,18 @@ def of_survey(survey: dict[str, Any], zone: ZoneInfo) -> Contribution:
     return out
 
 
-def of_escalation(entry: dict[str, Any], zone: ZoneInfo) -> Contribution:
+def of_escalation(entry: dict[str, Any], setting: Setting) -> Contribution:
     """An escalation, by the level and team it went to."""
     out: Contribution = {}
-    counters = bucket(out, day_of(entry["at"], zone), entry.get("to_team_id"), None, None, None)
+    counters = bucket(
+        out, day_of(entry["at"], setting.zone), entry.get("to_team_id"), None, None, None
+    )
     add(counters, "escalations")
     add(counters, f"escalations_l{entry.get('to_level', 0)}")
     return out
 
 
-def of_message(message: dict[str, Any], zone: ZoneInfo) -> Contribution:
+def of_message(message: dict[str, Any], setting: Setting) -> Contribution:
     """A reply an agent wrote to a customer (notes and automatic messages are not replies)."""
     out: Contribution = {}
     sender = message.get("sender") or {}
@@ -149,14 +194,15 @@ def of_message(message: dict[str, Any], zone: ZoneInfo) -> Contribution:
         return out
     if sender.get("type") != "agent" or not sender.get("id"):
         return out
-    day = day_of(message["created_at"], zone)
+    day = day_of(message["created_at"], setting.zone)
     add(bucket(out, day, None, sender["id"], message.get("channel_id"), None), "replies")
     return out
 
 
-def of_presence(span: dict[str, Any], zone: ZoneInfo) -> Contribution:
+def of_presence(span: dict[str, Any], setting: Setting) -> Contribution:
     """Time an agent was online (or busy), cut at midnight into the days it spans."""
     out: Contribution = {}
+    zone = setting.zone
     start, end = span["start"].astimezone(zone), span["end"].astimezone(zone)
     while start < end:
         midnight = datetime.combine(start.date() + timedelta(days=1), time.min, zone)

@@ -13,11 +13,13 @@ from typing import Any
 
 from bson import ObjectId
 
+from inbox import clock
 from inbox.models.tickets import OPEN_TICKET_STATUSES, ticket_number
 from inbox.reports import facts, histograms
 from inbox.reports.rollups import LEVELS
 from inbox.reports.rollups import zone_of as rollups_zone
 from inbox.runtime import Runtime
+from inbox.services import agents
 
 SLA_TARGETS = ("first_response", "next_response", "resolution")
 
@@ -30,6 +32,7 @@ class Filters:
     agent: str | None = None
     channel: str | None = None
     priority: str | None = None
+    category: str | None = None
 
 
 async def _rows(rt: Runtime, where: Filters, by: str | None = None) -> list[dict[str, Any]]:
@@ -42,6 +45,7 @@ async def _rows(rt: Runtime, where: Filters, by: str | None = None) -> list[dict
             ("agent_id", where.agent),
             ("channel_id", where.channel),
             ("priority", where.priority),
+            ("category_id", where.category),
         )
         if value
     }
@@ -63,18 +67,28 @@ async def _rows(rt: Runtime, where: Filters, by: str | None = None) -> list[dict
 def _sum(rows: list[dict[str, Any]]) -> facts.Counters:
     total: facts.Counters = {}
     for row in rows:
-        for metric, value in (row.get("n") or {}).items():
-            facts.add(total, metric, value)
+        _plus(total, row.get("n") or {})
     return total
 
 
-def _durations(total: facts.Counters, name: str) -> dict[str, Any]:
+def _histogram(total: facts.Counters, name: str) -> dict[int, int]:
     prefix = f"h_{name}_"
-    counts = {int(m[len(prefix) :]): v for m, v in total.items() if m.startswith(prefix) and v}
+    return {
+        int(m[len(prefix) :]): v
+        for m, v in total.items()
+        if m.startswith(prefix) and m[len(prefix) :].isdigit() and v
+    }
+
+
+def _durations(total: facts.Counters, name: str) -> dict[str, Any]:
+    """Median and 90th percentile in wall time and in business time."""
+    wall, business = _histogram(total, name), _histogram(total, name + facts.BUSINESS)
     return {
         "count": total.get(f"{name}_count", 0),
-        "median_seconds": histograms.percentile(counts, 0.5),
-        "p90_seconds": histograms.percentile(counts, 0.9),
+        "median_seconds": histograms.percentile(wall, 0.5),
+        "p90_seconds": histograms.percentile(wall, 0.9),
+        "business_median_seconds": histograms.percentile(business, 0.5),
+        "business_p90_seconds": histograms.percentile(business, 0.9),
     }
 
 
@@ -114,6 +128,11 @@ def figures(total: facts.Counters) -> dict[str, Any]:
             "conversations": total.get("bot_conversations", 0),
             "deflected": total.get("bot_deflected", 0),
             "handed_over": total.get("bot_handed_over", 0),
+            "handover_reasons": {
+                metric.removeprefix("bot_reason_"): count
+                for metric, count in sorted(total.items())
+                if metric.startswith("bot_reason_") and count
+            },
         },
         "replies": total.get("replies", 0),
         "presence": {
@@ -127,8 +146,36 @@ def figures(total: facts.Counters) -> dict[str, Any]:
     }
 
 
+async def _open_presence(rt: Runtime, where: Filters) -> dict[str, facts.Counters]:
+    """Per agent, the time online or busy since their last change (still going, so not in
+    the rollups yet), within the range. Presence is per agent only: none under other filters."""
+    if where.team or where.channel or where.priority or where.category:
+        return {}
+    zone = await rollups_zone(rt)
+    start = datetime.combine(where.since, time.min, zone)
+    end = min(clock.now(), datetime.combine(where.until + timedelta(days=1), time.min, zone))
+    out: dict[str, facts.Counters] = {}
+    async for agent in rt.store["agents"].find({"availability": {"$in": list(agents.PRESENT)}}):
+        since = agent.get("availability_changed_at")
+        if since is None or (where.agent and str(agent["_id"]) != where.agent):
+            continue
+        seconds = round((end - max(since, start)).total_seconds())
+        if seconds > 0:
+            out[str(agent["_id"])] = {f"{agent['availability']}_seconds": seconds}
+    return out
+
+
+def _plus(total: facts.Counters, more: facts.Counters) -> facts.Counters:
+    for metric, value in more.items():
+        facts.add(total, metric, value)
+    return total
+
+
 async def overview(rt: Runtime, where: Filters) -> dict[str, Any]:
-    result = figures(_sum(await _rows(rt, where)))
+    total = _sum(await _rows(rt, where))
+    for going in (await _open_presence(rt, where)).values():
+        _plus(total, going)
+    result = figures(total)
     result["tickets"]["backlog"] = await _backlog(rt, where)
     return {"since": where.since.isoformat(), "until": where.until.isoformat(), **result}
 
@@ -144,6 +191,8 @@ async def _backlog(rt: Runtime, where: Filters) -> int:
         query["channel_id"] = ObjectId(where.channel)
     if where.priority:
         query["priority"] = where.priority
+    if where.category:
+        query["category_id"] = ObjectId(where.category)
     return await rt.store["tickets"].count_documents(query)
 
 
@@ -157,10 +206,12 @@ async def breakdown(rt: Runtime, where: Filters, by: str) -> list[dict[str, Any]
     for row in await _rows(rt, where, by):
         if row.get(by):
             per_key.setdefault(row[by], []).append(row)
+    going = await _open_presence(rt, where) if by == "agent_id" else {}
     items = []
-    for key, rows in per_key.items():
+    for key in per_key.keys() | going.keys():
         name = await rt.store.name_of(BREAKDOWNS[by], key)
-        items.append({by: key, "name": name, **figures(_sum(rows))})
+        total = _plus(_sum(per_key.get(key, [])), going.get(key, {}))
+        items.append({by: key, "name": name, **figures(total)})
     return sorted(items, key=lambda item: item["name"].lower())
 
 

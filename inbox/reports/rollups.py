@@ -11,17 +11,19 @@ rollups.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from bson import ObjectId
 from pymongo import ReturnDocument
 
+from inbox import business_hours
 from inbox.events import EventType
 from inbox.reports import facts
 from inbox.runtime import Runtime
 
-Compute = Callable[[dict[str, Any], ZoneInfo], facts.Contribution]
+Compute = Callable[[dict[str, Any], facts.Setting], facts.Contribution]
 SOURCES: dict[str, tuple[str, Compute]] = {
     "conversation": ("conversations", facts.of_conversation),
     "ticket": ("tickets", facts.of_ticket),
@@ -39,6 +41,30 @@ async def zone_of(rt: Runtime) -> ZoneInfo:
     return (
         ZoneInfo(calendar["timezone"]) if calendar and calendar.get("timezone") else ZoneInfo("UTC")
     )
+
+
+def calendar_id_of(kind: str, record: dict[str, Any]) -> Any:
+    """The calendar a record's business time is counted in: a ticket's SLA calendar, else
+    the default one (None)."""
+    if kind == "ticket":
+        return (record.get("sla") or {}).get("calendar_id")
+    return None
+
+
+class Settings:
+    """The account's zone and the calendars read so far (a rebuild reads each one once)."""
+
+    def __init__(self, zone: ZoneInfo) -> None:
+        self.zone = zone
+        self._calendars: dict[Any, business_hours.Calendar] = {}
+
+    async def of(self, rt: Runtime, kind: str, record: dict[str, Any]) -> facts.Setting:
+        if kind not in ("conversation", "ticket"):
+            return facts.Setting(self.zone)  # no durations to count
+        calendar_id = calendar_id_of(kind, record)
+        if calendar_id not in self._calendars:
+            self._calendars[calendar_id] = await business_hours.load(rt, calendar_id)
+        return facts.Setting(self.zone, self._calendars[calendar_id])
 
 
 async def on_event(rt: Runtime, event: dict[str, Any]) -> None:
@@ -60,9 +86,16 @@ async def on_event(rt: Runtime, event: dict[str, Any]) -> None:
 
 async def refresh(rt: Runtime, kind: str, record_id: ObjectId) -> None:
     """Swap in what the record contributes now, and add the difference to the rollups."""
-    collection, compute = SOURCES[kind]
-    record = await rt.store[collection].find_one({"_id": record_id})
-    now = compute(record, await zone_of(rt)) if record is not None else {}
+    record = await rt.store[SOURCES[kind][0]].find_one({"_id": record_id})
+    await _swap(rt, kind, record_id, record, Settings(await zone_of(rt)))
+
+
+async def _swap(
+    rt: Runtime, kind: str, record_id: Any, record: dict[str, Any] | None, settings: Settings
+) -> None:
+    now: facts.Contribution = {}
+    if record is not None:
+        now = SOURCES[kind][1](record, await settings.of(rt, kind, record))
     facts_of = rt.store["report_facts"]
     if now:
         before = await facts_of.find_one_and_update(
@@ -90,7 +123,13 @@ def difference(now: facts.Contribution, before: facts.Contribution) -> facts.Con
     return out
 
 
-LEVELS = {"team": "team_id", "agent": "agent_id", "channel": "channel_id", "priority": "priority"}
+LEVELS = {
+    "team": "team_id",
+    "agent": "agent_id",
+    "channel": "channel_id",
+    "priority": "priority",
+    "category": "category_id",
+}
 """Coarser rollups kept beside the finest, so a report with no filter, one filter or one
 breakdown reads one small document per day (or per day and value) instead of every bucket."""
 
@@ -127,18 +166,23 @@ async def _apply(rt: Runtime, delta: facts.Contribution) -> None:
         )
 
 
-async def rebuild(rt: Runtime) -> int:
+async def rebuild(rt: Runtime, since: datetime | None = None) -> int:
     """Compute every record's contribution afresh and make the rollups their sum; returns
     how many records were read. (A repair tool: events handled meanwhile may be counted
-    again by the next event about the same record, which then sets it right.)"""
-    zone = await zone_of(rt)
+    again by the next event about the same record, which then sets it right.)
+
+    With `since`, only the records created from then on are computed again, and each swaps
+    its contribution in as an event would (older records keep theirs)."""
+    if since is not None:
+        return await _recompute_since(rt, since)
+    settings = Settings(await zone_of(rt))
     totals: facts.Contribution = {}
     kept: set[str] = set()
     read = 0
     for kind, (collection, compute) in SOURCES.items():
         async for record in rt.store[collection].find({}, sort=[("_id", 1)]):
             read += 1
-            contribution = compute(record, zone)
+            contribution = compute(record, await settings.of(rt, kind, record))
             if not contribution:
                 continue
             fact_id = f"{kind}:{record['_id']}"
@@ -157,6 +201,17 @@ async def rebuild(rt: Runtime) -> int:
             {"_id": bucket_id}, {**entry["key"], "n": entry["n"]}, upsert=True
         )
     await _remove_others(rt, "report_rollups", set(leveled))
+    return read
+
+
+async def _recompute_since(rt: Runtime, since: datetime) -> int:
+    settings = Settings(await zone_of(rt))
+    first = {"_id": {"$gte": ObjectId.from_datetime(since)}}
+    read = 0
+    for kind, (collection, _) in SOURCES.items():
+        async for record in rt.store[collection].find(first, sort=[("_id", 1)]):
+            read += 1
+            await _swap(rt, kind, record["_id"], record, settings)
     return read
 
 

@@ -343,7 +343,7 @@ async def update(
         return conversation
     unset: dict[str, Any] = {}
     if "status" in changes:
-        sets.update(_status_marks(conversation["status"], sets["status"]))
+        sets.update(_status_marks(conversation, sets["status"], actor))
         if sets["status"] == Status.RESOLVED:
             unset["open_key"] = ""
         elif conversation["status"] == Status.RESOLVED:
@@ -364,16 +364,21 @@ async def update(
     return updated
 
 
-def _status_marks(before: str, after: str) -> dict[str, Any]:
+def _status_marks(conversation: dict[str, Any], after: str, actor: Actor) -> dict[str, Any]:
     """What reports read of a status change: when it was resolved, and what became of the
-    bot's part (it resolved the conversation alone: deflected; else it handed over)."""
+    bot's part (it resolved the conversation alone: deflected; else it handed over, for the
+    reason the bot noted or because an agent took over)."""
+    before = conversation["status"]
     marks: dict[str, Any] = {}
     if after == Status.RESOLVED:
         marks["resolved_at"] = clock.now()
     if after == Status.BOT:
         marks["bot_outcome"] = "holding"
+        marks["bot_handover"] = None
     elif before == Status.BOT:
         marks["bot_outcome"] = "deflected" if after == Status.RESOLVED else "handed_over"
+        if actor.type == "agent" and not conversation.get("bot_handover"):
+            marks["bot_handover"] = "agent_took_over"
     return marks
 
 

@@ -111,7 +111,12 @@ async def test_figures_match_the_records_survive_redelivery_and_equal_a_rebuild(
     assert whole["conversations"]["resolved"] == sum(c["status"] == "resolved" for c in records)
     assert whole["tickets"]["opened"] == len(tickets) == 3
     assert whole["tickets"]["resolved"] == 2 and whole["tickets"]["backlog"] == 1
-    assert whole["bot"] == {"conversations": 2, "deflected": 1, "handed_over": 1}
+    assert whole["bot"] == {
+        "conversations": 2,
+        "deflected": 1,
+        "handed_over": 1,
+        "handover_reasons": {"other": 1},  # the system reopened it
+    }
     waits = [
         (c["first_agent_reply_at"] - c["created_at"]).total_seconds()
         for c in records
@@ -267,3 +272,26 @@ async def test_time_online_is_counted_per_agent_and_day(admin, agent, rt):
     (row,) = mine["items"]
     assert abs(row["presence"]["online_seconds"] - 7200) <= 5
     assert row["presence"]["busy_seconds"] <= 5
+
+
+async def test_time_online_counts_the_span_still_going(admin, agent, rt):
+    me = str(agent.agent["_id"])
+    status, _ = await agent.patch(f"/api/v1/agents/{me}", json={"availability": "online"})
+    assert status == 200
+    an_hour_ago = datetime.now(UTC) - timedelta(hours=1)
+    await rt.store["agents"].update_one(
+        {"_id": agent.agent["_id"]}, {"$set": {"availability_changed_at": an_hour_ago}}
+    )
+    today = datetime.now(UTC).date()
+    span = f"since={today - timedelta(days=1)}&until={today + timedelta(days=1)}"
+    _, mine = await agent.get(f"/api/v1/reports/agents?{span}")
+    (row,) = mine["items"]
+    assert abs(row["presence"]["online_seconds"] - 3600) <= 5
+    _, everyone = await admin.get(f"/api/v1/reports/overview?{span}")
+    assert abs(everyone["presence"]["online_seconds"] - 3600) <= 5
+    _, earlier = await admin.get(f"/api/v1/reports/overview?since={today - timedelta(days=3)}")
+    assert earlier["presence"]["online_seconds"] == everyone["presence"]["online_seconds"]
+    _, before = await admin.get(
+        f"/api/v1/reports/overview?since={today - timedelta(days=5)}&until={today - timedelta(days=3)}"
+    )
+    assert before["presence"]["online_seconds"] == 0  # a range that ended before it began

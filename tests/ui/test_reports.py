@@ -28,12 +28,19 @@ async def test_the_overview_charts_filters_and_downloads(
         "6"
     )
     await expect(cards.locator(".report-card", has_text="Bot: resolved alone")).to_contain_text("1")
-    drawn = await page.evaluate(
-        "Boolean(window.Chart.getChart(document.getElementById('daily-chart')))"
+    await expect(
+        cards.locator(".report-card", has_text="First response, median")
+    ).to_contain_text("in business hours")
+    series = await page.evaluate(
+        "window.Chart.getChart(document.getElementById('daily-chart'))"
+        ".data.datasets.map((set) => set.label)"
     )
-    assert drawn
+    assert series[-1] == "Conversations opened, previous period" and len(series) == 5
     await shot(page, "reports-overview")
     await expect(page.locator("#ratings li")).to_have_count(2)
+    await page.select_option("#ratings-only", "low")
+    await expect(page.locator("#ratings li")).to_have_text(["No ratings in this period."])
+    await page.select_option("#ratings-only", "")
     await expect(page.locator("#sla-rows")).to_contain_text("No target missed")
     await expect(page.locator("#heat-map td", has_text="5")).to_have_count(1)
     await page.locator("#heat-map").scroll_into_view_if_needed()

@@ -190,7 +190,7 @@ async def test_yes_ends_the_conversation_and_unknown_questions_are_collected(
 
 
 async def test_asking_for_a_person_out_of_hours_says_when_the_team_answers(
-    http, admin, telegram_channel, fake_telegram
+    http, admin, rt, telegram_channel, fake_telegram
 ):
     fake, _ = fake_telegram
     _, closed = await admin.post(
@@ -213,6 +213,14 @@ async def test_asking_for_a_person_out_of_hours_says_when_the_team_answers(
 
     last = (await bot_said(fake, 2))[1]
     assert last["text"] == "Shop đang nghỉ, 8:00 sáng mai sẽ trả lời bạn."
+    conversation = await conversation_of(admin)
+
+    async def handed_over() -> dict[str, Any] | None:
+        record = await rt.store["conversations"].find_one({"_id": ObjectId(conversation["id"])})
+        return record if record["status"] == "open" else None
+
+    record = await eventually(handed_over)  # the reports count why
+    assert (record["bot_outcome"], record["bot_handover"]) == ("handed_over", "asked_for_person")
 
 
 async def test_no_bot_reply_once_an_agent_has_taken_the_conversation(
@@ -233,6 +241,8 @@ async def test_no_bot_reply_once_an_agent_has_taken_the_conversation(
         return now if now["status"] == "open" else None
 
     assert (await eventually(taken))["assignee_id"] == str(admin.agent["_id"])
+    record = await rt.store["conversations"].find_one({"_id": ObjectId(conversation["id"])})
+    assert (record["bot_outcome"], record["bot_handover"]) == ("handed_over", "agent_took_over")
     await customer_writes(http, telegram_channel, CHAT, "2", message_id=2)
 
     async def handled() -> bool:  # the worker has run every handler on the customer's "2"

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from automations.sla.business_hours import Calendar, NeverOpen
+from inbox.business_hours import Calendar, NeverOpen
 
 SAIGON = ZoneInfo("Asia/Ho_Chi_Minh")
 BERLIN = ZoneInfo("Europe/Berlin")

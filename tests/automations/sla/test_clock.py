@@ -7,7 +7,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from automations.sla import clocks as sla_clock
-from automations.sla.business_hours import Calendar
+from inbox.business_hours import Calendar
 from inbox.models.sla import sla_target_state
 
 SAIGON = ZoneInfo("Asia/Ho_Chi_Minh")

@@ -33,7 +33,7 @@ function previous({ since, until }) {
 
 function query(range) {
   const params = new URLSearchParams(range);
-  for (const name of ["team", "agent", "channel", "priority"]) {
+  for (const name of ["team", "agent", "channel", "priority", "category"]) {
     if (form.elements[name].value) params.set(name, form.elements[name].value);
   }
   return params.toString();
@@ -50,8 +50,9 @@ export function duration(seconds) {
 const percent = (value) => (value == null ? "—" : `${value}%`);
 const number = (value) => (value == null ? "—" : String(value));
 
-/** A figure with how it moved since the previous period (for durations, down is better). */
-function card(label, value, before, shown, lowerIsBetter = false) {
+/** A figure with how it moved since the previous period (for durations, down is better),
+ * and an optional line under it. */
+function card(label, value, before, shown, lowerIsBetter = false, note = null) {
   let trend = null;
   if (value != null && before != null && value !== before) {
     const up = value > before;
@@ -60,7 +61,24 @@ function card(label, value, before, shown, lowerIsBetter = false) {
       up ? "▲ " : "▼ ", _("from {value}", { value: shown(before) }));
   }
   return el("div", { class: "report-card" }, el("span", { class: "muted small" }, label),
-    el("strong", {}, shown(value)), trend);
+    el("strong", {}, shown(value)), trend, note ? el("span", { class: "muted small" }, note) : null);
+}
+
+const inBusinessHours = (seconds) => (seconds == null ? null : _("{value} in business hours", { value: duration(seconds) }));
+
+const REASONS = {
+  asked_for_person: _("asked for a person"),
+  chose_option: _("chose a department"),
+  faq_not_helpful: _("the answer did not help"),
+  not_understood: _("not understood"),
+  bot_unreachable: _("external bot did not answer"),
+  agent_took_over: _("an agent took over"),
+  other: _("other"),
+};
+
+function reasons(counts) {
+  const named = Object.entries(counts).sort((a, b) => b[1] - a[1]).map(([code, count]) => `${REASONS[code] || code}: ${count}`);
+  return named.length ? named.join(" · ") : null;
 }
 
 function renderCards(now, before) {
@@ -70,14 +88,16 @@ function renderCards(now, before) {
     card(_("Tickets opened"), now.tickets.opened, before.tickets.opened, number),
     card(_("Tickets resolved"), now.tickets.resolved, before.tickets.resolved, number),
     card(_("Open tickets now"), now.tickets.backlog, null, number),
-    card(_("First response, median"), now.first_response.median_seconds, before.first_response.median_seconds, duration, true),
-    card(_("First response, 90%"), now.first_response.p90_seconds, before.first_response.p90_seconds, duration, true),
-    card(_("Resolution, median"), now.resolution.median_seconds, before.resolution.median_seconds, duration, true),
-    card(_("Resolution, 90%"), now.resolution.p90_seconds, before.resolution.p90_seconds, duration, true),
+    ...["first_response", "resolution"].flatMap((name) => [
+      card(name === "first_response" ? _("First response, median") : _("Resolution, median"),
+        now[name].median_seconds, before[name].median_seconds, duration, true, inBusinessHours(now[name].business_median_seconds)),
+      card(name === "first_response" ? _("First response, 90%") : _("Resolution, 90%"),
+        now[name].p90_seconds, before[name].p90_seconds, duration, true, inBusinessHours(now[name].business_p90_seconds)),
+    ]),
     card(_("SLA met"), now.sla.met_percent, before.sla.met_percent, percent),
     card(_("Satisfaction ({n} ratings)", { n: now.csat.responses }), now.csat.average, before.csat.average, number),
     card(_("Bot: resolved alone"), now.bot.deflected, before.bot.deflected, number),
-    card(_("Bot: handed over"), now.bot.handed_over, before.bot.handed_over, number),
+    card(_("Bot: handed over"), now.bot.handed_over, before.bot.handed_over, number, false, reasons(now.bot.handover_reasons)),
     card(_("Replies by agents"), now.replies, before.replies, number),
     card(_("Escalations"), now.escalations.total, before.escalations.total, number),
   ];
@@ -85,7 +105,7 @@ function renderCards(now, before) {
   $("cards").removeAttribute("aria-busy");
 }
 
-function renderDaily(items) {
+function renderDaily(items, earlier) {
   const series = [
     ["conversations_opened", _("Conversations opened"), "#4f46e5"],
     ["conversations_resolved", _("Conversations resolved"), "#16794c"],
@@ -94,7 +114,17 @@ function renderDaily(items) {
   ];
   const data = {
     labels: items.map((item) => item.day),
-    datasets: series.map(([key, label, colour]) => ({ label, data: items.map((item) => item[key]), backgroundColor: colour })),
+    datasets: [
+      ...series.map(([key, label, colour]) => ({ label, data: items.map((item) => item[key]), backgroundColor: colour })),
+      {
+        type: "line",
+        label: _("Conversations opened, previous period"),
+        data: earlier.map((item) => item.conversations_opened),
+        borderColor: "#94a3b8",
+        borderDash: [6, 4],
+        pointRadius: 0,
+      },
+    ],
   };
   if (chart) {
     chart.data = data;
@@ -106,8 +136,9 @@ function renderDaily(items) {
       options: { responsive: true, maintainAspectRatio: false, animation: false, scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } },
     });
   }
-  $("daily-rows").replaceChildren(...items.map((item) => el("tr", {}, el("td", {}, item.day),
-    ...series.map(([key]) => el("td", {}, String(item[key]))))));
+  $("daily-rows").replaceChildren(...items.map((item, index) => el("tr", {}, el("td", {}, item.day),
+    ...series.map(([key]) => el("td", {}, String(item[key]))),
+    el("td", { class: "muted" }, earlier[index] ? `${earlier[index].day}: ${earlier[index].conversations_opened}` : "—"))));
 }
 
 function renderBreakdown(rowsId, items) {
@@ -116,8 +147,8 @@ function renderBreakdown(rowsId, items) {
     el("td", {}, String(item.conversations.opened)),
     el("td", {}, String(item.replies)),
     el("td", {}, String(item.tickets.resolved)),
-    el("td", {}, duration(item.first_response.median_seconds)),
-    el("td", {}, duration(item.resolution.median_seconds)),
+    el("td", { title: inBusinessHours(item.first_response.business_median_seconds) }, duration(item.first_response.median_seconds)),
+    el("td", { title: inBusinessHours(item.resolution.business_median_seconds) }, duration(item.resolution.median_seconds)),
     el("td", {}, percent(item.sla.met_percent)),
     el("td", {}, item.csat.average == null ? "—" : `${item.csat.average} (${item.csat.responses})`),
     el("td", {}, item.presence.online_seconds ? duration(item.presence.online_seconds) : "—"),
@@ -152,8 +183,13 @@ function renderSla(result) {
   )) : [el("tr", {}, el("td", { colspan: 5, class: "muted" }, _("No target missed in this period.")))]));
 }
 
+let ratingItems = [];
+
 function renderRatings(items) {
-  $("ratings").replaceChildren(...(items.length ? items.map((item) => el("li", {},
+  ratingItems = items;
+  const only = $("ratings-only").value;
+  const shown = items.filter((item) => (only === "low" ? item.rating <= 2 : only === "comments" ? Boolean(item.comment) : true));
+  $("ratings").replaceChildren(...(shown.length ? shown.map((item) => el("li", {},
     el("span", { class: "stars" }, "★".repeat(item.rating)), " ",
     el("span", { class: "muted small" }, [item.ticket, item.agent, item.channel, item.at.slice(0, 10)].filter(Boolean).join(" · ")),
     item.comment ? el("p", {}, item.comment) : null)) : [el("li", { class: "muted" }, _("No ratings in this period."))]));
@@ -167,13 +203,15 @@ async function load() {
     $(`${name}-csv`).href = `/api/v1/reports/${name}?${current}&format=csv`;
   }
   try {
-    const [now, before, daily, agents, teams, channels, hours, ratings, sla] = await Promise.all([
+    const earlier = query(previous(range));
+    const [now, before, earlierDaily, daily, agents, teams, channels, hours, ratings, sla] = await Promise.all([
       api("GET", `/reports/overview?${current}`),
-      api("GET", `/reports/overview?${query(previous(range))}`),
+      api("GET", `/reports/overview?${earlier}`),
+      api("GET", `/reports/daily?${earlier}`),
       ...["daily", "agents", "teams", "channels", "hours", "ratings", "sla"].map((name) => api("GET", `/reports/${name}?${current}`)),
     ]);
     renderCards(now, before);
-    renderDaily(daily.items);
+    renderDaily(daily.items, earlierDaily.items);
     renderBreakdown("agent-rows", agents.items);
     renderBreakdown("team-rows", teams.items);
     renderBreakdown("channel-rows", channels.items);
@@ -196,8 +234,9 @@ function choosePreset(preset) {
 }
 
 async function fillFilters() {
-  const lists = await Promise.all(["/teams", "/agents", "/channels"].map((path) => api("GET", path).catch(() => ({ items: [] }))));
-  const [teams, agents, channels] = lists.map((list) => list.items);
+  const lists = await Promise.all(["/teams", "/agents", "/channels", "/categories"].map((path) => api("GET", path).catch(() => ({ items: [] }))));
+  const [teams, agents, channels, categories] = lists.map((list) => list.items);
+  form.elements.category.append(...categories.map((category) => el("option", { value: category.id }, `${"\u00a0\u00a0".repeat(category.level)}${category.name}`)));
   form.elements.team.append(...teams.map((team) => el("option", { value: team.id }, team.name)));
   form.elements.agent.append(...agents.map((agent) => el("option", { value: agent.id }, agent.name)));
   form.elements.channel.append(...channels.map((channel) => el("option", { value: channel.id }, `${channel.name} (${channel.kind})`)));
@@ -211,4 +250,5 @@ form.addEventListener("change", (event) => {
   }
   load();
 });
+$("ratings-only").addEventListener("change", () => renderRatings(ratingItems));
 fillFilters().finally(() => choosePreset("30"));
