@@ -28,9 +28,9 @@ async def test_the_overview_charts_filters_and_downloads(
         "6"
     )
     await expect(cards.locator(".report-card", has_text="Bot: resolved alone")).to_contain_text("1")
-    await expect(
-        cards.locator(".report-card", has_text="First response, median")
-    ).to_contain_text("in business hours")
+    await expect(cards.locator(".report-card", has_text="First response, median")).to_contain_text(
+        "in business hours"
+    )
     series = await page.evaluate(
         "window.Chart.getChart(document.getElementById('daily-chart'))"
         ".data.datasets.map((set) => set.label)"
