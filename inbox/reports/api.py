@@ -99,13 +99,17 @@ class SlaFigures(BaseModel):
 
 class CsatFigures(BaseModel):
     average: float | None
-    responses: int
+    responses: int = Field(description="ratings given in the range")
+    asked: int = Field(description="surveys sent in the range")
+    response_percent: float | None = Field(description="of the surveys sent, answered")
 
 
 class BotFigures(BaseModel):
     conversations: int
     deflected: int
     handed_over: int
+    deflected_percent: float | None
+    handover_percent: float | None
     handover_reasons: dict[str, int] = Field(
         description="asked_for_person, chose_option, faq_not_helpful, not_understood, "
         "bot_unreachable, agent_took_over, other"
@@ -229,8 +233,16 @@ class BreachedTicket(BaseModel):
     missed: list[str]
 
 
+class Missed(BaseModel):
+    name: str
+    missed: int
+    decided: int
+
+
 class SlaOut(BaseModel):
     by_policy: list[PolicyMissed]
+    by_priority: list[Missed]
+    by_team: list[Missed]
     tickets: list[BreachedTicket]
 
 

@@ -11,7 +11,7 @@ runs on (a ticket's SLA calendar, else the default calendar)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -200,14 +200,18 @@ def of_message(message: dict[str, Any], setting: Setting) -> Contribution:
 
 
 def of_presence(span: dict[str, Any], setting: Setting) -> Contribution:
-    """Time an agent was online (or busy), cut at midnight into the days it spans."""
+    """Time an agent was online (or busy), cut at local midnight into the days it spans.
+
+    Moments are compared in UTC: Python subtracts two datetimes of the same zone as wall
+    clock times, which is an hour wrong across a daylight-saving change."""
     out: Contribution = {}
     zone = setting.zone
-    start, end = span["start"].astimezone(zone), span["end"].astimezone(zone)
+    start, end = span["start"].astimezone(UTC), span["end"].astimezone(UTC)
     while start < end:
-        midnight = datetime.combine(start.date() + timedelta(days=1), time.min, zone)
+        day = start.astimezone(zone).date()
+        midnight = datetime.combine(day + timedelta(days=1), time.min, zone).astimezone(UTC)
         stop = min(end, midnight)
-        counters = bucket(out, start.date().isoformat(), None, span["agent_id"], None, None)
+        counters = bucket(out, day.isoformat(), None, span["agent_id"], None, None)
         add(counters, f"{span['status']}_seconds", round((stop - start).total_seconds()))
         start = stop
     return out

@@ -8,7 +8,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from bson import ObjectId
@@ -123,11 +123,21 @@ def figures(total: facts.Counters) -> dict[str, Any]:
             if total.get("csat_responses")
             else None,
             "responses": total.get("csat_responses", 0),
+            "asked": total.get("csat_asked", 0),
+            "response_percent": _percent(
+                total.get("csat_asked_answered", 0), total.get("csat_asked", 0)
+            ),
         },
         "bot": {
             "conversations": total.get("bot_conversations", 0),
             "deflected": total.get("bot_deflected", 0),
             "handed_over": total.get("bot_handed_over", 0),
+            "deflected_percent": _percent(
+                total.get("bot_deflected", 0), total.get("bot_conversations", 0)
+            ),
+            "handover_percent": _percent(
+                total.get("bot_handed_over", 0), total.get("bot_conversations", 0)
+            ),
             "handover_reasons": {
                 metric.removeprefix("bot_reason_"): count
                 for metric, count in sorted(total.items())
@@ -146,15 +156,22 @@ def figures(total: facts.Counters) -> dict[str, Any]:
     }
 
 
-async def _open_presence(rt: Runtime, where: Filters) -> dict[str, facts.Counters]:
+def _bounds(where: Filters, zone: Any) -> tuple[datetime, datetime]:
+    """The range's first and last moments (local midnights) in UTC, the last no later than
+    now (in UTC so that subtracting them is right across a daylight-saving change)."""
+    start = datetime.combine(where.since, time.min, zone).astimezone(UTC)
+    end = datetime.combine(where.until + timedelta(days=1), time.min, zone).astimezone(UTC)
+    return start, min(clock.now(), end)
+
+
+async def _open_presence(rt: Runtime, where: Filters, by: str | None) -> Live:
     """Per agent, the time online or busy since their last change (still going, so not in
-    the rollups yet), within the range. Presence is per agent only: none under other filters."""
-    if where.team or where.channel or where.priority or where.category:
+    the rollups yet), within the range. Presence is per agent only: none under other filters
+    or per team or channel."""
+    if where.team or where.channel or where.priority or where.category or by not in BY_AGENT:
         return {}
-    zone = await rollups_zone(rt)
-    start = datetime.combine(where.since, time.min, zone)
-    end = min(clock.now(), datetime.combine(where.until + timedelta(days=1), time.min, zone))
-    out: dict[str, facts.Counters] = {}
+    start, end = _bounds(where, await rollups_zone(rt))
+    out: Live = {}
     async for agent in rt.store["agents"].find({"availability": {"$in": list(agents.PRESENT)}}):
         since = agent.get("availability_changed_at")
         if since is None or (where.agent and str(agent["_id"]) != where.agent):
@@ -162,6 +179,43 @@ async def _open_presence(rt: Runtime, where: Filters) -> dict[str, facts.Counter
         seconds = round((end - max(since, start)).total_seconds())
         if seconds > 0:
             out[str(agent["_id"])] = {f"{agent['availability']}_seconds": seconds}
+    return out
+
+
+async def _surveys_asked(rt: Runtime, where: Filters, by: str | None) -> Live:
+    """Surveys sent in the range and how many of them were answered (the response rate), by
+    the agent, team or channel they ask about. Surveys have no priority or category."""
+    if where.priority or where.category:
+        return {}
+    start, end = _bounds(where, await rollups_zone(rt))
+    query: dict[str, Any] = {"sent_at": {"$gte": start, "$lt": end}, "status": "sent"}
+    for field, value in (
+        ("team_id", where.team),
+        ("agent_id", where.agent),
+        ("channel_id", where.channel),
+    ):
+        if value:
+            query[field] = ObjectId(value)
+    wanted = {"rating": 1, "team_id": 1, "agent_id": 1, "channel_id": 1}
+    out: Live = {}
+    async for survey in rt.store["surveys"].find(query, wanted, sort=[("sent_at", 1)]):
+        key = str(survey[by]) if by and survey.get(by) else None
+        counters = out.setdefault(key, {})
+        facts.add(counters, "csat_asked")
+        facts.add(counters, "csat_asked_answered", int(survey.get("rating") is not None))
+    return out
+
+
+Live = dict[str | None, facts.Counters]
+"""Figures read from the records at query time, per breakdown key (None: no breakdown)."""
+BY_AGENT = (None, "agent_id")
+
+
+async def _live(rt: Runtime, where: Filters, by: str | None = None) -> Live:
+    out: Live = {}
+    for part in (await _open_presence(rt, where, by), await _surveys_asked(rt, where, by)):
+        for key, counters in part.items():
+            _plus(out.setdefault(key if by else None, {}), counters)
     return out
 
 
@@ -173,8 +227,8 @@ def _plus(total: facts.Counters, more: facts.Counters) -> facts.Counters:
 
 async def overview(rt: Runtime, where: Filters) -> dict[str, Any]:
     total = _sum(await _rows(rt, where))
-    for going in (await _open_presence(rt, where)).values():
-        _plus(total, going)
+    for live in (await _live(rt, where)).values():
+        _plus(total, live)
     result = figures(total)
     result["tickets"]["backlog"] = await _backlog(rt, where)
     return {"since": where.since.isoformat(), "until": where.until.isoformat(), **result}
@@ -206,11 +260,11 @@ async def breakdown(rt: Runtime, where: Filters, by: str) -> list[dict[str, Any]
     for row in await _rows(rt, where, by):
         if row.get(by):
             per_key.setdefault(row[by], []).append(row)
-    going = await _open_presence(rt, where) if by == "agent_id" else {}
+    live = await _live(rt, where, by)
     items = []
-    for key in per_key.keys() | going.keys():
+    for key in per_key.keys() | {k for k in live if k}:
         name = await rt.store.name_of(BREAKDOWNS[by], key)
-        total = _plus(_sum(per_key.get(key, [])), going.get(key, {}))
+        total = _plus(_sum(per_key.get(key, [])), live.get(key, {}))
         items.append({by: key, "name": name, **figures(total)})
     return sorted(items, key=lambda item: item["name"].lower())
 
@@ -293,7 +347,33 @@ async def sla_breaches(rt: Runtime, where: Filters, limit: int = 200) -> dict[st
             )
             entry["missed"].append(target)
     items = sorted(tickets.values(), key=lambda t: t["number"], reverse=True)[:limit]
-    return {"by_policy": by_policy, "tickets": items}
+    return {
+        "by_policy": by_policy,
+        "by_priority": await _missed_by(rt, where, "priority"),
+        "by_team": await _missed_by(rt, where, "team_id"),
+        "tickets": items,
+    }
+
+
+async def _missed_by(rt: Runtime, where: Filters, by: str) -> list[dict[str, Any]]:
+    """Targets decided and missed per priority or team, from the rollups."""
+    per_key: dict[str, list[dict[str, Any]]] = {}
+    for row in await _rows(rt, where, by):
+        per_key.setdefault(row.get(by) or "", []).append(row)
+    out = []
+    for key, rows in per_key.items():
+        total = _sum(rows)
+        if not total.get("sla_decided"):
+            continue
+        name = key if by == "priority" else await rt.store.name_of("teams", key or None)
+        out.append(
+            {
+                "name": name,
+                "missed": total["sla_decided"] - total.get("sla_met", 0),
+                "decided": total["sla_decided"],
+            }
+        )
+    return sorted(out, key=lambda entry: (-entry["missed"], entry["name"]))
 
 
 DAILY = ("conversations_opened", "conversations_resolved", "tickets_opened", "tickets_resolved")

@@ -115,6 +115,8 @@ async def test_figures_match_the_records_survive_redelivery_and_equal_a_rebuild(
         "conversations": 2,
         "deflected": 1,
         "handed_over": 1,
+        "deflected_percent": 50.0,
+        "handover_percent": 50.0,
         "handover_reasons": {"other": 1},  # the system reopened it
     }
     waits = [
@@ -238,6 +240,8 @@ async def test_merges_reopenings_sla_and_what_a_lead_sees(
     assert whole["escalations"]["total"] == 1
     _, missed = await admin.get(f"/api/v1/reports/sla?{span}")
     assert missed["by_policy"] == [{"policy_id": str(policy), "name": "Standard", "missed": 1}]
+    assert missed["by_team"] == [{"name": "Giao hàng", "missed": 1, "decided": 2}]
+    assert [(p["missed"], p["decided"]) for p in missed["by_priority"]] == [(1, 2)]
     assert [(t["number"], t["missed"]) for t in missed["tickets"]] == [
         (f"T-{one['seq']:06d}", ["resolution"])
     ]

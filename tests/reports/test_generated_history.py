@@ -200,18 +200,24 @@ async def generate(rt, world: World, seed: int) -> list[tuple[str, ObjectId]]:
     times = [minutes_from_start(rng) for _ in range(50)] + local_midnight_edges(world.zone)
     conversations = [conversation(rng, world, at) for at in times]
     tickets = [ticket(rng, world, n + 1, minutes_from_start(rng)) for n in range(40)]
-    surveys = [
-        {
+    surveys = []
+    for n in range(26):
+        sent = minutes_from_start(rng)
+        survey = {
             "_id": ObjectId(),
             "resolution_key": f"survey-{n}",
-            "rating": rng.randint(1, 5),
-            "rated_at": minutes_from_start(rng),
+            "status": "sent" if n < 24 else "not_sent",
+            "sent_at": sent,
             "team_id": maybe(rng, world.teams),
             "agent_id": maybe(rng, world.agents),
             "channel_id": rng.choice(world.channels),
         }
-        for n in range(20)
-    ]
+        if n < 20:  # answered, some of them on a later day
+            survey |= {
+                "rating": rng.randint(1, 5),
+                "rated_at": sent + timedelta(minutes=rng.randrange(1, 2 * 24 * 60)),
+            }
+        surveys.append(survey)
     escalations = [
         {
             "_id": ObjectId(),
@@ -246,6 +252,15 @@ async def generate(rt, world: World, seed: int) -> list[tuple[str, ObjectId]]:
                 "end": start + timedelta(minutes=rng.randrange(1, 20 * 60)),
             }
         )
+    presence.append(  # across midnight and, in New York, the end of daylight-saving time
+        {
+            "_id": ObjectId(),
+            "agent_id": world.agents[0],
+            "status": "online",
+            "start": datetime(2026, 11, 1, 2, tzinfo=UTC),
+            "end": datetime(2026, 11, 1, 15, tzinfo=UTC),
+        }
+    )
     kinds = {
         "conversation": ("conversations", conversations),
         "ticket": ("tickets", tickets),
@@ -362,16 +377,18 @@ class Counted:
             for name, target in t["sla"]["targets"].items()
             if inside(target.get("met_at") or target.get("breached_at"))
         ]
-        surveys = [
+        rateable = [
             s
             for s in self.records["surveys"]
-            if inside(s["rated_at"])
-            and where.matches(
+            if where.matches(
                 team=s.get("team_id"), agent=s.get("agent_id"), channel=s["channel_id"]
             )
             and where.priority is None
             and where.category is None
         ]
+        surveys = [s for s in rateable if inside(s.get("rated_at"))]
+        asked = [s for s in rateable if s["status"] == "sent" and inside(s["sent_at"])]
+        rated = sum(s.get("rating") is not None for s in asked)
         escalations = [
             e
             for e in self.records["escalations"]
@@ -432,11 +449,17 @@ class Counted:
                 if surveys
                 else None,
                 "responses": len(surveys),
+                "asked": len(asked),
+                "response_percent": percent(rated, len(asked)),
             },
             "bot": {
                 "conversations": len(bot),
                 "deflected": sum(c["bot_outcome"] == "deflected" for c in bot),
                 "handed_over": len(handed),
+                "deflected_percent": percent(
+                    sum(c["bot_outcome"] == "deflected" for c in bot), len(bot)
+                ),
+                "handover_percent": percent(len(handed), len(bot)),
                 "handover_reasons": reasons,
             },
             "replies": len(replies),
@@ -459,14 +482,20 @@ class Counted:
         if where.team or where.channel or where.priority or where.category:
             return out
         zone = self.world.zone
-        first = datetime.combine(since, datetime.min.time(), zone)
-        last = datetime.combine(until + timedelta(days=1), datetime.min.time(), zone)
+        first = datetime.combine(since, datetime.min.time(), zone).astimezone(UTC)
+        last = datetime.combine(until + timedelta(days=1), datetime.min.time(), zone).astimezone(
+            UTC
+        )
         for span in self.records["agent_presence"]:
             if where.agent and span["agent_id"] != where.agent:
                 continue
             seconds = (min(span["end"], last) - max(span["start"], first)).total_seconds()
             out[f"{span['status']}_seconds"] += max(0, round(seconds))
         return out
+
+
+def percent(part: int, whole: int) -> float | None:
+    return round(100 * part / whole, 1) if whole else None
 
 
 def close_to_percentile(values: list[float], share: float, reported: float | None) -> bool:

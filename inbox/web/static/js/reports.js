@@ -95,8 +95,10 @@ function renderCards(now, before) {
         now[name].p90_seconds, before[name].p90_seconds, duration, true, inBusinessHours(now[name].business_p90_seconds)),
     ]),
     card(_("SLA met"), now.sla.met_percent, before.sla.met_percent, percent),
-    card(_("Satisfaction ({n} ratings)", { n: now.csat.responses }), now.csat.average, before.csat.average, number),
-    card(_("Bot: resolved alone"), now.bot.deflected, before.bot.deflected, number),
+    card(_("Satisfaction ({n} ratings)", { n: now.csat.responses }), now.csat.average, before.csat.average, number, false,
+      now.csat.asked ? _("{percent} of {asked} surveys answered", { percent: percent(now.csat.response_percent), asked: now.csat.asked }) : null),
+    card(_("Bot: resolved alone"), now.bot.deflected, before.bot.deflected, number, false,
+      now.bot.conversations ? _("{percent} of the bot's conversations", { percent: percent(now.bot.deflected_percent) }) : null),
     card(_("Bot: handed over"), now.bot.handed_over, before.bot.handed_over, number, false, reasons(now.bot.handover_reasons)),
     card(_("Replies by agents"), now.replies, before.replies, number),
     card(_("Escalations"), now.escalations.total, before.escalations.total, number),
@@ -170,12 +172,20 @@ function renderHours(items) {
       })))));
 }
 
+const PRIORITY_LABELS = { urgent: _("Urgent"), high: _("High"), medium: _("Medium"), low: _("Low"), none: _("No priority") };
+
 const TARGET_LABELS = { first_response: _("first response"), next_response: _("next response"), resolution: _("resolution") };
 
 function renderSla(result) {
-  $("sla-policies").textContent = result.by_policy.length
-    ? result.by_policy.map((policy) => _("{name}: {count} missed", { name: policy.name, count: policy.missed })).join(" · ")
-    : "";
+  const missed = (entries, label) => (entries.length
+    ? `${label} ${entries.map((entry) => _("{name}: {count} missed", { name: entry.name, count: entry.missed })).join(" · ")}`
+    : null);
+  const priorities = result.by_priority.map((entry) => ({ ...entry, name: PRIORITY_LABELS[entry.name] || entry.name }));
+  $("sla-policies").replaceChildren(...[
+    missed(result.by_policy, _("By policy:")),
+    missed(priorities, _("By priority:")),
+    missed(result.by_team, _("By team:")),
+  ].filter(Boolean).map((line) => el("div", {}, line)));
   $("sla-rows").replaceChildren(...(result.tickets.length ? result.tickets.map((ticket) => el("tr", {},
     el("td", {}, el("a", { href: `/tickets/${ticket.number}` }, ticket.number)),
     el("td", {}, ticket.title), el("td", {}, ticket.priority), el("td", {}, ticket.team || "—"),
