@@ -97,15 +97,29 @@ class Cause:
     event_id: ObjectId
     depth: int
     """How many automatic steps separate the changes from a person's or a platform's act."""
+    quiet: bool = False
+    """The person asked that the customer not be told of it (nor of what follows from it)."""
 
 
 _cause: ContextVar[Cause | None] = ContextVar("event_cause", default=None)
+_quiet: ContextVar[bool] = ContextVar("customer_not_told", default=False)
+
+
+@contextlib.contextmanager
+def customer_not_told(quiet: bool = True) -> Iterator[None]:
+    """Events emitted inside this block say the customer is not to be told of them (an
+    agent's *don't notify*); events their handling causes say so too."""
+    token = _quiet.set(quiet)
+    try:
+        yield
+    finally:
+        _quiet.reset(token)
 
 
 @contextlib.contextmanager
 def acting_on(event: dict[str, Any]) -> Iterator[Cause]:
     """Events emitted inside this block carry `event` as their cause, one level deeper."""
-    cause = Cause(event["_id"], event.get("depth", 0) + 1)
+    cause = Cause(event["_id"], event.get("depth", 0) + 1, bool(event.get("quiet")))
     token = _cause.set(cause)
     try:
         yield cause
@@ -154,6 +168,7 @@ async def emit(
         "retry_at": created_at + FIRST_RETRY,
         "request_id": logs.REQUEST_ID.get(),
         "sweeps": 0,
+        "quiet": _quiet.get() or (cause is not None and cause.quiet),
     }
     await rt.store["events"].insert_one(event)
     await publish(rt, public_view(event))

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from aiohttp import web
+from bson import ObjectId
 
 from inbox import pagination
 from inbox.api.routing import api
+from inbox.events import customer_not_told
 from inbox.keys import principal, runtime
 from inbox.models.common import Page
 from inbox.models.conversations import MessageOut, MessageQuery
 from inbox.models.tickets import (
     HistoryOut,
+    NotifyQuery,
     ReachOption,
     TicketBulk,
     TicketBulkOut,
@@ -22,11 +25,14 @@ from inbox.models.tickets import (
     TicketOut,
     TicketPromote,
     TicketQuery,
+    UpdatePreviewOut,
+    UpdatePreviewQuery,
 )
+from inbox.services import conversations
+from inbox.services.tickets import customer_updates, outreach
 from inbox.services.tickets import history as ticket_history
 from inbox.services.tickets import lifecycle as tickets
 from inbox.services.tickets import lists as ticket_lists
-from inbox.services.tickets import outreach
 from inbox.services.tickets import relations as ticket_relations
 from inbox.services.tickets import thread as ticket_thread
 
@@ -37,14 +43,45 @@ from inbox.services.tickets import thread as ticket_thread
     summary="Promote a conversation to a ticket (409 with the ticket if it already is one)",
     tag="tickets",
     body=TicketPromote,
+    query=NotifyQuery,
     response=TicketOut,
     status=201,
 )
-async def promote(request: web.Request, body: TicketPromote) -> TicketOut:
-    ticket = await tickets.promote(
-        runtime(request), request.match_info["id"], body, principal(request)
-    )
+async def promote(request: web.Request, body: TicketPromote, query: NotifyQuery) -> TicketOut:
+    with customer_not_told(not query.notify):
+        ticket = await tickets.promote(
+            runtime(request), request.match_info["id"], body, principal(request)
+        )
     return TicketOut.of(ticket)
+
+
+@api(
+    "GET",
+    "/conversations/{id}/customer-update",
+    summary="What the customer would be told if this conversation became a ticket now",
+    tag="tickets",
+    response=UpdatePreviewOut,
+)
+async def preview_promotion(request: web.Request) -> UpdatePreviewOut:
+    rt = runtime(request)
+    conversation = await conversations.get_visible(rt, request.match_info["id"], principal(request))
+    return UpdatePreviewOut(**await customer_updates.preview_promotion(rt, conversation))
+
+
+@api(
+    "GET",
+    "/tickets/{id}/customer-update",
+    summary="What the customer would be told if the ticket got this status (or owner) now",
+    tag="tickets",
+    query=UpdatePreviewQuery,
+    response=UpdatePreviewOut,
+)
+async def preview_change(request: web.Request, query: UpdatePreviewQuery) -> UpdatePreviewOut:
+    rt = runtime(request)
+    ticket = await tickets.get_visible(rt, request.match_info["id"], principal(request))
+    owner = ObjectId(query.owner_id) if query.owner_id else None
+    status = str(query.status) if query.status else None
+    return UpdatePreviewOut(**await customer_updates.preview_change(rt, ticket, status, owner))
 
 
 @api(
@@ -107,12 +144,14 @@ async def get_ticket(request: web.Request) -> TicketOut:
     summary="Change any fields; each change goes into the ticket's history",
     tag="tickets",
     body=TicketFields,
+    query=NotifyQuery,
     response=TicketOut,
 )
-async def update_ticket(request: web.Request, body: TicketFields) -> TicketOut:
+async def update_ticket(request: web.Request, body: TicketFields, query: NotifyQuery) -> TicketOut:
     rt, me = runtime(request), principal(request)
     ticket = await tickets.get_visible(rt, request.match_info["id"], me)
-    return TicketOut.of(await tickets.update(rt, ticket, body, me))
+    with customer_not_told(not query.notify):
+        return TicketOut.of(await tickets.update(rt, ticket, body, me))
 
 
 @api(

@@ -226,6 +226,11 @@ class MessageOut(BaseModel):
     html: str | None = Field(default=None, description="sanitised HTML body (emails)")
     quoted: str | None = Field(default=None, description="quoted history cut from the text")
     automated: bool = False
+    sent_because: dict[str, str | None] | None = Field(
+        default=None,
+        description="why the system wrote this automatically: {update: created, "
+        "status_changed, assigned, resolved, escalated or survey; by: who acted; status}",
+    )
     mode: str | None = None
     options: list[str] = Field(default_factory=list, description="the bot's buttons (labels)")
     revision: int = Field(description="grows with every change; keep the highest seen")
@@ -267,6 +272,7 @@ class MessageOut(BaseModel):
             html=doc.get("html"),
             quoted=doc.get("quoted"),
             automated=doc.get("automated", False),
+            sent_because=doc.get("sent_because"),
             mode=doc.get("mode"),
             options=[o["label"] for o in doc.get("options", [])],
             revision=doc.get("revision", 0),

@@ -304,6 +304,36 @@ class ViewOut(BaseModel):
         return cls(id=str(doc["_id"]), name=doc["name"], query=doc["query"])
 
 
+class NotifyQuery(Body):
+    notify: bool = Field(
+        default=True,
+        description="false: the customer is not told of this change on their channel "
+        "(no customer update, nor for what rules do because of it)",
+    )
+
+
+class UpdatePreviewQuery(Body):
+    status: TicketStatus | None = None
+    owner_id: str | None = Field(default=None, pattern=r"^[0-9a-f]{24}$")
+
+
+class ChannelNamed(BaseModel):
+    kind: str
+    name: str
+
+
+class UpdatePreviewOut(BaseModel):
+    update: str | None = Field(description="the customer update the change calls for, if any")
+    sends: bool = Field(description="whether a message would go to the customer now")
+    text: str | None = Field(description="the message, in the customer's language")
+    channel: ChannelNamed | None
+    reason_code: str | None = Field(
+        description="why nothing would be sent: switched_off, no_conversation, automated, "
+        "window_closed"
+    )
+    reason: str | None = Field(description="the same in words (the platform's, for a window)")
+
+
 class CustomerUpdateOut(BaseModel):
     event: str = Field(description="created, status_changed, assigned or resolved")
     enabled: bool

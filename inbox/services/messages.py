@@ -194,15 +194,18 @@ async def insert_reply(
     mode: str | None = None,
     sent_for: str | None = None,
     options: list[dict[str, str]] | None = None,
+    because: dict[str, str | None] | None = None,
 ) -> dict[str, Any]:
     """A message to the customer, queued for delivery on the conversation's channel.
 
     `sent_for` names what an automatic message answers (an event, a rule's action), so it is
-    sent once only.
+    sent once only; `because` tells agents why it was sent (shown in the thread).
     """
     message = _base(conversation, MessageKind.MESSAGE, Direction.OUT)
     if sent_for is not None:
         message["sent_for"] = sent_for
+    if because is not None:
+        message["sent_because"] = because
     if options:
         message["options"] = options  # [{"label", "payload"}]: the bot's buttons
     message.update(

@@ -117,10 +117,12 @@ async def send_automatic(
     actor: Actor,
     sent_for: str | None = None,
     options: list[dict[str, str]] | None = None,
+    because: dict[str, str | None] | None = None,
 ) -> dict[str, Any] | None:
     """A message the system, a rule or the bot sends: queued for delivery, or None when the
     channel's messaging window is closed. `sent_for` names what it answers: once only;
-    `options` are buttons ({"label", "payload"}) where the channel has them."""
+    `options` are buttons ({"label", "payload"}) where the channel has them; `because` says
+    why it was sent, for the agents."""
     window = await reply_window(rt, conversation)
     if not window.open:
         return None
@@ -129,7 +131,7 @@ async def send_automatic(
         if earlier is not None:
             return earlier
     message = await messages.insert_reply(
-        rt, conversation, text, actor, sent_for=sent_for, options=options
+        rt, conversation, text, actor, sent_for=sent_for, options=options, because=because
     )
     await conversations.after_outbound(rt, conversation, message)
     await rt.queue.enqueue(DELIVER_MESSAGE, str(message["_id"]))

@@ -227,3 +227,49 @@ async def test_email_from_a_machine_opens_a_ticket_but_gets_no_automatic_answer(
 
     await eventually(opened)
     assert recorder.messages == []
+
+
+async def test_an_agent_sees_what_the_customer_will_be_told_and_can_choose_silence(
+    http, admin, rt, telegram_channel, fake_telegram
+):
+    fake, _ = fake_telegram
+    await customer_writes(http, telegram_channel, 9, "Đơn hàng chưa tới")
+    conversation = await conversation_of(admin)
+
+    status, ahead = await admin.get(f"/api/v1/conversations/{conversation['id']}/customer-update")
+    assert status == 200, ahead
+    assert ahead["update"] == "created" and ahead["sends"] is True
+    assert ahead["channel"] == {"kind": "telegram", "name": telegram_channel["name"]}
+    assert ahead["text"].startswith("Chúng tôi đã nhận yêu cầu") and "T-000001" in ahead["text"]
+    status, ticket = await admin.post(
+        f"/api/v1/conversations/{conversation['id']}/ticket?notify=false",
+        json={"title": "Giao hàng chậm", "owner_id": str(admin.agent["_id"])},
+    )
+    assert status == 201, ticket
+
+    status, preview = await admin.get(
+        f"/api/v1/tickets/{ticket['id']}/customer-update?status=pending"
+    )
+    assert status == 200 and preview["update"] == "status_changed"
+    expected = f"Cập nhật phiếu hỗ trợ {ticket['number']}: hiện đang chờ bạn phản hồi."
+    assert preview["text"] == expected
+    _, same = await admin.get(f"/api/v1/tickets/{ticket['id']}/customer-update?status=new")
+    assert same["update"] is None and same["sends"] is False  # no change, nothing said
+
+    status, _ = await admin.patch(
+        f"/api/v1/tickets/{ticket['id']}?notify=false", json={"status": "on_hold"}
+    )
+    assert status == 200
+    await eventually(lambda: all_events_handled(rt))
+    assert await telegram_texts(fake) == []  # neither the ticket nor the move was announced
+    _, history = await admin.get(f"/api/v1/tickets/{ticket['id']}/history")
+    assert any(entry["field"] == "status" for entry in history["items"])  # still recorded
+
+    await admin.patch(f"/api/v1/tickets/{ticket['id']}", json={"status": "pending"})
+    assert await texts_after(fake, 1) == [expected]  # told, word for word as previewed
+    status, wrong = await admin.get(f"/api/v1/tickets/{ticket['id']}/customer-update?status=gone")
+    assert status == 422 and wrong["error"]
+    status, wrong = await admin.patch(
+        f"/api/v1/tickets/{ticket['id']}?notify=perhaps", json={"status": "open"}
+    )
+    assert status == 422 and wrong["error"]

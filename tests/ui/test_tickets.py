@@ -51,6 +51,7 @@ async def test_promote_in_the_inbox_then_move_on_the_board_and_see_it_in_the_lis
     card = page.locator(".board-card", has_text="Wrong colour delivered")
     await expect(page.locator(".board-column[data-status=new] .board-card")).to_have_count(1)
     await card.drag_to(page.locator(".board-column[data-status=pending]"))
+    await page.locator(".notify-dialog button.primary").click()  # (tells the customer)
     await expect(page.locator(".board-column[data-status=pending] .board-card")).to_have_count(1)
     await expect(page.locator(".toast", has_text="T-000001")).to_be_visible()
     await shot(page, "tickets-board")
@@ -80,6 +81,7 @@ async def test_a_refused_move_on_the_board_puts_the_card_back(
     card = page.locator(".board-column[data-status=resolved] .board-card")
     await expect(card).to_have_count(1)
     await card.drag_to(page.locator(".board-column[data-status=on_hold]"))
+    await page.locator(".notify-dialog button.primary").click()
 
     await expect(page.locator(".toast.error")).to_contain_text("cannot become on_hold")
     await expect(page.locator(".board-column[data-status=resolved] .board-card")).to_have_count(1)

@@ -9,6 +9,7 @@ often the worker handles the event.
 from __future__ import annotations
 
 import string
+from dataclasses import dataclass
 from typing import Any
 
 from inbox import i18n
@@ -151,23 +152,57 @@ def which_update(event: dict[str, Any]) -> str | None:
 
 
 async def on_event(rt: Runtime, event: dict[str, Any]) -> None:
-    """An event handler: send the customer update a ticket event calls for."""
+    """An event handler: send the customer update a ticket event calls for (unless the agent
+    chose not to tell the customer)."""
     update = which_update(event)
-    if update is None:
-        return
-    settings = await settings_for(rt, update)
-    if not settings["enabled"]:
+    if update is None or event.get("quiet"):
         return
     ticket, conversation = await _where(rt, event)
-    if conversation is None:
-        return  # no channel to the customer (a ticket opened for a phone call)
+    planned = await plan(rt, update, event, ticket, conversation)
+    if planned.text is not None and conversation is not None:
+        status = ((event.get("changes") or {}).get("status") or {}).get("to")
+        because = {"update": update, "by": event["actor"].get("name"), "status": status}
+        await _send(rt, conversation, planned.text, event, because)
+
+
+@dataclass(frozen=True)
+class Planned:
+    """What a customer update would say, or why none is sent (a code of `NOT_SENT`)."""
+
+    update: str
+    text: str | None = None
+    reason: str | None = None
+
+
+NOT_SENT = {
+    "switched_off": "Customer updates of this kind are switched off.",
+    "no_conversation": "The ticket has no conversation to write on.",
+    "automated": "The customer's last message came from an auto-responder.",
+    "window_closed": "The channel does not let us write to the customer now.",
+}
+
+
+async def plan(
+    rt: Runtime,
+    update: str,
+    event: dict[str, Any],
+    ticket: dict[str, Any] | None,
+    conversation: dict[str, Any] | None,
+) -> Planned:
+    """The update `event` calls for on this ticket, rendered in the customer's language (the
+    agents' preview of an action and the worker's send share it)."""
+    settings = await settings_for(rt, update)
+    if not settings["enabled"]:
+        return Planned(update, reason="switched_off")
+    if conversation is None:  # a ticket opened for a phone call
+        return Planned(update, reason="no_conversation")
     latest = await messages.latest_from_customer(rt, conversation["_id"])
-    if latest is not None and latest.get("automated"):
-        return  # a machine wrote (an auto-reply, a list): never answer it automatically
+    if latest is not None and latest.get("automated"):  # never answer a machine automatically
+        return Planned(update, reason="automated")
     contact = await contacts.get(rt, conversation["contact_id"])
     language = language_of(rt, contact)
     values = await values_for(rt, event, ticket, conversation, contact, language)
-    await _send(rt, conversation, settings["templates"][language].format_map(values), event)
+    return Planned(update, text=settings["templates"][language].format_map(values))
 
 
 async def _where(
@@ -184,10 +219,16 @@ async def _where(
 
 
 async def _send(
-    rt: Runtime, conversation: dict[str, Any], text: str, event: dict[str, Any]
+    rt: Runtime,
+    conversation: dict[str, Any],
+    text: str,
+    event: dict[str, Any],
+    because: dict[str, str | None],
 ) -> None:
     system = Actor(type=str(SenderType.SYSTEM), name="Customer update")
-    sent = await replies.send_automatic(rt, conversation, text, system, f"{event['_id']}:update")
+    sent = await replies.send_automatic(
+        rt, conversation, text, system, f"{event['_id']}:update", because=because
+    )
     if sent is None:
         window = await replies.reply_window(rt, conversation)
         activity = {"field": "customer_update", "from": None, "to": None, "note": window.note}
@@ -226,3 +267,66 @@ async def values_for(
         "contact": contact["name"],
         "team": await rt.store.name_of("teams", team_id),
     }
+
+
+# ---- what an agent's action would send ------------------------------------------------------
+
+
+async def preview_change(
+    rt: Runtime, ticket: dict[str, Any], status: str | None, owner_id: Any | None
+) -> dict[str, Any]:
+    """What the customer would be told if an agent set this status (or owner) now."""
+    changes: dict[str, Any] = {}
+    if status is not None and status != ticket["status"]:
+        changes["status"] = {"from": ticket["status"], "to": status}
+    if owner_id is not None and owner_id != ticket.get("owner_id"):
+        changes["owner_id"] = {"from": ticket.get("owner_id"), "to": owner_id}
+        ticket = {**ticket, "owner_id": owner_id}
+    event = {"type": EventType.TICKET_UPDATED, "actor": {"type": "agent"}, "changes": changes}
+    return await _preview(
+        rt, which_update(event), event, ticket, await tickets.latest_conversation(rt, ticket)
+    )
+
+
+async def preview_promotion(rt: Runtime, conversation: dict[str, Any]) -> dict[str, Any]:
+    """What the customer would be told when this conversation becomes a ticket (its number
+    is shown as the next one; the real number is given when it is made)."""
+    counter = await rt.store["counters"].find_one({"_id": "ticket"})
+    upcoming = {
+        "seq": (counter or {}).get("value", 0) + 1,
+        "status": "new",
+        "team_id": conversation.get("team_id"),
+        "owner_id": conversation.get("assignee_id"),
+    }
+    event = {"type": EventType.TICKET_CREATED, "actor": {"type": "agent"}, "changes": None}
+    return await _preview(rt, CREATED, event, upcoming, conversation)
+
+
+async def _preview(
+    rt: Runtime,
+    update: str | None,
+    event: dict[str, Any],
+    ticket: dict[str, Any],
+    conversation: dict[str, Any] | None,
+) -> dict[str, Any]:
+    channel = dict(conversation["channel"]) if conversation else None
+    if update is None:
+        return {"update": None, "sends": False, "text": None, "channel": channel} | _why(None)
+    planned = await plan(rt, update, event, ticket, conversation)
+    reason, note = planned.reason, None
+    if planned.text is not None and conversation is not None:
+        window = await replies.reply_window(rt, conversation)
+        if not window.open:
+            reason, note = "window_closed", window.note
+    return {
+        "update": update,
+        "sends": planned.text is not None and reason is None,
+        "text": planned.text,
+        "channel": channel,
+    } | _why(reason, note)
+
+
+def _why(code: str | None, note: str | None = None) -> dict[str, str | None]:
+    if code is None:
+        return {"reason_code": None, "reason": None}
+    return {"reason_code": code, "reason": note or NOT_SENT[code]}

@@ -180,7 +180,13 @@ async def _ask(rt: Runtime, survey: dict[str, Any]) -> tuple[str, str | None, st
             for rating in sorted(STARS, reverse=True)
         ]
     sent = await replies.send_automatic(
-        rt, conversation, text, SURVEYOR, f"csat:{survey['_id']}", options
+        rt,
+        conversation,
+        text,
+        SURVEYOR,
+        f"csat:{survey['_id']}",
+        options,
+        {"update": customer_updates.SURVEY},
     )
     if sent is None:
         window = await replies.reply_window(rt, conversation)

@@ -10,6 +10,7 @@ import { Bell } from "./bell.js";
 import { ShortcutBar } from "./shortcuts.js";
 import { responseDueNode } from "./due.js";
 import { ContactCard, tagChips } from "./contact_card.js";
+import { showPreview, withNotify } from "./customer_notice.js";
 
 const boot = JSON.parse(document.getElementById("bootstrap").textContent);
 const me = boot.me;
@@ -284,6 +285,7 @@ function openPromote() {
   form.priority.value = conversation.priority || "medium";
   form.summary.value = "";
   $("promote-error").hidden = true;
+  state.promoteNotify = showPreview($("promote-notice"), `/conversations/${conversation.id}/customer-update`, "promote");
   $("promote-dialog").showModal();
   form.title.select();
 }
@@ -296,7 +298,8 @@ async function promote(event) {
   const button = form.querySelector("button[type=submit]");
   button.disabled = true;
   try {
-    const ticket = await api("POST", `/conversations/${state.selectedId}/ticket`, body);
+    const notify = (await state.promoteNotify)();
+    const ticket = await api("POST", withNotify(`/conversations/${state.selectedId}/ticket`, notify), body);
     state.ticketNumbers.set(ticket.id, ticket.number);
     $("promote-dialog").close();
     toast(_("Ticket {number} opened.", { number: ticket.number }));

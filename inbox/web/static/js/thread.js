@@ -13,6 +13,20 @@ export const statusLabel = (status) => STATUS_LABELS[status] || status;
 /** Answers and live events can arrive out of order: keep the highest revision seen. */
 export const newer = (known, incoming) => !known || incoming.revision >= known.revision;
 
+const BECAUSE = {
+  created: _("Sent automatically because {by} made this a ticket."),
+  status_changed: _("Sent automatically because {by} set the status to {status}."),
+  assigned: _("Sent automatically because {by} gave the ticket an owner."),
+  resolved: _("Sent automatically because {by} resolved the ticket."),
+  escalated: _("Sent automatically because {by} escalated the ticket."),
+  survey: _("Sent automatically: the ticket was resolved, so the customer is asked for a rating."),
+};
+
+/** Why the system wrote to the customer on its own (a customer update, a survey). */
+function becauseText({ update, by, status }) {
+  return fill(BECAUSE[update] || _("Sent automatically."), { by: by || _("the system"), status: TICKET_STATUS_LABELS[status] || statusLabel(status) });
+}
+
 export class Thread {
   /**
    * `box` is the scrolling element; `directory` has agentsById and teamsById maps; `path()` is
@@ -137,6 +151,7 @@ export class Thread {
       message.options?.length ? el("div", { class: "bot-choices", title: _("The buttons the customer saw") },
         ...message.options.map((label) => el("span", { class: "bot-choice" }, label))) : null,
       message.automated ? el("span", { class: "badge", title: _("Sent by a machine: never answered automatically") }, _("Automatic")) : null,
+      message.sent_because ? el("div", { class: "because" }, becauseText(message.sent_because)) : null,
       message.quoted ? revealer(_("Show quoted text"), () => el("div", { class: "quoted" }, message.quoted)) : null,
       message.html ? revealer(_("Show formatted"), () => htmlFrame(message.html)) : null,
       el("div", { class: "foot" },

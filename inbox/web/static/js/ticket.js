@@ -8,6 +8,7 @@ import { Composer } from "./composer.js";
 import { dueNode, span, SLA_STATE_LABELS, SLA_TARGET_LABELS } from "./due.js";
 import { ShortcutBar } from "./shortcuts.js";
 import { ContactCard } from "./contact_card.js";
+import { confirmChange, withNotify } from "./customer_notice.js";
 
 const boot = JSON.parse(document.getElementById("bootstrap").textContent);
 const me = boot.me;
@@ -164,9 +165,9 @@ async function loadNotices() {
 }
 
 /** One change at a time, as the agent makes it; a refusal puts the field back. */
-async function saveFields(changes) {
+async function saveFields(changes, notify = true) {
   try {
-    const updated = await api("PATCH", `/tickets/${ticket.id}`, changes);
+    const updated = await api("PATCH", withNotify(`/tickets/${ticket.id}`, notify), changes);
     if (newer(ticket, updated)) ticket = updated;
   } catch (error) {
     toast(error.message, "error");
@@ -390,9 +391,20 @@ const composer = new Composer({
 
 // ---- wiring -----------------------------------------------------------------------------
 
-const simple = { "field-status": "status", "field-priority": "priority", "field-team": "team_id", "field-owner": "owner_id", "field-category": "category_id", "field-deal": "deal_ref", "field-summary": "summary" };
+const simple = { "field-priority": "priority", "field-team": "team_id", "field-category": "category_id", "field-deal": "deal_ref", "field-summary": "summary" };
 for (const [id, name] of Object.entries(simple)) {
   $(id).addEventListener("change", (event) => saveFields({ [name]: event.target.value.trim() || null }));
+}
+
+/** Status and owner changes may message the customer: say what first, and let the agent choose. */
+const TOLD = { "field-status": ["status", _("Change the status")], "field-owner": ["owner_id", _("Change the owner")] };
+for (const [id, [name, title]] of Object.entries(TOLD)) {
+  $(id).addEventListener("change", async (event) => {
+    const value = event.target.value || null;
+    const notify = value ? await confirmChange(`/tickets/${ticket.id}/customer-update?${name}=${value}`, name, title) : true;
+    if (notify === null) render();  // cancelled: the field shows the ticket's value again
+    else saveFields({ [name]: value }, notify);
+  });
 }
 $("field-due").addEventListener("change", (event) => saveFields({ due_at: event.target.value ? new Date(event.target.value).toISOString() : null }));
 $("field-tags").addEventListener("change", (event) => saveFields({ tags: event.target.value.split(",").map((t) => t.trim()).filter(Boolean) }));

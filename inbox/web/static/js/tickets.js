@@ -5,6 +5,7 @@ import { Live } from "./live.js";
 import { Bell } from "./bell.js";
 import { PRIORITY_LABELS, TICKET_STATUS_LABELS, newer } from "./thread.js";
 import { dueNode } from "./due.js";
+import { confirmChange, withNotify } from "./customer_notice.js";
 
 const boot = JSON.parse(document.getElementById("bootstrap").textContent);
 const me = boot.me;
@@ -215,8 +216,15 @@ async function moveTicket(ticketId, status) {
   const before = ticket.status;
   ticket.status = status;
   render();
+  const notify = await confirmChange(`/tickets/${ticketId}/customer-update?status=${status}`, "status",
+    _("Move {number} to {status}", { number: ticket.number, status: TICKET_STATUS_LABELS[status] }));
+  if (notify === null) {  // cancelled: the card goes back
+    ticket.status = before;
+    render();
+    return;
+  }
   try {
-    const updated = await api("PATCH", `/tickets/${ticketId}`, { status });
+    const updated = await api("PATCH", withNotify(`/tickets/${ticketId}`, notify), { status });
     state.tickets.set(updated.id, updated);
     toast(_("{number} is now {status}.", { number: updated.number, status: TICKET_STATUS_LABELS[status] }));
   } catch (error) {
