@@ -51,6 +51,8 @@ class EventType(StrEnum):
     CSAT_RECEIVED = "csat.received"
     AGENT_PRESENCE = "agent.presence"
     """An agent's span online or busy ended (reports count the time)."""
+    CSAT_SENT = "csat.sent"
+    """A satisfaction survey went to the customer (reports count the response rate)."""
 
 
 class Actor(BaseModel):

@@ -194,7 +194,6 @@ COLLECTIONS: dict[str, CollectionSpec] = {
             Index.on("ticket_id"),
             Index.on("ticket_id", "status", ("sent_at", DESCENDING)),
             Index.on(("rated_at", DESCENDING)),
-            Index.on("sent_at"),
         ]
     ),
     "counters": CollectionSpec(small=True),

@@ -158,20 +158,19 @@ def of_ticket(ticket: dict[str, Any], setting: Setting) -> Contribution:
 
 
 def of_survey(survey: dict[str, Any], setting: Setting) -> Contribution:
-    """A rating, with the agent, team and channel of the time it asks about."""
+    """A survey sent (answered or not, on the day it was sent: the response rate) and its
+    rating (on the day it was given), with the agent, team and channel it asks about."""
     out: Contribution = {}
-    if survey.get("rating") is None or survey.get("rated_at") is None:
-        return out
-    counters = bucket(
-        out,
-        day_of(survey["rated_at"], setting.zone),
-        survey.get("team_id"),
-        survey.get("agent_id"),
-        survey.get("channel_id"),
-        None,
-    )
-    add(counters, "csat_responses")
-    add(counters, "csat_sum", int(survey["rating"]))
+    where = (survey.get("team_id"), survey.get("agent_id"), survey.get("channel_id"), None)
+    rated = survey.get("rating") is not None and survey.get("rated_at") is not None
+    if survey.get("status") == "sent" and survey.get("sent_at") is not None:
+        asked = bucket(out, day_of(survey["sent_at"], setting.zone), *where)
+        add(asked, "csat_asked")
+        add(asked, "csat_asked_answered", int(rated))
+    if rated:
+        counters = bucket(out, day_of(survey["rated_at"], setting.zone), *where)
+        add(counters, "csat_responses")
+        add(counters, "csat_sum", int(survey["rating"]))
     return out
 
 

@@ -156,6 +156,10 @@ def figures(total: facts.Counters) -> dict[str, Any]:
     }
 
 
+BY_AGENT = (None, "agent_id")
+"""Breakdowns presence shows in: none (the overview) or per agent."""
+
+
 def _bounds(where: Filters, zone: Any) -> tuple[datetime, datetime]:
     """The range's first and last moments (local midnights) in UTC, the last no later than
     now (in UTC so that subtracting them is right across a daylight-saving change)."""
@@ -164,14 +168,14 @@ def _bounds(where: Filters, zone: Any) -> tuple[datetime, datetime]:
     return start, min(clock.now(), end)
 
 
-async def _open_presence(rt: Runtime, where: Filters, by: str | None) -> Live:
+async def _open_presence(rt: Runtime, where: Filters, by: str | None) -> dict[str, facts.Counters]:
     """Per agent, the time online or busy since their last change (still going, so not in
     the rollups yet), within the range. Presence is per agent only: none under other filters
     or per team or channel."""
     if where.team or where.channel or where.priority or where.category or by not in BY_AGENT:
         return {}
     start, end = _bounds(where, await rollups_zone(rt))
-    out: Live = {}
+    out: dict[str, facts.Counters] = {}
     async for agent in rt.store["agents"].find({"availability": {"$in": list(agents.PRESENT)}}):
         since = agent.get("availability_changed_at")
         if since is None or (where.agent and str(agent["_id"]) != where.agent):
@@ -179,43 +183,6 @@ async def _open_presence(rt: Runtime, where: Filters, by: str | None) -> Live:
         seconds = round((end - max(since, start)).total_seconds())
         if seconds > 0:
             out[str(agent["_id"])] = {f"{agent['availability']}_seconds": seconds}
-    return out
-
-
-async def _surveys_asked(rt: Runtime, where: Filters, by: str | None) -> Live:
-    """Surveys sent in the range and how many of them were answered (the response rate), by
-    the agent, team or channel they ask about. Surveys have no priority or category."""
-    if where.priority or where.category:
-        return {}
-    start, end = _bounds(where, await rollups_zone(rt))
-    query: dict[str, Any] = {"sent_at": {"$gte": start, "$lt": end}, "status": "sent"}
-    for field, value in (
-        ("team_id", where.team),
-        ("agent_id", where.agent),
-        ("channel_id", where.channel),
-    ):
-        if value:
-            query[field] = ObjectId(value)
-    wanted = {"rating": 1, "team_id": 1, "agent_id": 1, "channel_id": 1}
-    out: Live = {}
-    async for survey in rt.store["surveys"].find(query, wanted, sort=[("sent_at", 1)]):
-        key = str(survey[by]) if by and survey.get(by) else None
-        counters = out.setdefault(key, {})
-        facts.add(counters, "csat_asked")
-        facts.add(counters, "csat_asked_answered", int(survey.get("rating") is not None))
-    return out
-
-
-Live = dict[str | None, facts.Counters]
-"""Figures read from the records at query time, per breakdown key (None: no breakdown)."""
-BY_AGENT = (None, "agent_id")
-
-
-async def _live(rt: Runtime, where: Filters, by: str | None = None) -> Live:
-    out: Live = {}
-    for part in (await _open_presence(rt, where, by), await _surveys_asked(rt, where, by)):
-        for key, counters in part.items():
-            _plus(out.setdefault(key if by else None, {}), counters)
     return out
 
 
@@ -227,8 +194,8 @@ def _plus(total: facts.Counters, more: facts.Counters) -> facts.Counters:
 
 async def overview(rt: Runtime, where: Filters) -> dict[str, Any]:
     total = _sum(await _rows(rt, where))
-    for live in (await _live(rt, where)).values():
-        _plus(total, live)
+    for going in (await _open_presence(rt, where, None)).values():
+        _plus(total, going)
     result = figures(total)
     result["tickets"]["backlog"] = await _backlog(rt, where)
     return {"since": where.since.isoformat(), "until": where.until.isoformat(), **result}
@@ -260,11 +227,11 @@ async def breakdown(rt: Runtime, where: Filters, by: str) -> list[dict[str, Any]
     for row in await _rows(rt, where, by):
         if row.get(by):
             per_key.setdefault(row[by], []).append(row)
-    live = await _live(rt, where, by)
+    going = await _open_presence(rt, where, by)
     items = []
-    for key in per_key.keys() | {k for k in live if k}:
+    for key in per_key.keys() | going.keys():
         name = await rt.store.name_of(BREAKDOWNS[by], key)
-        total = _plus(_sum(per_key.get(key, [])), live.get(key, {}))
+        total = _plus(_sum(per_key.get(key, [])), going.get(key, {}))
         items.append({by: key, "name": name, **figures(total)})
     return sorted(items, key=lambda item: item["name"].lower())
 

@@ -78,6 +78,8 @@ async def on_event(rt: Runtime, event: dict[str, Any]) -> None:
         escalation_id = (event.get("data") or {}).get("id")
         if escalation_id:
             await refresh(rt, "escalation", ObjectId(escalation_id))
+    if event["type"] == EventType.CSAT_SENT:
+        await refresh(rt, "survey", event["subject"]["id"])
     if kind in ("conversation", "ticket", "presence"):
         await refresh(rt, kind, event["subject"]["id"])
     elif kind == "message" and event["type"] == EventType.MESSAGE_CREATED:

@@ -109,6 +109,14 @@ async def test_telegram_buttons_rate_the_ticket_without_reopening_it(
     _, commented = await admin.get(f"/api/v1/tickets/{ticket['id']}")
     assert commented["csat"] == {**commented["csat"], "rating": 5, "comment": "Giao nhanh"}
 
+    async def counted():  # the reports: one survey sent, answered (its last rating counts)
+        _, figures = await admin.get("/api/v1/reports/overview")
+        csat = figures["csat"]
+        return csat if csat["asked"] == 1 and csat["average"] == 5.0 else None
+
+    csat = await eventually(counted)
+    assert csat["responses"] == 1 and csat["response_percent"] == 100.0
+
 
 async def test_messenger_quick_replies_and_zalo_buttons_carry_the_rating(
     http, admin, facebook_channel, fake_graph, zalo_channel, fake_zalo

@@ -30,7 +30,7 @@ from inbox import clock, i18n
 from inbox.errors import Conflict, NotFound
 from inbox.events import Actor, EventType, Scope, emit
 from inbox.i18n import gettext as _
-from inbox.ids import new_id
+from inbox.ids import new_id, str_id
 from inbox.models.conversations import ConversationOut, SenderType
 from inbox.models.tickets import TicketOut, ticket_number
 from inbox.runtime import Runtime
@@ -146,6 +146,16 @@ async def send(rt: Runtime, survey_id: ObjectId) -> str:
     if token is not None:
         fields["token_hash"] = _hash(token)
     await rt.store["surveys"].update_one({"_id": survey_id}, {"$set": fields})
+    if outcome == "sent":
+        await emit(
+            rt,
+            EventType.CSAT_SENT,
+            subject_type="survey",
+            subject_id=survey_id,
+            data={"ticket_id": str_id(survey.get("ticket_id"))},
+            scope=Scope(private=True),
+            actor=SURVEYOR,
+        )
     return outcome
 
 
