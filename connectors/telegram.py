@@ -6,6 +6,7 @@ import asyncio
 import hmac
 import logging
 import os
+import re
 import secrets
 from datetime import timedelta
 from typing import Any, ClassVar, Literal
@@ -114,14 +115,27 @@ class TelegramConnector(OptionalCapabilities):
                     allowed_updates=ALLOWED_UPDATES,
                 )
                 return {"bot_username": bot.username, "bot_id": bot.id}
-        except InvalidToken:
-            raise SetupError("Telegram rejected the bot token.", retryable=False) from None
+        except InvalidToken as error:
+            status = _foreign_status(error)
+            if status is not None:
+                raise SetupError(
+                    f"{_api_base(channel)} does not answer like the Telegram Bot API "
+                    f"(HTTP {status}): check the Bot API address.",
+                    retryable=False,
+                ) from None
+            raise SetupError(
+                "Telegram rejected the bot token: copy it again from @BotFather.",
+                retryable=False,
+            ) from None
         except BadRequest as error:
             raise SetupError(
                 f"Telegram refused the webhook: {error.message}", retryable=False
             ) from None
         except TelegramError as error:
-            raise SetupError(f"Could not reach Telegram: {error.message}", retryable=True) from None
+            raise SetupError(
+                f"Could not reach the Bot API at {_api_base(channel)}: {error.message}",
+                retryable=True,
+            ) from None
 
     async def teardown(self, channel: ChannelRef) -> tuple[bool, str]:
         bot = _new_bot(channel)
@@ -236,6 +250,19 @@ def _new_bot(channel: ChannelRef) -> Bot:
         base_file_url=f"{base}/file/bot",
         request=request,
     )
+
+
+def _foreign_status(error: TelegramError) -> str | None:
+    """The HTTP status of an answer that was not the Bot API's own (a web server at a wrong
+    address): python-telegram-bot then names the status ("Not Found (404)") where the Bot API
+    gives its description ("Unauthorized"). None when the Bot API itself answered."""
+    cause: BaseException | None = error
+    while isinstance(cause, TelegramError):
+        found = re.search(r"\((\d{3})\)", cause.message)
+        if found:
+            return found.group(1)
+        cause = cause.__cause__
+    return None
 
 
 def _api_base(channel: ChannelRef) -> str:

@@ -33,11 +33,28 @@ def _imported(path: Path) -> Iterator[str]:
                 yield candidate if candidate in MODULES else node.module
 
 
-def _graph() -> dict[str, set[str]]:
+def _read_graph() -> dict[str, set[str]]:
     return {
         name: {target for target in _imported(path) if target in MODULES and target != name}
         for name, path in MODULES.items()
     }
+
+
+GRAPH = _read_graph()
+"""Parsed while the tests are collected: CPython 3.11's parser can fail ("AST constructor
+recursion depth mismatch") when another thread compiles code meanwhile, as the session's
+worker threads and Jinja do once tests run."""
+
+
+def _graph() -> dict[str, set[str]]:
+    return GRAPH
+
+
+PACKAGE_DOCSTRINGS = {
+    module: ast.get_docstring(ast.parse(path.read_text()))
+    for module, path in MODULES.items()
+    if path.name == "__init__.py"
+}
 
 
 def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
@@ -121,7 +138,7 @@ def test_dependencies_point_one_way(lower, upper):
     "package", sorted(m for m, p in MODULES.items() if p.name == "__init__.py")
 )
 def test_every_package_says_what_lives_there(package):
-    docstring = ast.get_docstring(ast.parse(MODULES[package].read_text()))
+    docstring = PACKAGE_DOCSTRINGS[package]
     assert docstring and len(docstring) > 40, f"{package} needs a docstring"
 
 

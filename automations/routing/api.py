@@ -12,10 +12,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from automations.routing import assignment, escalation
 from inbox.api.routing import api
 from inbox.errors import Invalid
+from inbox.events import customer_not_told
 from inbox.ids import parse_id
 from inbox.keys import principal, runtime
 from inbox.models.agents import AgentOut
 from inbox.models.common import Page
+from inbox.models.tickets import NotifyQuery
 from inbox.services import conversations
 from inbox.services.tickets import lifecycle as tickets
 
@@ -63,13 +65,17 @@ class AssignedOut(BaseModel):
     summary="Escalate to a team or a level (L0-L3)",
     tag="tickets",
     body=EscalateBody,
+    query=NotifyQuery,
     response=EscalationOut,
     status=201,
 )
-async def escalate_ticket(request: web.Request, body: EscalateBody) -> EscalationOut:
+async def escalate_ticket(
+    request: web.Request, body: EscalateBody, query: NotifyQuery
+) -> EscalationOut:
     rt, me = runtime(request), principal(request)
     ticket = await tickets.get_visible(rt, request.match_info["id"], me)
-    return await _escalate(rt, me, body, ticket=ticket)
+    with customer_not_told(not query.notify):
+        return await _escalate(rt, me, body, ticket=ticket)
 
 
 @api(
@@ -78,13 +84,17 @@ async def escalate_ticket(request: web.Request, body: EscalateBody) -> Escalatio
     summary="Escalate to a team or a level (L0-L3)",
     tag="conversations",
     body=EscalateBody,
+    query=NotifyQuery,
     response=EscalationOut,
     status=201,
 )
-async def escalate_conversation(request: web.Request, body: EscalateBody) -> EscalationOut:
+async def escalate_conversation(
+    request: web.Request, body: EscalateBody, query: NotifyQuery
+) -> EscalationOut:
     rt, me = runtime(request), principal(request)
     conversation = await conversations.get_visible(rt, request.match_info["id"], me)
-    return await _escalate(rt, me, body, conversation=conversation)
+    with customer_not_told(not query.notify):
+        return await _escalate(rt, me, body, conversation=conversation)
 
 
 async def _escalate(rt: Any, me: Any, body: EscalateBody, **where: Any) -> EscalationOut:

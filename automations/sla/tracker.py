@@ -163,6 +163,8 @@ def _reconcile(rt: Runtime) -> Compute:
                 targets[name] = sla_clock.start(
                     calendar, minutes, ticket["created_at"], policy["warning_percent"], paused
                 )
+                if name == "first_response" and await _answered_before(rt, ticket):
+                    targets[name] = sla_clock.meet(calendar, targets[name], ticket["created_at"])
             elif name in targets and minutes:
                 targets[name] = sla_clock.retarget(
                     calendar, targets[name], minutes, at, policy["warning_percent"]
@@ -181,6 +183,19 @@ def _reconcile(rt: Runtime) -> Compute:
         return {**sla, "targets": targets, "paused": paused and ticket["status"] not in DONE}
 
     return compute
+
+
+async def _answered_before(rt: Runtime, ticket: dict[str, Any]) -> bool:
+    """A person had already answered the customer when the conversation became a ticket: its
+    first response is given (met as the ticket is made), not waited for."""
+    answered = await rt.store["conversations"].find_one(
+        {
+            "_id": {"$in": ticket.get("conversation_ids") or []},
+            "first_agent_reply_at": {"$lte": ticket["created_at"]},
+        },
+        {"_id": 1},
+    )
+    return answered is not None
 
 
 def _follow_status(

@@ -12,6 +12,7 @@ from inbox.keys import principal, runtime
 from inbox.models.common import Page
 from inbox.models.conversations import MessageOut, MessageQuery
 from inbox.models.tickets import (
+    EscalationPreviewQuery,
     HistoryOut,
     NotifyQuery,
     ReachOption,
@@ -58,14 +59,23 @@ async def promote(request: web.Request, body: TicketPromote, query: NotifyQuery)
 @api(
     "GET",
     "/conversations/{id}/customer-update",
-    summary="What the customer would be told if this conversation became a ticket now",
+    summary="What the customer would be told if this conversation became a ticket now "
+    "(or, with escalate_to, were escalated to that team)",
     tag="tickets",
+    query=EscalationPreviewQuery,
     response=UpdatePreviewOut,
 )
-async def preview_promotion(request: web.Request) -> UpdatePreviewOut:
+async def preview_promotion(
+    request: web.Request, query: EscalationPreviewQuery
+) -> UpdatePreviewOut:
     rt = runtime(request)
     conversation = await conversations.get_visible(rt, request.match_info["id"], principal(request))
-    return UpdatePreviewOut(**await customer_updates.preview_promotion(rt, conversation))
+    if query.escalate_to:
+        team = ObjectId(query.escalate_to)
+        preview = await customer_updates.preview_escalation(rt, None, conversation, team)
+    else:
+        preview = await customer_updates.preview_promotion(rt, conversation)
+    return UpdatePreviewOut(**preview)
 
 
 @api(
@@ -79,6 +89,11 @@ async def preview_promotion(request: web.Request) -> UpdatePreviewOut:
 async def preview_change(request: web.Request, query: UpdatePreviewQuery) -> UpdatePreviewOut:
     rt = runtime(request)
     ticket = await tickets.get_visible(rt, request.match_info["id"], principal(request))
+    if query.escalate_to:
+        conversation = await tickets.latest_conversation(rt, ticket)
+        team = ObjectId(query.escalate_to)
+        preview = await customer_updates.preview_escalation(rt, ticket, conversation, team)
+        return UpdatePreviewOut(**preview)
     owner = ObjectId(query.owner_id) if query.owner_id else None
     status = str(query.status) if query.status else None
     return UpdatePreviewOut(**await customer_updates.preview_change(rt, ticket, status, owner))
@@ -119,12 +134,14 @@ async def list_tickets(request: web.Request, query: TicketQuery) -> Page[TicketO
     summary="Change status, priority, assignees or team of several tickets",
     tag="tickets",
     body=TicketBulk,
+    query=NotifyQuery,
     response=TicketBulkOut,
 )
-async def bulk_update(request: web.Request, body: TicketBulk) -> TicketBulkOut:
-    updated, failed = await tickets.bulk_update(
-        runtime(request), body.ids, body.changes, principal(request)
-    )
+async def bulk_update(request: web.Request, body: TicketBulk, query: NotifyQuery) -> TicketBulkOut:
+    with customer_not_told(not query.notify):
+        updated, failed = await tickets.bulk_update(
+            runtime(request), body.ids, body.changes, principal(request)
+        )
     return TicketBulkOut(updated=[TicketOut.of(t) for t in updated], failed=failed)
 
 

@@ -4,7 +4,7 @@ fields, saved views, customer-update settings, history."""
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 from pydantic import AwareDatetime, BaseModel, Field, model_validator
 
@@ -312,8 +312,14 @@ class NotifyQuery(Body):
     )
 
 
-class UpdatePreviewQuery(Body):
-    status: TicketStatus | None = None
+class EscalationPreviewQuery(Body):
+    escalate_to: str | None = Field(
+        default=None, pattern=r"^[0-9a-f]{24}$", description="a team: preview the escalation"
+    )
+
+
+class UpdatePreviewQuery(EscalationPreviewQuery):
+    status: Literal["new", "open", "pending", "on_hold", "resolved", "closed"] | None = None
     owner_id: str | None = Field(default=None, pattern=r"^[0-9a-f]{24}$")
 
 

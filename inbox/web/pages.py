@@ -129,12 +129,16 @@ async def _directory(request: web.Request) -> dict[str, Any]:
     """What the browser needs to draw names and menus: agents, teams, channels, the viewer."""
     rt = runtime(request)
     me = principal(request)
+    with_bot = {doc["_id"] async for doc in rt.store["bots"].find({"enabled": True}, {"_id": 1})}
     return {
         "me": {"id": str(me.id), "name": me.name, "role": str(me.role)},
         "agents": [AgentOut.of(a).model_dump(mode="json") for a in await agents.list_all(rt)],
         "teams": [TeamOut.of(t).model_dump(mode="json") for t in await teams.list_all(rt)],
         "channels": [
-            channels.view(rt, c).model_dump(mode="json", include={"id", "kind", "name"})
+            {
+                **channels.view(rt, c).model_dump(mode="json", include={"id", "kind", "name"}),
+                "bot": c["_id"] in with_bot,
+            }
             for c in await channels.list_all(rt)
         ],
     }

@@ -87,7 +87,7 @@ async def test_a_rejected_bot_token_is_a_422_and_no_channel(admin, fake_telegram
 
     assert status == 422
     assert body["error"]["code"] == "channel_setup_failed"
-    assert "token" in body["error"]["message"]
+    assert "rejected the bot token" in body["error"]["message"]
     assert (await admin.get("/api/v1/channels"))[1]["items"] == []
 
 
@@ -109,6 +109,31 @@ async def test_telegram_refusing_the_webhook_url_is_explained(admin, fake_telegr
     assert "https url must be provided" in body["error"]["message"].lower()
 
 
+async def test_a_wrong_bot_api_address_is_not_called_a_wrong_token(admin):
+    from aiohttp import web
+    from aiohttp.test_utils import TestServer
+
+    not_telegram = web.Application()  # a web site, not the Bot API: 404 pages in HTML
+    server = TestServer(not_telegram, host="127.0.0.1")
+    await server.start_server()
+    try:
+        status, body = await admin.post(
+            "/api/v1/channels",
+            json={
+                "kind": "telegram",
+                "name": "Shop bot",
+                "config": {"bot_token": BOT_TOKEN, "api_base_url": str(server.make_url(""))},
+            },
+        )
+    finally:
+        await server.close()
+
+    assert status == 422, body
+    message = body["error"]["message"]
+    assert "does not answer like the Telegram Bot API" in message and "address" in message
+    assert "token" not in message
+
+
 async def test_an_unreachable_telegram_is_a_502(admin):
     status, body = await admin.post(
         "/api/v1/channels",
@@ -121,6 +146,7 @@ async def test_an_unreachable_telegram_is_a_502(admin):
 
     assert status == 502
     assert body["error"]["code"] == "channel_setup_failed"
+    assert "Could not reach the Bot API at http://127.0.0.1:9" in body["error"]["message"]
 
 
 async def test_invalid_configs_say_which_field_is_wrong(admin, fake_telegram):

@@ -8,7 +8,7 @@ import pytest
 from playwright.async_api import expect
 
 from tests.browser import shot, signed_in
-from tests.conftest import customer_writes, events_settled
+from tests.conftest import customer_writes, events_settled, eventually
 
 pytestmark = pytest.mark.browser
 
@@ -22,6 +22,7 @@ async def test_the_agent_is_told_before_the_customer_is_and_may_choose_silence(
     page = await signed_in(browser, server, "admin@example.com")
 
     await page.locator(".conversation", has_text="Bảo Trần").click()
+    await expect(page.locator(".bubble.in .text")).to_have_text("Đơn hàng chưa tới")
     await page.keyboard.press("t")
     notice = page.locator("#promote-notice")
     await expect(notice).to_contain_text("Tell the customer on Telegram")
@@ -35,6 +36,7 @@ async def test_the_agent_is_told_before_the_customer_is_and_may_choose_silence(
     assert fake.sent("sendMessage") == []  # the customer was not told, as chosen
 
     await page.locator(".conversation", has_text="Chi Lê").click()
+    await expect(page.locator(".bubble.in .text")).to_have_text("Sai màu áo")
     await page.keyboard.press("t")
     box = page.locator("#promote-notice input[name=notify]")
     await expect(box).not_to_be_checked()  # the choice is remembered
@@ -72,4 +74,63 @@ async def test_the_agent_is_told_before_the_customer_is_and_may_choose_silence(
     await expect(page.locator(".board-column[data-status=on_hold] .board-card")).to_have_count(1)
     await events_settled(rt)
     assert len(fake.sent("sendMessage")) == len(texts)  # moved quietly
+    assert page.errors == []
+
+
+async def test_escalating_and_bulk_changes_show_or_skip_the_customer_update(
+    browser, server, rt, http, admin, telegram_channel, fake_telegram
+):
+    fake, _ = fake_telegram
+    _, experts = await admin.post("/api/v1/teams", json={"name": "Kỹ thuật", "level": 2})
+    for chat, name in ((51, "Bảo Trần"), (52, "Chi Lê")):
+        await customer_writes(http, telegram_channel, chat, "Máy không lên nguồn", name=name)
+    _, page_ = await admin.get("/api/v1/conversations")
+    for conversation in page_["items"]:
+        status, _ticket = await admin.post(
+            f"/api/v1/conversations/{conversation['id']}/ticket?notify=false",
+            json={"title": "No power"},
+        )
+        assert status == 201
+    page = await signed_in(browser, server, "admin@example.com")
+
+    await page.goto(f"{server.url}/tickets/T-000001")
+    await page.keyboard.press("x")
+    dialog = page.locator("dialog[open]")
+    await dialog.get_by_label("Target team").select_option(experts["id"])
+    await expect(dialog.locator(".notify-text")).to_contain_text("Kỹ thuật")
+    await expect(dialog.locator(".notify-text")).to_contain_text("T-000001")
+    await dialog.locator("input[name=notify]").uncheck()
+    await dialog.get_by_label("Summary for the team").fill("Board fault")
+    await shot(page, "customer-told-escalate")
+    await dialog.get_by_role("button", name="Run").click()
+    await expect(page.locator(".toast", has_text="Escalated to L2.")).to_be_visible()
+    await events_settled(rt)
+    assert fake.sent("sendMessage") == []  # escalated quietly
+
+    await page.goto(f"{server.url}/tickets?view=all")
+    for number in ("T-000001", "T-000002"):
+        await page.get_by_label(f"Select {number}").check()
+    await expect(page.locator("#bulk-notify-label")).to_be_hidden()
+    await page.select_option("#bulk-status", "pending")
+    await expect(page.locator("#bulk-notify")).to_be_checked()
+    await page.locator("#bulk-notify").uncheck()
+    await page.click("#bulk-apply")
+    await expect(page.locator(".toast", has_text="2 tickets changed")).to_be_visible()
+    await events_settled(rt)
+    assert fake.sent("sendMessage") == []  # nobody told, as chosen
+
+    for number in ("T-000001", "T-000002"):
+        await page.get_by_label(f"Select {number}").check()
+    await page.select_option("#bulk-status", "open")
+    await expect(page.locator("#bulk-notify")).not_to_be_checked()  # remembered
+    await page.locator("#bulk-notify").check()
+    await page.click("#bulk-apply")
+    await expect(page.locator(".toast", has_text="2 tickets changed")).to_be_visible()
+
+    async def both_told() -> list[str]:
+        sent = sorted(p["text"] for p in fake.sent("sendMessage"))
+        return sent if len(sent) >= 2 else []
+
+    told = await eventually(both_told)
+    assert [t.split(":")[0] for t in told] == [f"Cập nhật phiếu hỗ trợ T-00000{n}" for n in (1, 2)]
     assert page.errors == []

@@ -153,7 +153,9 @@ async def test_admins_set_up_the_portal_and_its_departments(browser, server, adm
     await expect(page.locator("#portal-warning")).to_be_visible()
     form = page.locator("#portal-form")
     await form.locator("input[name=name]").fill("Shop Lan")
-    await form.locator("select[name=email_channel_id]").select_option(label="Shop support")
+    channel = form.locator("select[name=email_channel_id]")
+    address = email_channel["config"]["address"]
+    await channel.select_option(label=f"Shop support · {address}")  # told apart by address
     await form.get_by_role("button", name="Save").click()
     await expect(page.locator("#portal-warning")).to_be_hidden()
     _, portal = await admin.get("/api/v1/portal")

@@ -272,6 +272,19 @@ async def values_for(
 # ---- what an agent's action would send ------------------------------------------------------
 
 
+async def preview_escalation(
+    rt: Runtime, ticket: dict[str, Any] | None, conversation: dict[str, Any], team_id: Any
+) -> dict[str, Any]:
+    """What the customer would be told if an agent escalated to this team now."""
+    event = {
+        "type": EventType.TICKET_ESCALATED if ticket else EventType.CONVERSATION_ESCALATED,
+        "actor": {"type": "agent"},
+        "changes": None,
+        "data": {"to_team_id": team_id},
+    }
+    return await _preview(rt, ESCALATED, event, ticket, conversation)
+
+
 async def preview_change(
     rt: Runtime, ticket: dict[str, Any], status: str | None, owner_id: Any | None
 ) -> dict[str, Any]:
@@ -306,7 +319,7 @@ async def _preview(
     rt: Runtime,
     update: str | None,
     event: dict[str, Any],
-    ticket: dict[str, Any],
+    ticket: dict[str, Any] | None,
     conversation: dict[str, Any] | None,
 ) -> dict[str, Any]:
     channel = dict(conversation["channel"]) if conversation else None

@@ -103,6 +103,24 @@ async def test_replies_meet_targets_and_a_customer_message_starts_the_next_one(
     assert answered["sla"]["targets"]["next_response"]["late_cycles"] == 0
 
 
+async def test_a_conversation_already_answered_becomes_a_ticket_with_its_first_response_met(
+    http, admin, telegram_channel
+):
+    await standard_policy(admin)
+    await customer_writes(http, telegram_channel, 5, "Máy in không chạy")
+    conversation = await conversation_of(admin)
+    await admin.post(
+        f"/api/v1/conversations/{conversation['id']}/messages", json={"text": "Đang kiểm tra"}
+    )
+    await admin.patch(f"/api/v1/conversations/{conversation['id']}", json={"status": "pending"})
+    ticket = await promote(admin, conversation["id"], "Printer")
+
+    made = await sla_state(admin, ticket, lambda s: s and "first_response" in s["targets"])
+    first = made["sla"]["targets"]["first_response"]
+    assert first["state"] == "met" and first["met_at"] == made["created_at"], first
+    assert made["sla"]["targets"]["resolution"]["state"] != "met"
+
+
 async def test_pending_pauses_the_clock_and_reopening_resumes_it(http, admin, telegram_channel):
     await standard_policy(admin)
     ticket = await ticket_with_sla(http, admin, telegram_channel)

@@ -1,6 +1,6 @@
 // Admin: channels, agents and teams (ticket settings in admin_tickets.js), over the public API.
 
-import { _, api, el, fill, toast, CHANNEL_LABELS, setupAvailability } from "./core.js";
+import { _, api, el, fill, toast, CHANNEL_LABELS, channelIdentity, setupAvailability } from "./core.js";
 import { emptyRow, onSubmit } from "./admin_forms.js";
 import { setupTicketSettings } from "./admin_tickets.js";
 
@@ -15,7 +15,10 @@ function showTab(name) {
 
 // What each kind of channel asks for: [config key, label, input type, required].
 const CHANNEL_FIELDS = {
-  telegram: [["bot_token", _("Bot token from @BotFather"), "password", true]],
+  telegram: [
+    ["bot_token", _("Bot token from @BotFather"), "password", true],
+    ["api_base_url", _("Bot API address (optional; empty: https://api.telegram.org)"), "url", false],
+  ],
   facebook: [
     ["page_id", _("Page ID"), "text", true],
     ["page_access_token", _("Page access token"), "password", true],
@@ -49,7 +52,7 @@ const CHANNEL_FIELDS = {
   ],
 };
 const CHANNEL_HELP = {
-  telegram: _("The webhook is registered with Telegram for you. Telegram needs an HTTPS address: set INBOX_PUBLIC_URL."),
+  telegram: _("The webhook is registered with Telegram for you. Telegram needs an HTTPS address: set INBOX_PUBLIC_URL. Leave the Bot API address empty unless you run your own Bot API server (telegram-bot-api); a wrong address is reported as such, a wrong token as a token Telegram rejected."),
   facebook: _("The page is subscribed for you. Then paste the webhook URL and verify token into your Meta app's Webhooks settings."),
   "zalo-sign-in": _("First enter {url} as the Zalo app's callback URL. You then sign in on Zalo and pick the Official Account; its tokens come from Zalo and renew by themselves.", { url: boot.zalo_callback_url }),
   zalo: _("Then paste the webhook URL into the Zalo app's webhook settings and enable the message events."),
@@ -91,7 +94,8 @@ function showConnected(channel) {
 async function loadChannels() {
   const { items } = await api("GET", "/channels");
   $("channel-rows").replaceChildren(...(items.length ? items.map((channel) => el("tr", {},
-    el("td", {}, channel.name, channel.demo ? el("span", { class: "muted small" }, " ", _("(demo)")) : null),
+    el("td", {}, channel.name, channel.demo ? el("span", { class: "muted small" }, " ", _("(demo)")) : null,
+      el("div", { class: "muted small channel-identity" }, channelIdentity(channel))),
     el("td", {}, CHANNEL_LABELS[channel.kind] || channel.kind),
     el("td", {}, !channel.enabled
       ? el("span", { class: "health bad" }, _("Disabled"))

@@ -1,7 +1,7 @@
 // Admin → Customer portal: its name, colour, logo, email channel and reopening days, the
 // ticket fields customers see, and the departments they choose from (with their FAQ).
 
-import { _, api, el, toast } from "./core.js";
+import { _, api, channelIdentity, el, toast } from "./core.js";
 import { confirmDelete, describeError, emptyRow, modalForm, saved } from "./admin_forms.js";
 import { Problems } from "./rule_builder.js";
 
@@ -27,7 +27,7 @@ async function loadSettings() {
   }
   const emails = channels.items.filter((channel) => channel.kind === "email");
   form.elements.email_channel_id.replaceChildren(option("", _("None yet")),
-    ...emails.map((channel) => option(channel.id, channel.name, channel.id === portal.email_channel_id)));
+    ...emails.map((channel) => option(channel.id, `${channel.name} · ${channelIdentity(channel)}`, channel.id === portal.email_channel_id)));
   $("portal-warning").hidden = Boolean(portal.email_channel_id);
   const fields = data.fields.map((field) => ({ id: field.key, label: field.label }));
   $("visible-fields").replaceChildren(

@@ -246,9 +246,16 @@ export class Composer {
     this.text.value = before + this.text.value.slice(caret);
     this.text.selectionStart = this.text.selectionEnd = before.length;
     this.mentioned.set(agent.name, agent.id);
+    this.afterMention = true;  // the space is there already: a typed one is not doubled
   }
 
   onKey(event) {
+    const afterMention = this.afterMention;
+    this.afterMention = false;
+    if (afterMention && event.key === " " && this.text.value[this.text.selectionStart - 1] === " ") {
+      event.preventDefault();
+      return;
+    }
     if (this.choices) {
       const moves = { ArrowDown: 1, ArrowUp: -1 };
       if (event.key in moves) {

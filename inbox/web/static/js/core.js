@@ -125,6 +125,18 @@ export function colourFor(text) {
 export const CHANNEL_LABELS = { telegram: "Telegram", facebook: "Facebook", zalo: "Zalo", email: "Email", portal: "Portal" };
 const CHANNEL_GLYPHS = { telegram: "T", facebook: "f", zalo: "Z", email: "@", portal: "P" };
 
+/** What tells a channel apart from another of the same name: the bot, page, OA or address. */
+export function channelIdentity(channel) {
+  const config = channel.config || {};
+  const named = {
+    telegram: config.bot_username ? `@${config.bot_username}` : null,
+    facebook: config.page_id ? fill(_("Page {id}"), { id: config.page_id }) : null,
+    zalo: config.oa_id ? fill(_("OA {id}"), { id: config.oa_id }) : null,
+    email: config.address || null,
+  }[channel.kind];
+  return named || fill(_("id {id}"), { id: channel.id.slice(-6) });
+}
+
 export function channelDot(kind) {
   return el("span", { class: `channel-dot channel-${kind}`, title: CHANNEL_LABELS[kind] || kind }, CHANNEL_GLYPHS[kind] || "?");
 }

@@ -4,7 +4,9 @@ import { CHANNEL_LABELS, _, api, el, fill } from "./core.js";
 
 const agentId = document.getElementById("availability")?.dataset.agentId || "";
 const storageKey = (action) => `inbox.notify.${agentId}.${action}`;
-const remembered = (action) => localStorage.getItem(storageKey(action)) !== "false";
+/** Whether this agent last chose to tell the customer for this kind of action (yes at first). */
+export const rememberedChoice = (action) => localStorage.getItem(storageKey(action)) !== "false";
+export const rememberChoice = (action, value) => localStorage.setItem(storageKey(action), String(value));
 
 const NOT_SENT = {
   switched_off: _("The customer is not told: an admin switched this update off."),
@@ -41,11 +43,11 @@ export async function showPreview(box, path, action) {
     return () => true;
   }
   const channel = `${CHANNEL_LABELS[answer.channel.kind] || answer.channel.kind} · ${answer.channel.name}`;
-  const checkbox = el("input", { type: "checkbox", name: "notify", checked: remembered(action) });
+  const checkbox = el("input", { type: "checkbox", name: "notify", checked: rememberedChoice(action) });
   const quote = el("blockquote", { class: "notify-text" }, answer.text);
   const showChoice = () => quote.classList.toggle("muted", !checkbox.checked);
   checkbox.addEventListener("change", () => {
-    localStorage.setItem(storageKey(action), String(checkbox.checked));
+    rememberChoice(action, checkbox.checked);
     showChoice();
   });
   showChoice();

@@ -16,6 +16,7 @@ const boot = JSON.parse(document.getElementById("bootstrap").textContent);
 const me = boot.me;
 const agentsById = new Map(boot.agents.map((agent) => [agent.id, agent]));
 const teamsById = new Map(boot.teams.map((team) => [team.id, team]));
+const channelsById = new Map(boot.channels.map((channel) => [channel.id, channel]));
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
 
@@ -253,6 +254,7 @@ function renderThreadHeader(conversation) {
     button.hidden = target === conversation.status || (conversation.status === "resolved" && target !== "open");
   }
   $("take-over").hidden = conversation.status !== "bot";
+  $("give-back").hidden = !["open", "pending"].includes(conversation.status) || Boolean(conversation.ticket_id) || !channelsById.get(conversation.channel.id)?.bot;
   fillSelect($("assignee-select"), [["", _("Unassigned")], ...boot.agents.filter((a) => a.active).map((a) => [a.id, a.name])], conversation.assignee_id || "");
   fillSelect($("team-select"), [["", _("No team")], ...boot.teams.map((t) => [t.id, t.name])], conversation.team_id || "");
   $("priority-select").value = conversation.priority || "";
@@ -466,6 +468,7 @@ $("team-select").addEventListener("change", (event) => patch({ team_id: event.ta
 $("priority-select").addEventListener("change", (event) => patch({ priority: event.target.value || null }));
 $("promote").addEventListener("click", openPromote);
 $("take-over").addEventListener("click", () => patch({ status: "open", assignee_id: me.id }));
+$("give-back").addEventListener("click", () => patch({ status: "bot", assignee_id: null }));
 $("promote-form").addEventListener("submit", promote);
 $("promote-cancel").addEventListener("click", () => $("promote-dialog").close());
 $("load-more").addEventListener("click", () => loadList({ more: true }));

@@ -3,6 +3,7 @@
 
 import { _, api, el, toast } from "./core.js";
 import { describeError, modalForm } from "./admin_forms.js";
+import { showPreview, withNotify } from "./customer_notice.js";
 
 const INPUT_LABELS = { team_id: _("Target team"), level: _("Target level"), summary: _("Summary for the team") };
 const ESCALATE_INPUTS = [{ key: "team_id", required: false }, { key: "level", required: false }, { key: "summary", required: true }];
@@ -44,12 +45,25 @@ export class ShortcutBar {
   }
 
   escalate() {
+    const box = el("div", { class: "notify-box", "aria-live": "polite", hidden: true });
+    let notify = Promise.resolve(() => true);
+    let team = null;
+    const preview = (values) => {
+      if ((values.team_id || null) === team) return;  // another input changed: keep the box
+      team = values.team_id || null;
+      if (team) notify = showPreview(box, `/${this.kind}s/${this.id}/customer-update?escalate_to=${team}`, "escalate");
+      else {
+        box.hidden = true;
+        notify = Promise.resolve(() => true);
+      }
+    };
     return this.ask(_("Escalate"), _("Pick a team or a level; the team is notified and the customer told a specialist has their request."), ESCALATE_INPUTS,
       async (inputs) => {
         if (!inputs.team_id && inputs.level === undefined) throw Object.assign(new Error(_("Pick a team or a level.")), { details: null });
-        const entry = await api("POST", `/${this.kind}s/${this.id}/escalate`, inputs);
+        const path = withNotify(`/${this.kind}s/${this.id}/escalate`, (await notify)());
+        const entry = await api("POST", path, inputs);
         toast(_("Escalated to L{level}.", { level: entry.to_level }));
-      });
+      }, { extra: [box], onChange: preview });
   }
 
   async autoAssign() {
@@ -68,22 +82,29 @@ export class ShortcutBar {
     }
   }
 
-  /** A dialog asking for `inputs`, then `run(values)`; problems stay in the dialog. */
-  ask(title, description, inputs, run) {
+  /**
+   * A dialog asking for `inputs`, then `run(values)`; problems stay in the dialog. `extra`
+   * nodes follow the inputs; `onChange(values)` runs whenever an input changes.
+   */
+  ask(title, description, inputs, run, { extra = [], onChange = null } = {}) {
     const problem = el("p", { class: "error", role: "alert", hidden: true });
     const fields = inputs.map((input) => [input.key, this.inputField(input)]);
+    const values = () => {
+      const found = {};
+      for (const [key, field] of fields) {
+        const value = field.read();
+        if (value !== null && value !== "") found[key] = value;
+      }
+      return found;
+    };
+    if (onChange) for (const [, field] of fields) field.node.addEventListener("change", () => onChange(values()));
     modalForm({
       title,
       submitLabel: _("Run"),
-      children: [description ? el("p", { class: "muted" }, description) : null, problem, ...fields.map(([, field]) => field.node)],
+      children: [description ? el("p", { class: "muted" }, description) : null, problem, ...fields.map(([, field]) => field.node), ...extra],
       submit: async () => {
-        const values = {};
-        for (const [key, field] of fields) {
-          const value = field.read();
-          if (value !== null && value !== "") values[key] = value;
-        }
         try {
-          await run(values);
+          await run(values());
         } catch (error) {
           problem.hidden = false;
           problem.textContent = describeError(error);

@@ -133,6 +133,15 @@ export class Thread {
     return fill(template, { who, from: name(from), to: field === "ticket" ? to : name(to), field, note: note || "" });
   }
 
+  /** A note's text with each @mention of an agent highlighted. */
+  withMentions(text) {
+    const names = [...this.directory.agentsById.values()].map((agent) => agent.name).filter(Boolean)
+      .sort((a, b) => b.length - a.length).map((name) => name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
+    if (!names.length) return text;
+    const pattern = new RegExp(`(@(?:${names.join("|")}))`, "u");
+    return text.split(pattern).map((part, index) => (index % 2 ? el("mark", { class: "mention" }, part) : part));
+  }
+
   messageNode(message) {
     if (message.kind === "activity") {
       return el("div", { class: "activity", dataset: { id: message.id } }, this.activityText(message), " · ", clockTime(message.created_at));
@@ -147,7 +156,7 @@ export class Thread {
       who ? el("div", { class: "who" }, who) : null,
       message.subject && message.direction === "in" ? el("div", { class: "subject" }, message.subject) : null,
       ...message.attachments.map(attachmentNode),
-      message.text ? el("div", { class: "text" }, message.text) : null,
+      message.text ? el("div", { class: "text" }, message.kind === "note" ? this.withMentions(message.text) : message.text) : null,
       message.options?.length ? el("div", { class: "bot-choices", title: _("The buttons the customer saw") },
         ...message.options.map((label) => el("span", { class: "bot-choice" }, label))) : null,
       message.automated ? el("span", { class: "badge", title: _("Sent by a machine: never answered automatically") }, _("Automatic")) : null,

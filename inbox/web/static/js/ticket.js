@@ -166,10 +166,17 @@ async function loadNotices() {
 
 /** One change at a time, as the agent makes it; a refusal puts the field back. */
 async function saveFields(changes, notify = true) {
+  const state = $("fields-saved");
+  state.dataset.state = "saving";
+  state.textContent = _("Saving…");
   try {
     const updated = await api("PATCH", withNotify(`/tickets/${ticket.id}`, notify), changes);
     if (newer(ticket, updated)) ticket = updated;
+    state.dataset.state = "saved";
+    state.textContent = _("Saved ✓ {time}", { time: shortTime(new Date().toISOString()) });
   } catch (error) {
+    state.dataset.state = "failed";
+    state.textContent = _("Not saved");
     toast(error.message, "error");
   }
   render();
@@ -412,6 +419,7 @@ $("ticket-attach").addEventListener("change", (event) => { attachFiles([...event
 $("ticket-title").addEventListener("click", editTitle);
 $("ticket-title").addEventListener("keydown", (event) => { if (event.key === "Enter") editTitle(); });
 $("link-form").addEventListener("submit", link);
+$("ticket-shortcuts-open").addEventListener("click", () => $("ticket-page-shortcuts").showModal());
 $("merge-form").addEventListener("submit", merge);
 for (const button of document.querySelectorAll(".ticket-header [role=tab]")) button.addEventListener("click", () => showTab(button.dataset.tab));
 
@@ -421,6 +429,7 @@ document.addEventListener("keydown", (event) => {
     r: () => composer.setMode("reply"), n: () => composer.setMode("note"), u: () => { location.href = "/tickets"; },
     h: () => showTab($("history").hidden ? "history" : "thread"),
     x: () => shortcutBar.escalate(),
+    "?": () => $("ticket-page-shortcuts").showModal(),
   };
   const action = actions[event.key];
   if (action) {

@@ -5,7 +5,7 @@ import { Live } from "./live.js";
 import { Bell } from "./bell.js";
 import { PRIORITY_LABELS, TICKET_STATUS_LABELS, newer } from "./thread.js";
 import { dueNode } from "./due.js";
-import { confirmChange, withNotify } from "./customer_notice.js";
+import { confirmChange, rememberChoice, rememberedChoice, withNotify } from "./customer_notice.js";
 
 const boot = JSON.parse(document.getElementById("bootstrap").textContent);
 const me = boot.me;
@@ -333,6 +333,7 @@ function toggleSelected(ticketId, on) {
 
 function renderBulkBar() {
   const count = state.selected.size;
+  $("bulk-notify-label").hidden = !$("bulk-status").value;
   $("bulk-bar").hidden = count === 0 || state.layout !== "list";
   $("bulk-count").textContent = _("{n} selected", { n: count });
 }
@@ -348,7 +349,8 @@ async function applyBulk() {
     return;
   }
   try {
-    const result = await api("POST", "/tickets/bulk", { ids: [...state.selected], changes });
+    const path = withNotify("/tickets/bulk", !changes.status || $("bulk-notify").checked);
+    const result = await api("POST", path, { ids: [...state.selected], changes });
     for (const ticket of result.updated) state.tickets.set(ticket.id, ticket);
     state.selected.clear();
     const failed = result.failed.map((f) => `${state.tickets.get(f.id)?.number || f.id}: ${f.message}`);
@@ -439,6 +441,9 @@ fillSelect($("bulk-status"), [["", _("Status…")], ...Object.entries(TICKET_STA
 fillSelect($("bulk-priority"), [["", _("Priority…")], ...Object.entries(PRIORITY_LABELS)], "");
 fillSelect($("bulk-assignee"), [["", _("Assignee…")], ["none", _("Nobody")], ...boot.agents.filter((a) => a.active).map((a) => [a.id, a.name])], "");
 $("bulk-apply").addEventListener("click", applyBulk);
+$("bulk-status").addEventListener("change", renderBulkBar);
+$("bulk-notify").checked = rememberedChoice("bulk");
+$("bulk-notify").addEventListener("change", (event) => rememberChoice("bulk", event.target.checked));
 $("bulk-clear").addEventListener("click", () => { state.selected.clear(); render(); });
 
 renderFilters();
