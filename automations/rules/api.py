@@ -36,6 +36,13 @@ class RuleOut(BaseModel):
     updated_at: str
 
 
+class Unmet(BaseModel):
+    field: str
+    operator: str
+    value: Any = Field(description="what the condition wanted")
+    was: Any = Field(description="what the field held")
+
+
 class RunOut(BaseModel):
     id: str
     event_id: str
@@ -44,6 +51,7 @@ class RunOut(BaseModel):
     at: str
     status: str = Field(description="matched, not_matched, skipped, stopped or running")
     failed: list[str] = Field(description="the conditions that did not hold")
+    unmet: list[Unmet] = Field(default=[], description="the same as data")
     actions: list[dict[str, Any]] = Field(description="what each action did, or why not")
     note: str | None
     webhooks: list[dict[str, Any]]
@@ -62,6 +70,7 @@ class DryRun(BaseModel):
 class DryRunOut(BaseModel):
     matched: bool
     failed: list[str]
+    unmet: list[Unmet] = []
     actions: list[str] = Field(description="what the actions would do")
     values: dict[str, Any] = Field(description="the field values the conditions saw")
 

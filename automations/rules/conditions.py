@@ -175,24 +175,38 @@ class Verdict:
     matched: bool
     failed: list[str] = field(default_factory=list)
     """The conditions that did not hold, as readable text."""
+    unmet: list[dict[str, Any]] = field(default_factory=list)
+    """The same as data ({field, operator, value, was}), for screens to word in their language."""
 
 
 def evaluate(tree: dict[str, Any], context: Context, is_open: IsOpen) -> Verdict:
     kind = "all" if "all" in tree else "any"
     failed: list[str] = []
+    unmet: list[dict[str, Any]] = []
     results = []
     for item in tree[kind]:
         if set(item) & {"all", "any"}:
             verdict = evaluate(item, context, is_open)
             results.append(verdict.matched)
             failed.extend(verdict.failed)
+            unmet.extend(verdict.unmet)
         else:
             ok, why = _holds(item, context, is_open)
             results.append(ok)
             if not ok:
                 failed.append(why)
+                unmet.append(_unmet(item, context))
     matched = all(results) if kind == "all" else any(results)
-    return Verdict(matched, [] if matched else failed)
+    return Verdict(matched, [] if matched else failed, [] if matched else unmet)
+
+
+def _unmet(leaf: dict[str, Any], context: Context) -> dict[str, Any]:
+    return {
+        "field": leaf["field"],
+        "operator": leaf["operator"],
+        "value": leaf.get("value"),
+        "was": context.values.get(leaf["field"]),
+    }
 
 
 def _holds(leaf: dict[str, Any], context: Context, is_open: IsOpen) -> tuple[bool, str]:

@@ -64,7 +64,8 @@ def _plan(
             continue
         verdict = conditions.evaluate(rule["conditions"], context, is_open)
         if not verdict.matched:
-            planned.append((rule, {"status": "not_matched", "failed": verdict.failed}))
+            not_met = {"failed": verdict.failed, "unmet": verdict.unmet}
+            planned.append((rule, {"status": "not_matched", **not_met}))
         elif depth >= MAX_CHAIN:
             log.warning("rule %r stopped in a chain on %s", rule["name"], context.event["_id"])
             note = f"matched but not run: {MAX_CHAIN} rules already acted in a row"
@@ -194,6 +195,7 @@ def run_view(run: dict[str, Any]) -> dict[str, Any]:
         "at": clock.iso(event["at"]),
         "status": run["status"],
         "failed": run.get("failed", []),
+        "unmet": run.get("unmet", []),
         "actions": run.get("actions", []),
         "note": run.get("note"),
         "webhooks": run.get("webhooks", []),
@@ -212,6 +214,7 @@ async def dry_run(rt: Runtime, rule: dict[str, Any], event: dict[str, Any]) -> d
     return {
         "matched": verdict.matched,
         "failed": verdict.failed,
+        "unmet": verdict.unmet,
         "actions": [actions.describe(a) for a in rule["actions"]] if verdict.matched else [],
         "values": context.values,
     }

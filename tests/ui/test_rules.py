@@ -70,6 +70,62 @@ async def test_an_admin_builds_a_rule_and_sees_it_act(
     assert page.errors == []
 
 
+async def test_the_builder_and_the_run_log_speak_the_admins_words(
+    browser, server, http, admin, telegram_channel
+):
+    _, billing = await admin.post("/api/v1/teams", json={"name": "Billing"})
+    rule = await add_rule(
+        admin,
+        name="Billing customers are VIPs",
+        event="message.created",
+        conditions={
+            "all": [
+                {"field": "message.direction", "operator": "equals", "value": "in"},
+                {"field": "conversation.team_id", "operator": "equals", "value": billing["id"]},
+            ]
+        },
+        actions=[{"type": "add_tag", "tag": "vip"}],
+    )
+    await customer_writes(http, telegram_channel, 7, "Xin chào")
+    page = await signed_in(browser, server, "admin@example.com")
+    await page.goto(f"{server.url}/admin/rules")
+    await page.locator(".rule-item", has_text="Billing customers are VIPs").click()
+    editor = page.locator("#rule-editor")
+    rows = editor.locator(".condition-row")
+    direction = rows.nth(0)
+    assert await direction.get_by_label("Field").evaluate("s => s.selectedOptions[0].text") == (
+        "Message · direction"
+    )
+    assert await direction.get_by_label("Value").evaluate("s => s.selectedOptions[0].text") == (
+        "from the customer"
+    )
+    team = rows.nth(1)
+    assert await team.get_by_label("Field").evaluate("s => s.selectedOptions[0].text") == (
+        "Conversation · team"
+    )
+    labels = await editor.locator("select option").evaluate_all("os => os.map((o) => o.text)")
+    assert not [label for label in labels if "_" in label or " id" in label], labels
+
+    run = editor.locator(".run").first
+    for _ in range(10):  # the worker logs the run a moment after the message
+        await editor.get_by_role("button", name="Refresh").click()
+        try:
+            await expect(run.locator(".run-status")).to_have_text("did not match", timeout=1500)
+            break
+        except AssertionError:
+            continue
+    await expect(run).to_contain_text("A message arrives or is sent")
+    await expect(run).to_contain_text("Conversation · team is Billing: it was empty")
+    _, found = await admin.get("/api/v1/conversations")
+    await editor.get_by_label("Try on").fill(found["items"][0]["id"])
+    await editor.get_by_label("Try on").press("Enter")
+    await expect(editor.locator(".dry-run-result")).to_contain_text(
+        "Conversation · team is Billing: it was empty"
+    )
+    await shot(page, "rules-in-words")
+    assert rule["id"] and page.errors == []
+
+
 async def test_rules_reorder_by_keyboard_and_switch_off(browser, server, admin):
     first = await add_rule(
         admin, name="First", event="ticket.created", actions=[{"type": "add_tag", "tag": "a"}]

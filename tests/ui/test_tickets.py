@@ -83,7 +83,9 @@ async def test_a_refused_move_on_the_board_puts_the_card_back(
     await card.drag_to(page.locator(".board-column[data-status=on_hold]"))
     await page.locator(".notify-dialog button.primary").click()
 
-    await expect(page.locator(".toast.error")).to_contain_text("cannot become on_hold")
+    await expect(page.locator(".toast.error")).to_have_text(
+        "A ticket that is Resolved cannot become On hold; it can become Closed, Open."
+    )
     await expect(page.locator(".board-column[data-status=resolved] .board-card")).to_have_count(1)
 
 

@@ -353,6 +353,11 @@ async def _attach(
     return [*ticket.get("attachments", []), *(files.attachment_of(doc) for doc in stored)]
 
 
+def _status_words(status: str) -> str:
+    """A status as people say it ("on hold"); the API keeps its name (`on_hold`)."""
+    return str(status).replace("_", " ")
+
+
 def _check_transition(before: str | None, after: TicketStatus | None, creating: bool) -> str:
     if after is None:
         raise Invalid("status cannot be null.")
@@ -365,8 +370,11 @@ def _check_transition(before: str | None, after: TicketStatus | None, creating: 
                 code="ticket_closed",
             )
         allowed = sorted(str(s) for s in TRANSITIONS[Status(before)])
+        words = ", ".join(_status_words(s) for s in allowed)
         raise Invalid(
-            f"A {before} ticket cannot become {after}; it can become {', '.join(allowed)}.",
+            f"A {_status_words(before)} ticket cannot become {_status_words(after)}; "
+            f"it can become {words}.",
+            {"from": before, "to": str(after), "allowed": allowed},
             code="invalid_transition",
         )
     return str(after)

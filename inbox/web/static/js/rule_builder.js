@@ -40,16 +40,93 @@ const PARAM_LABELS = {
   title: _("Title"), level: _("Level"), summary: _("Summary"), text: _("Text"), hours: _("Hours"),
   url: _("URL"), secret: _("Signing secret"),
 };
+const PARAM_VALUE_LABELS = {
+  conversation: _("the conversation"), ticket: _("the ticket"),
+  named: _("the agent named"), round_robin: _("in turn (round robin)"), least_loaded: _("the least busy agent"),
+  team_default: _("as the team is set to"),
+};
 const LONG_TEXT = new Set(["template", "text", "summary"]);
 const TEMPLATED = new Set([...LONG_TEXT, "title"]);
 
+const FIELD_LABELS = {
+  "conversation.status": _("Conversation · status"), "conversation.priority": _("Conversation · priority"),
+  "conversation.team_id": _("Conversation · team"), "conversation.assignee_id": _("Conversation · assigned agent"),
+  "conversation.tags": _("Conversation · tags"), "conversation.kind": _("Conversation · kind"),
+  "conversation.subject": _("Conversation · subject"), "conversation.unread_count": _("Conversation · unread messages"),
+  "conversation.has_ticket": _("Conversation · is a ticket"),
+  "message.text": _("Message · text"), "message.direction": _("Message · direction"), "message.kind": _("Message · kind"),
+  "message.sender_type": _("Message · written by"), "message.attachment_count": _("Message · number of attachments"),
+  "message.automated": _("Message · sent by a machine"),
+  "contact.name": _("Contact · name"), "contact.language": _("Contact · language"), "contact.emails": _("Contact · emails"),
+  "contact.phones": _("Contact · phones"), "contact.tags": _("Contact · tags"),
+  "ticket.number": _("Ticket · number"), "ticket.title": _("Ticket · title"), "ticket.summary": _("Ticket · summary"),
+  "ticket.status": _("Ticket · status"), "ticket.priority": _("Ticket · priority"), "ticket.team_id": _("Ticket · team"),
+  "ticket.assignee_ids": _("Ticket · assignees"), "ticket.owner_id": _("Ticket · owner"), "ticket.tags": _("Ticket · tags"),
+  "ticket.category_path": _("Ticket · category"), "ticket.escalation_level": _("Ticket · escalation level"),
+  "ticket.deal_ref": _("Ticket · deal or order"), "ticket.due_at": _("Ticket · due"),
+  "channel.id": _("Channel"), "channel.kind": _("Channel · kind"), "channel.name": _("Channel · name"),
+  "sla.target": _("SLA · target"), "csat.rating": _("Satisfaction · rating"), "csat.comment": _("Satisfaction · comment"),
+  now: _("Now"),
+};
+
+/** The words for the values of choice fields (the API keeps its names). */
+export const VALUE_LABELS = {
+  open: _("Open"), pending: _("Pending"), snoozed: _("Snoozed"), resolved: _("Resolved"), bot: _("With the bot"),
+  new: _("New"), on_hold: _("On hold"), closed: _("Closed"),
+  urgent: _("Urgent"), high: _("High"), medium: _("Medium"), low: _("Low"),
+  message: _("a message"), comment: _("a page comment"), note: _("an internal note"), activity: _("an activity"),
+  in: _("from the customer"), out: _("to the customer"),
+  contact: _("the customer"), agent: _("an agent"), system: _("the system"),
+  telegram: "Telegram", facebook: "Facebook", zalo: "Zalo", email: _("Email"), portal: _("Portal"),
+  first_response: _("first response"), next_response: _("next response"), resolution: _("resolution"),
+};
+
 /** The readable name of a field path: "ticket.priority" → "Ticket · priority". */
 export function fieldLabel(name) {
-  if (name === "now") return _("Now");
+  if (FIELD_LABELS[name]) return FIELD_LABELS[name];
   const [subject, ...rest] = name.split(".");
-  const subjects = { conversation: _("Conversation"), message: _("Message"), contact: _("Contact"), ticket: _("Ticket"), channel: _("Channel") };
-  return `${subjects[subject] || subject} · ${rest.join(".").replaceAll("_", " ")}`;
+  return `${subject} · ${rest.join(".").replaceAll("_", " ")}`;
 }
+
+/** A choice's words; `bot` is the bot as a writer, a conversation with the bot as a status. */
+function valueLabel(field, value) {
+  if (value === "bot" && field === "message.sender_type") return _("the bot");
+  return VALUE_LABELS[value] || value.replaceAll("_", " ");
+}
+
+/** A value as people read it: names for ids, words for choices, "empty" for nothing. */
+function shownValue(name, value, directory) {
+  if (value === null || value === undefined || value === "" || (Array.isArray(value) && !value.length)) return _("empty");
+  if (Array.isArray(value)) return value.map((item) => shownValue(name, item, directory)).join(", ");
+  if (typeof value === "boolean") return value ? _("yes") : _("no");
+  if (typeof value === "number") return String(value);
+  if (name.endsWith("_id") || name.endsWith("_ids") || name === "mentions" || name === "channel.id") {
+    const found = idOptions(name.replace(/s$/, ""), directory).find(([id]) => id === value);
+    if (found) return found[1];
+  }
+  if (PARAM_VALUE_LABELS[value] && !name.includes(".")) return PARAM_VALUE_LABELS[value];
+  if (VALUE_LABELS[value]) return valueLabel(name, value);
+  return `«${value}»`;
+}
+
+/** A condition that did not hold, from the run log's data, in the reader's words. */
+export function unmetText(unmet, directory) {
+  const wanted = NO_VALUE.has(unmet.operator) ? "" : ` ${shownValue(unmet.field, unmet.value, directory)}`;
+  return _("{condition}: it was {value}", {
+    condition: `${fieldLabel(unmet.field)} ${OPERATOR_LABELS[unmet.operator] || unmet.operator}${wanted}`,
+    value: shownValue(unmet.field, unmet.was, directory),
+  });
+}
+
+/** An action and its settings in the reader's words ("Add a tag: Tag «vip»"). */
+export function actionText(action, directory) {
+  const settings = Object.entries(action).filter(([key, value]) => !["type", "secret"].includes(key) && value !== null && value !== undefined)
+    .map(([key, value]) => `${PARAM_LABELS[key] || key} ${shownValue(key, value, directory)}`);
+  const name = ACTION_LABELS[action.type] || action.type;
+  return settings.length ? `${name}: ${settings.join(", ")}` : name;
+}
+
+export const actionName = (type) => ACTION_LABELS[type] || type;
 
 /** Options for an id: teams, agents or channels, by what the field or parameter names. */
 function idOptions(name, directory) {
@@ -201,7 +278,7 @@ function conditionRow(catalogue, directory, problems, leaf) {
     } else if (NO_VALUE.has(operator.value)) {
       readValue = () => null;
     } else if (spec.kind === "choice" || spec.kind === "id") {
-      const options = spec.kind === "choice" ? spec.choices.map((c) => [c, c.replaceAll("_", " ")]) : idOptions(field.value, directory);
+      const options = spec.kind === "choice" ? spec.choices.map((c) => [c, valueLabel(field.value, c)]) : idOptions(field.value, directory);
       input = select(options, value, { multiple: many, "aria-label": _("Value") });
       readValue = () => (many ? selected(input) : input.value);
     } else if (spec.kind === "bool") {
@@ -349,7 +426,7 @@ function paramInput(param, value, directory) {
     return [input, () => (input.value === "" ? null : Number(input.value))];
   }
   if (param.type === "choice") {
-    const input = select([...optional, ...param.choices.map((c) => [c, c.replaceAll("_", " ")])], initial);
+    const input = select([...optional, ...param.choices.map((c) => [c, PARAM_VALUE_LABELS[c] || valueLabel(param.name, c)])], initial);
     return [input, () => input.value || null];
   }
   if (param.type === "number" || param.type === "integer") {

@@ -3,7 +3,7 @@
 
 import { _, api, el, fullTime, setupAvailability, shortTime, toast } from "./core.js";
 import { describeError } from "./admin_forms.js";
-import { EVENT_LABELS, Problems, actionList, conditionGroup } from "./rule_builder.js";
+import { EVENT_LABELS, Problems, actionList, actionName, actionText, conditionGroup, unmetText } from "./rule_builder.js";
 import { setupShortcuts } from "./admin_shortcuts.js";
 import { setupCanned } from "./admin_canned.js";
 
@@ -218,7 +218,8 @@ function dryRunPanel(rule) {
       const answer = await api("POST", `/rules/${rule.id}/dry-run`, body);
       result.replaceChildren(
         el("p", { class: answer.matched ? "ok-text" : "muted" }, answer.matched ? _("It would match and:") : _("It would not match:")),
-        el("ul", {}, ...(answer.matched ? answer.actions : answer.failed).map((line) => el("li", {}, line))));
+        el("ul", {}, ...(answer.matched ? rule.actions.map((action) => actionText(action, boot))
+          : answer.unmet.map((unmet) => unmetText(unmet, boot))).map((line) => el("li", {}, line))));
     } catch (error) {
       result.replaceChildren(el("p", { class: "error" }, describeError(error)));
     }
@@ -247,15 +248,15 @@ function runItem(run) {
     ? el("a", { href: `/tickets/${run.ticket_number}`, class: "ticket-chip" }, run.ticket_number)
     : run.conversation_id ? el("a", { href: `/inbox?c=${run.conversation_id}` }, _("conversation")) : null;
   const lines = [
-    ...run.failed.map((line) => el("li", { class: "muted" }, "✗ ", line)),
-    ...run.actions.map((a) => el("li", { class: a.ok ? "" : "error-text" }, a.ok ? "✓ " : "⚠ ", a.type, ": ", a.detail)),
+    ...(run.unmet.length ? run.unmet.map((unmet) => unmetText(unmet, boot)) : run.failed).map((line) => el("li", { class: "muted" }, "✗ ", line)),
+    ...run.actions.map((a) => el("li", { class: a.ok ? "" : "error-text" }, a.ok ? "✓ " : "⚠ ", actionName(a.type), ": ", a.detail)),
     ...(run.note ? [el("li", { class: "muted" }, run.note)] : []),
     ...run.webhooks.map((w) => el("li", { class: w.ok ? "" : "error-text" }, _("webhook attempt: {status}", { status: w.status ?? w.error ?? "?" }))),
   ];
   return el("li", { class: "run", dataset: { status: run.status } },
     el("div", { class: "run-head" },
       el("span", { class: "run-status" }, RUN_LABELS[run.status] || run.status),
-      el("span", { class: "muted small" }, run.event_type, run.depth ? ` · ${_("chain {depth}", { depth: run.depth })}` : ""),
+      el("span", { class: "muted small" }, EVENT_LABELS[run.event_type] || run.event_type, run.depth ? ` · ${_("chain {depth}", { depth: run.depth })}` : ""),
       about,
       el("time", { datetime: run.at, title: fullTime(run.at), class: "muted small" }, shortTime(run.at))),
     lines.length ? el("ul", {}, ...lines) : null);

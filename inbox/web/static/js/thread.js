@@ -22,6 +22,10 @@ const BECAUSE = {
   survey: _("Sent automatically: the ticket was resolved, so the customer is asked for a rating."),
 };
 
+/** The system's own writers, named in the reader's language (people keep their names). */
+const SYSTEM_WRITERS = { "Customer update": _("Customer update"), "Satisfaction survey": _("Satisfaction survey") };
+const senderName = (sender) => (sender.type === "system" && SYSTEM_WRITERS[sender.name]) || sender.name;
+
 /** Why the system wrote to the customer on its own (a customer update, a survey). */
 function becauseText({ update, by, status }) {
   return fill(BECAUSE[update] || _("Sent automatically."), { by: by || _("the system"), status: TICKET_STATUS_LABELS[status] || statusLabel(status) });
@@ -150,8 +154,8 @@ export class Thread {
     const failed = status === "failed";
     const unsure = status === "unknown";
     const classes = ["bubble", message.kind === "note" ? "note" : message.direction, failed ? "failed" : "", unsure ? "unsure" : ""].join(" ");
-    const who = message.kind === "note" ? _("{name} · private note", { name: message.sender.name })
-      : message.direction === "out" ? message.sender.name : null;
+    const who = message.kind === "note" ? _("{name} · private note", { name: senderName(message.sender) })
+      : message.direction === "out" ? senderName(message.sender) : null;
     return el("div", { class: classes, dataset: { id: message.id } },
       who ? el("div", { class: "who" }, who) : null,
       message.subject && message.direction === "in" ? el("div", { class: "subject" }, message.subject) : null,

@@ -229,9 +229,19 @@ async function moveTicket(ticketId, status) {
     toast(_("{number} is now {status}.", { number: updated.number, status: TICKET_STATUS_LABELS[status] }));
   } catch (error) {
     ticket.status = before;
-    toast(error.message, "error");
+    toast(refusal(error), "error");
   }
   render();
+}
+
+/** The server's refusal of a move, in the reader's words. */
+function refusal(error) {
+  if (error.code !== "invalid_transition" || !error.details) return error.message;
+  const { from, to, allowed } = error.details;
+  return _("A ticket that is {from} cannot become {to}; it can become {allowed}.", {
+    from: TICKET_STATUS_LABELS[from] || from, to: TICKET_STATUS_LABELS[to] || to,
+    allowed: allowed.map((status) => TICKET_STATUS_LABELS[status] || status).join(", "),
+  });
 }
 
 // ---- sidebar, filters, saved views --------------------------------------------------------
