@@ -35,13 +35,13 @@ SHOP_HOURS = calendars.CalendarBody(
 CANNED = [
     (
         "hello",
-        "Greeting",
+        "Chào hỏi",
         "Chào {{contact.name}}, mình là {{agent.name}}. Mình có thể giúp gì ạ?",
         None,
     ),
     (
         "refund",
-        "Refund on its way",
+        "Đã hoàn tiền",
         "Chào {{contact.name}}, shop đã hoàn tiền cho yêu cầu {{ticket.number}}; "
         "tiền sẽ về tài khoản trong 3 đến 5 ngày làm việc.",
         "Billing",

@@ -23,6 +23,9 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+expect.set_options(timeout=15_000)
+"""Waits for what should appear (never a speed check): three test processes and Chromium
+share two cores in CI, where a page can take several seconds to catch up."""
 
 
 @pytest.fixture

@@ -125,7 +125,7 @@ async def test_escalating_and_bulk_changes_show_or_skip_the_customer_update(
     await expect(page.locator("#bulk-notify")).not_to_be_checked()  # remembered
     await page.locator("#bulk-notify").check()
     await page.click("#bulk-apply")
-    await expect(page.locator(".toast", has_text="2 tickets changed")).to_be_visible()
+    await expect(page.locator(".toast", has_text="2 tickets changed").last).to_be_visible()
 
     async def both_told() -> list[str]:
         sent = sorted(p["text"] for p in fake.sent("sendMessage"))

@@ -122,7 +122,7 @@ export function colourFor(text) {
   return palette[Math.abs(hash) % palette.length];
 }
 
-export const CHANNEL_LABELS = { telegram: "Telegram", facebook: "Facebook", zalo: "Zalo", email: "Email", portal: "Portal" };
+export const CHANNEL_LABELS = { telegram: "Telegram", facebook: "Facebook", zalo: "Zalo", email: _("Email"), portal: _("Portal") };
 const CHANNEL_GLYPHS = { telegram: "T", facebook: "f", zalo: "Z", email: "@", portal: "P" };
 
 /** What tells a channel apart from another of the same name: the bot, page, OA or address. */

@@ -38,7 +38,7 @@ const PARAM_LABELS = {
   team_id: _("Team"), agent_id: _("Agent"), agent_ids: _("Agents"), mentions: _("Mention"), method: _("How"),
   target: _("On"), priority: _("Priority"), status: _("Status"), tag: _("Tag"), template: _("Message"),
   title: _("Title"), level: _("Level"), summary: _("Summary"), text: _("Text"), hours: _("Hours"),
-  url: _("URL"), secret: _("Signing secret"),
+  url: _("URL"), secret: _("Signing secret"), next_level: _("One level up"), team_lead: _("The team's lead"),
 };
 const PARAM_VALUE_LABELS = {
   conversation: _("the conversation"), ticket: _("the ticket"),
