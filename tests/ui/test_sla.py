@@ -41,7 +41,9 @@ async def test_an_admin_sets_up_a_calendar_and_a_policy(browser, server, admin):
     await expect(dialog.locator(".problem-summary")).to_contain_text(
         "targets.urgent.first_response"
     )
-    await dialog.get_by_label("Urgent · First response").fill("30")
+    await expect(dialog).to_contain_text("Targets in business hours")
+    await expect(dialog.get_by_label("Medium · Resolution")).to_have_value("48")  # 2880 minutes
+    await dialog.get_by_label("Urgent · First response").fill("0.5")
     await dialog.get_by_role("button", name="Save").click()
     await expect(page.locator("#policy-rows")).to_contain_text("30m / 8h")
     await shot(page, "admin-sla")
@@ -77,9 +79,17 @@ async def test_agents_see_due_times_on_the_ticket_the_list_and_the_inbox(
         re.compile(r"due in (7h 59m|8h) \(business time\)")
     )
     await expect(page.locator("#sla-calendar")).to_contain_text("Standard, counted in Always open")
+    await expect(targets.locator("[data-target=first_response]")).to_contain_text(
+        "A person's first reply to the customer."
+    )
+    await expect(page.locator("#field-due-hint")).to_contain_text("The SLA's own due times")
+    await admin.post(f"/api/v1/tickets/{ticket['id']}/messages", json={"text": "Đang kiểm tra"})
+    await expect(targets.locator("[data-target=first_response]")).to_contain_text(
+        re.compile(r"met at \d")
+    )
     await shot(page, "ticket-sla")
     await page.goto(f"{server.url}/tickets?view=all")
     await expect(
         page.locator(".ticket-row", has_text="Late order").locator(".due.sla")
-    ).to_have_text(re.compile(r"in (59m|1h)"))
+    ).to_have_text(re.compile(r"in (7h 59m|8h)"))  # the reply met the first response
     assert page.errors == []

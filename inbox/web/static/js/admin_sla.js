@@ -206,7 +206,11 @@ function editPolicy(policy) {
   const warning = el("input", { type: "number", min: "1", max: "99", value: current.warning_percent, class: "narrow" });
   const pauses = Object.entries(PAUSABLE).map(([status, label]) => [status, el("input", { type: "checkbox", checked: current.pause_statuses.includes(status), "aria-label": label })]);
   const targetInputs = Object.fromEntries(Object.keys(PRIORITIES).map((priority) => [priority, Object.fromEntries(Object.keys(SLA_TARGET_LABELS).map((target) => {
-    const input = el("input", { type: "number", min: "1", class: "narrow", value: current.targets[priority]?.[target] ?? "", "aria-label": `${PRIORITIES[priority]} · ${SLA_TARGET_LABELS[target]}` });
+    const minutes = current.targets[priority]?.[target];
+    const input = el("input", {
+      type: "number", min: "0.25", step: "0.25", class: "narrow", value: minutes ? +(minutes / 60).toFixed(2) : "",
+      "aria-label": `${PRIORITIES[priority]} · ${SLA_TARGET_LABELS[target]} (${_("business hours")})`,
+    });
     problems.register(`targets.${priority}.${target}`, input);
     return [target, input];
   }))]));
@@ -224,7 +228,7 @@ function editPolicy(policy) {
     name: name.value.trim(), enabled: enabled.checked, calendar_id: calendar.value || null,
     warning_percent: Number(warning.value), pause_statuses: pauses.filter(([, box]) => box.checked).map(([status]) => status),
     targets: Object.fromEntries(Object.entries(targetInputs).map(([priority, inputs]) => [priority,
-      Object.fromEntries(Object.entries(inputs).map(([target, input]) => [target, input.value === "" ? null : Number(input.value)]))])),
+      Object.fromEntries(Object.entries(inputs).map(([target, input]) => [target, input.value === "" ? null : Math.round(Number(input.value) * 60)]))])),
     conditions: {
       team_ids: selected(teams), channel_ids: selected(channels), category_ids: selected(categories),
       contact_tags: tags.value.split(",").map((t) => t.trim()).filter(Boolean),
@@ -236,7 +240,8 @@ function editPolicy(policy) {
     children: [
       problems.summary,
       el("div", { class: "form-grid" }, el("label", {}, _("Name"), name), el("label", {}, _("Calendar"), calendar)),
-      el("fieldset", { class: "rule-section" }, el("legend", {}, _("Targets in business minutes")),
+      el("fieldset", { class: "rule-section" }, el("legend", {}, _("Targets in business hours")),
+        el("p", { class: "muted small" }, _("Only the hours the calendar is open count: with 8 open hours a day, 8 is one working day and 0.5 is 30 minutes. Leave a target empty to have none.")),
         el("table", { class: "target-table" },
           el("thead", {}, el("tr", {}, el("th", {}), ...Object.values(SLA_TARGET_LABELS).map((label) => el("th", {}, label)))),
           el("tbody", {}, ...Object.entries(targetInputs).map(([priority, inputs]) => el("tr", {},

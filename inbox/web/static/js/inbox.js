@@ -164,6 +164,7 @@ function renderFilters() {
 }
 
 function setFilter(changes) {
+  showFolders(false);  // on a phone the drawer closes once a folder is chosen
   Object.assign(state, changes);
   localStorage.setItem("inbox.view", state.view);
   syncUrl();
@@ -195,6 +196,12 @@ async function refreshCurrent() {
     closeThread();
     toast(_("The conversation went to another team and left your inbox."));
   }
+}
+
+/** On a phone the folders are a drawer over the list. */
+function showFolders(open) {
+  $("inbox").classList.toggle("show-folders", open);
+  $("folders-open").setAttribute("aria-expanded", String(open));
 }
 
 function closeThread() {
@@ -467,6 +474,8 @@ $("assignee-select").addEventListener("change", (event) => patch({ assignee_id: 
 $("team-select").addEventListener("change", (event) => patch({ team_id: event.target.value || null }));
 $("priority-select").addEventListener("change", (event) => patch({ priority: event.target.value || null }));
 $("promote").addEventListener("click", openPromote);
+$("thread-back").addEventListener("click", closeThread);
+$("folders-open").addEventListener("click", () => showFolders(!$("inbox").classList.contains("show-folders")));
 $("take-over").addEventListener("click", () => patch({ status: "open", assignee_id: me.id }));
 $("give-back").addEventListener("click", () => patch({ status: "bot", assignee_id: null }));
 $("promote-form").addEventListener("submit", promote);

@@ -107,6 +107,12 @@ function customInput(field) {
   return el("label", {}, field.label + (field.required ? " *" : ""), control);
 }
 
+const SLA_TARGET_MEANING = {
+  first_response: _("A person's first reply to the customer."),
+  next_response: _("A reply each time the customer writes again."),
+  resolution: _("The ticket resolved."),
+};
+
 /** The SLA card: each target's state and the business time left, from the server's calendar. */
 async function renderSla() {
   const card = $("sla-card");
@@ -123,12 +129,17 @@ async function renderSla() {
     if (left !== undefined) {
       const amount = span(left * 60000);
       text = left < 0 ? _("overdue {span} (business time)", { span: amount }) : _("due in {span} (business time)", { span: amount });
-    } else if (target.met_at && target.late_minutes) {
-      text = _("met {span} late", { span: span(target.late_minutes * 60000) });
+    } else if (target.met_at) {
+      const when = shortTime(target.met_at);
+      text = target.late_minutes ? _("met at {time}, {span} late", { time: when, span: span(target.late_minutes * 60000) }) : _("met at {time}", { time: when });
+    } else if (target.state === "paused") {
+      text = _("paused while the ticket is {status}", { status: TICKET_STATUS_LABELS[ticket.status] || ticket.status });
     }
     return el("li", { class: `sla-target sla-${target.state}`, dataset: { target: name } },
       el("span", { class: "sla-name" }, SLA_TARGET_LABELS[name]),
-      target.due_at ? el("time", { datetime: target.due_at, title: fullTime(target.due_at) }, text) : el("span", {}, text),
+      target.due_at && !target.met_at ? el("time", { datetime: target.due_at, title: fullTime(target.due_at) }, text, " · ", shortTime(target.due_at))
+        : el("span", {}, text),
+      el("span", { class: "muted small sla-means" }, SLA_TARGET_MEANING[name]),
       target.cycles ? el("span", { class: "muted small" }, _("{late} of {count} replies late", { late: target.late_cycles, count: target.cycles })) : null);
   }));
   $("sla-calendar").textContent = _("{policy}, counted in {calendar}", { policy: clocks.sla.policy_name, calendar: clocks.calendar });

@@ -451,6 +451,14 @@ fillSelect($("bulk-status"), [["", _("Status…")], ...Object.entries(TICKET_STA
 fillSelect($("bulk-priority"), [["", _("Priority…")], ...Object.entries(PRIORITY_LABELS)], "");
 fillSelect($("bulk-assignee"), [["", _("Assignee…")], ["none", _("Nobody")], ...boot.agents.filter((a) => a.active).map((a) => [a.id, a.name])], "");
 $("bulk-apply").addEventListener("click", applyBulk);
+$("folders-open").addEventListener("click", () => {
+  const open = !$("tickets").classList.contains("show-folders");
+  $("tickets").classList.toggle("show-folders", open);
+  $("folders-open").setAttribute("aria-expanded", String(open));
+});
+$("ticket-folders").addEventListener("click", (event) => {  // a view chosen: the drawer closes
+  if (event.target.closest("button")) $("tickets").classList.remove("show-folders");
+});
 $("bulk-status").addEventListener("change", renderBulkBar);
 $("bulk-notify").checked = rememberedChoice("bulk");
 $("bulk-notify").addEventListener("change", (event) => rememberChoice("bulk", event.target.checked));
