@@ -420,10 +420,20 @@ async def _tag(rt: Runtime, action: AddTag, context: Context, actor: Actor, _: A
     return f"{'added' if action.type == 'add_tag' else 'removed'} tag {action.tag}"
 
 
+async def _conversation(rt: Runtime, context: Context) -> dict[str, Any]:
+    """Where a reply or a note goes: the event's conversation, else the ticket's latest (a
+    ticket is not a conversation: writing to it as one lost the message)."""
+    if context.conversation is None and context.ticket is not None:
+        context.conversation = await tickets.latest_conversation(rt, context.ticket)
+    if context.conversation is None:
+        raise Skip("there is no conversation to write in")
+    return await _fresh(rt, context, "conversation")
+
+
 async def _send_reply(
     rt: Runtime, action: SendReply, context: Context, actor: Actor, step: Step
 ) -> str:
-    conversation = await _fresh(rt, context, _target(action, context))
+    conversation = await _conversation(rt, context)
     text = await templates.fill(rt, action.template, context)
     sent = await replies.send_automatic(rt, conversation, text, actor, step.key)
     if sent is None:
@@ -432,7 +442,7 @@ async def _send_reply(
 
 
 async def _add_note(rt: Runtime, action: AddNote, context: Context, actor: Actor, _: Any) -> str:
-    conversation = await _fresh(rt, context, _target(action, context))
+    conversation = await _conversation(rt, context)
     text = await templates.fill(rt, action.template, context)
     mentioned = [await agents.get(rt, ObjectId(a)) for a in action.mentions]
     note = await messages.insert_note(

@@ -11,7 +11,9 @@ from pydantic import BaseModel
 from automations.shortcuts import macros
 from inbox.api.resources import standard_routes
 from inbox.api.routing import api
+from inbox.events import customer_not_told
 from inbox.keys import principal, runtime
+from inbox.models.tickets import NotifyQuery
 
 
 class MacroOut(BaseModel):
@@ -32,12 +34,14 @@ class MacroRunOut(BaseModel):
     summary="Run a shortcut on a ticket or a conversation",
     tag="shortcuts",
     body=macros.MacroRun,
+    query=NotifyQuery,
     response=MacroRunOut,
 )
-async def run_macro(request: web.Request, body: macros.MacroRun) -> MacroRunOut:
+async def run_macro(request: web.Request, body: macros.MacroRun, query: NotifyQuery) -> MacroRunOut:
     rt = runtime(request)
     macro = await macros.get(rt, request.match_info["id"])
-    return MacroRunOut(results=await macros.run(rt, macro, body, principal(request)))
+    with customer_not_told(not query.notify):
+        return MacroRunOut(results=await macros.run(rt, macro, body, principal(request)))
 
 
 standard_routes(

@@ -134,3 +134,50 @@ async def test_escalating_and_bulk_changes_show_or_skip_the_customer_update(
     told = await eventually(both_told)
     assert [t.split(":")[0] for t in told] == [f"Cập nhật phiếu hỗ trợ T-00000{n}" for n in (1, 2)]
     assert page.errors == []
+
+
+async def test_a_shortcut_says_what_it_will_do_and_may_leave_the_customer_untold(
+    browser, server, rt, http, admin, telegram_channel, fake_telegram
+):
+    fake, _ = fake_telegram
+    status, _macro = await admin.post(
+        "/api/v1/macros",
+        json={
+            "name": "Chờ khách",
+            "inputs": [],
+            "actions": [
+                {"type": "set_status", "status": "pending"},
+                {"type": "send_reply", "template": "Bạn gửi giúp shop ảnh sản phẩm nhé."},
+            ],
+        },
+    )
+    assert status == 201, _macro
+    await customer_writes(http, telegram_channel, 53, "Áo bị rách", name="Bảo Trần")
+    _, page_ = await admin.get("/api/v1/conversations")
+    _, ticket = await admin.post(
+        f"/api/v1/conversations/{page_['items'][0]['id']}/ticket?notify=false",
+        json={"title": "Áo rách"},
+    )
+    page = await signed_in(browser, server, "admin@example.com")
+    await page.goto(f"{server.url}/tickets/{ticket['number']}")
+    await page.locator("#shortcut-bar button", has_text="Chờ khách").click()
+    dialog = page.locator("dialog[open]")
+    await expect(dialog.locator("li")).to_have_text(
+        [
+            "Set the status: Status Pending",
+            "Reply to the customer: Message «Bạn gửi giúp shop ảnh sản phẩm nhé.»",
+        ]
+    )
+    await dialog.locator("input[name=notify]").uncheck()
+    await dialog.get_by_role("button", name="Run").click()
+    await expect(page.locator(".toast", has_text="Chờ khách done.")).to_be_visible()
+
+    async def replied() -> list[str]:
+        return [p["text"] for p in fake.sent("sendMessage")]
+
+    assert await eventually(replied) == ["Bạn gửi giúp shop ảnh sản phẩm nhé."]
+    await events_settled(rt)
+    _, now = await admin.get(f"/api/v1/tickets/{ticket['id']}")
+    assert now["status"] == "pending"
+    assert await replied() == ["Bạn gửi giúp shop ảnh sản phẩm nhé."]  # no status update
+    assert page.errors == []

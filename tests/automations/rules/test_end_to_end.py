@@ -276,3 +276,43 @@ async def test_auto_assign_from_the_api_uses_the_same_service(http, admin, rt, t
     assert status == 200 and result["agent"]["id"] == str(sam["_id"])
     _, now = await admin.get(f"/api/v1/conversations/{conversation['id']}")
     assert now["assignee_id"] == str(sam["_id"]) and now["team_id"] == team["id"]
+
+
+async def test_a_reply_or_note_about_a_ticket_goes_to_its_conversation(
+    http, admin, rt, telegram_channel, fake_telegram
+):
+    fake, _ = fake_telegram
+    await add_rule(
+        admin,
+        name="Tell new tickets when we open",
+        event="ticket.created",
+        actions=[
+            {"type": "send_reply", "template": "Shop mở cửa lúc 8 giờ."},
+            {"type": "add_note", "template": "Đã báo giờ mở cửa"},
+        ],
+    )
+    status, shortcut = await admin.post(
+        "/api/v1/macros",
+        json={
+            "name": "Xin ảnh",
+            "inputs": [],
+            "actions": [{"type": "send_reply", "template": "Bạn gửi giúp ảnh nhé."}],
+        },
+    )
+    assert status == 201, shortcut
+    await customer_writes(http, telegram_channel, 9, "Máy hỏng")
+    conversation = await conversation_of(admin)
+    ticket = await promote(admin, conversation["id"], "Máy hỏng")
+    status, ran = await admin.post(
+        f"/api/v1/macros/{shortcut['id']}/run", json={"ticket_id": ticket["id"], "inputs": {}}
+    )
+    assert status == 200 and all(r["ok"] for r in ran["results"]), ran
+
+    async def both_sent() -> list[str]:
+        texts = await sent_texts(fake)
+        wanted = {"Shop mở cửa lúc 8 giờ.", "Bạn gửi giúp ảnh nhé."}
+        return texts if wanted <= set(texts) else []
+
+    assert await eventually(both_sent)  # (they were written to the ticket's id and lost)
+    _, thread = await admin.get(f"/api/v1/conversations/{conversation['id']}/messages")
+    assert "Đã báo giờ mở cửa" in [m["text"] for m in thread["items"] if m["kind"] == "note"]

@@ -415,7 +415,7 @@ async function onEvent(event) {
 const directory = { agentsById, teamsById };
 const thread = new Thread($("messages"), directory, () => `/conversations/${state.selectedId}/messages`);
 const viewers = new Viewers($("viewers"), "conversation_id");
-const shortcutBar = new ShortcutBar($("shortcut-bar"), { kind: "conversation", teams: boot.teams, onDone: refreshCurrent });
+const shortcutBar = new ShortcutBar($("shortcut-bar"), { kind: "conversation", directory: boot, onDone: refreshCurrent });
 const bell = new Bell();
 const contactCard = new ContactCard($("contact-card"), { currentId: () => state.selectedId });
 const live = new Live({

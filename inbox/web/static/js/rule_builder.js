@@ -277,7 +277,7 @@ function conditionRow(catalogue, directory, problems, leaf) {
       readValue = () => input.value || null;
     } else if (NO_VALUE.has(operator.value)) {
       readValue = () => null;
-    } else if (spec.kind === "choice" || spec.kind === "id") {
+    } else if (spec.kind === "choice" || spec.kind === "id" || field.value.endsWith("_ids")) {
       const options = spec.kind === "choice" ? spec.choices.map((c) => [c, valueLabel(field.value, c)]) : idOptions(field.value, directory);
       input = select(options, value, { multiple: many, "aria-label": _("Value") });
       readValue = () => (many ? selected(input) : input.value);

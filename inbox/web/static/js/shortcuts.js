@@ -3,16 +3,19 @@
 
 import { _, api, el, toast } from "./core.js";
 import { describeError, modalForm } from "./admin_forms.js";
-import { showPreview, withNotify } from "./customer_notice.js";
+import { rememberChoice, rememberedChoice, showPreview, withNotify } from "./customer_notice.js";
+import { actionText } from "./rule_builder.js";
 
 const INPUT_LABELS = { team_id: _("Target team"), level: _("Target level"), summary: _("Summary for the team") };
 const ESCALATE_INPUTS = [{ key: "team_id", required: false }, { key: "level", required: false }, { key: "summary", required: true }];
 let shortcuts = null;
+/** Actions that write to the customer, or whose changes a customer update announces. */
+const TELLS_CUSTOMER = new Set(["send_reply", "set_status", "resolve", "escalate", "assign_agent", "promote_to_ticket"]);
 
 export class ShortcutBar {
   /** `kind` is "conversation" or "ticket"; `onDone` runs after anything changed. */
-  constructor(holder, { kind, teams, onDone = () => {} }) {
-    Object.assign(this, { holder, kind, teams, onDone, id: null });
+  constructor(holder, { kind, directory, onDone = () => {} }) {
+    Object.assign(this, { holder, kind, directory, teams: directory.teams, onDone, id: null });
   }
 
   async show(id) {
@@ -34,14 +37,22 @@ export class ShortcutBar {
   }
 
   runShortcut(macro) {
+    const telling = macro.actions.some((action) => TELLS_CUSTOMER.has(action.type));
+    const notify = el("input", { type: "checkbox", name: "notify", checked: rememberedChoice("shortcut") });
+    notify.addEventListener("change", () => rememberChoice("shortcut", notify.checked));
     const run = async (inputs) => {
-      const { results } = await api("POST", `/macros/${macro.id}/run`, { ...this.where, inputs });
+      const path = withNotify(`/macros/${macro.id}/run`, !telling || notify.checked);
+      const { results } = await api("POST", path, { ...this.where, inputs });
       const failed = results.filter((r) => !r.ok);
       if (failed.length) toast(_("{name}: {count} action(s) did not run: {details}", { name: macro.name, count: failed.length, details: failed.map((r) => r.detail).join("; ") }), "error");
       else toast(_("{name} done.", { name: macro.name }));
     };
-    if (!macro.inputs.length) return this.attempt(() => run({}));
-    return this.ask(macro.name, macro.description, macro.inputs, run);
+    if (!macro.inputs.length && !telling) return this.attempt(() => run({}));
+    const extra = telling ? [el("div", { class: "notify-box" },
+      el("p", { class: "small" }, _("This shortcut will:")),
+      el("ul", { class: "small" }, ...macro.actions.map((action) => el("li", {}, actionText(action, this.directory)))),
+      el("label", { class: "notify-choice" }, notify, " ", _("Tell the customer of status, owner and team changes")))] : [];
+    return this.ask(macro.name, macro.description, macro.inputs, run, { extra });
   }
 
   escalate() {

@@ -193,9 +193,15 @@ async function saveFields(changes, notify = true) {
   render();
 }
 
-function saveAssignees() {
+/** Assignees change; when that gives the ticket a new owner, the customer may be told. */
+async function saveAssignees() {
   const ids = [...document.querySelectorAll("#field-assignees input:checked")].map((box) => box.value);
-  saveFields({ assignee_ids: ids });
+  const owner = ids.includes(ticket.owner_id) ? ticket.owner_id : ids[0] || null;
+  const notify = owner && owner !== ticket.owner_id
+    ? await confirmChange(`/tickets/${ticket.id}/customer-update?owner_id=${owner}`, "owner_id", _("Change the owner"))
+    : true;
+  if (notify === null) render();
+  else saveFields({ assignee_ids: ids }, notify);
 }
 
 function editTitle() {
@@ -460,7 +466,7 @@ async function reloadTicket() {
   }
 }
 
-const shortcutBar = new ShortcutBar($("shortcut-bar"), { kind: "ticket", teams: boot.teams, onDone: reloadTicket });
+const shortcutBar = new ShortcutBar($("shortcut-bar"), { kind: "ticket", directory: boot, onDone: reloadTicket });
 shortcutBar.show(ticket.id);
 setInterval(renderSla, 60000); // business time left counts down
 
