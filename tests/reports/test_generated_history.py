@@ -20,6 +20,7 @@ import pytest
 from bson import ObjectId
 
 from inbox.reports import histograms, rollups
+from tests.reports.test_figures import snapshot
 
 START = datetime(2026, 10, 25, tzinfo=UTC)
 """A week before the end of daylight-saving time in New York (1 November 2026)."""
@@ -532,15 +533,6 @@ def check(got: dict[str, Any], expected: dict[str, Any], label: str) -> None:
                 key,
                 sorted(business),
             )
-
-
-async def snapshot(rt) -> dict[str, dict[str, int]]:
-    rows = await rt.store["report_rollups"].find({}, sort=[("_id", 1)]).to_list(None)
-    return {
-        row["_id"]: {m: v for m, v in (row.get("n") or {}).items() if v}
-        for row in rows
-        if any((row.get("n") or {}).values())
-    }
 
 
 @pytest.mark.parametrize("zone_name, seed", [("Asia/Ho_Chi_Minh", 1), ("America/New_York", 2)])
