@@ -11,6 +11,7 @@ from inbox import i18n
 ROOT = Path(__file__).parent.parent
 METHODS = [
     ("inbox/**.py", "python"),
+    ("automations/rules/**.py", "python"),
     ("inbox/web/templates/**.html", "jinja2"),
     ("inbox/web/static/js/**.js", "javascript"),
 ]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Annotated, Any, Literal, get_args
 
@@ -279,18 +279,52 @@ async def _check_id(rt: Runtime, kind: str, value: str, path: str) -> list[dict[
 # ---- running -----------------------------------------------------------------------------
 
 
+def N_(text: str) -> str:
+    """Mark a sentence for translation where it is written; the run log translates it."""
+    return text
+
+
+@dataclass(frozen=True)
+class Said:
+    """What an action did, or why it did not: a sentence with named values, so the run log
+    can word it in the reader's language (`str()` gives the English)."""
+
+    text: str
+    values: dict[str, Any] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return self.text.format(**self.values)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"text": self.text, "values": self.values}
+
+
+def said(text: str, **values: Any) -> Said:
+    return Said(text, values)
+
+
 @dataclass
 class Outcome:
     type: str
     ok: bool
     detail: str
+    words: Said | None = None
+    """The detail as a sentence and values; None for an error's own message."""
+    skipped: bool = False
 
     def as_dict(self) -> dict[str, Any]:
-        return {"type": self.type, "ok": self.ok, "detail": self.detail}
+        shown = {"type": self.type, "ok": self.ok, "detail": self.detail}
+        if self.words is not None:
+            shown |= {"words": self.words.as_dict(), "skipped": self.skipped}
+        return shown
 
 
 class Skip(Exception):
-    """The action does not apply to this event; the reason goes into the log."""
+    """The action does not apply to this event; the reason (a `Said`) goes into the log."""
+
+    def __init__(self, reason: Said) -> None:
+        super().__init__(str(reason))
+        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -313,10 +347,10 @@ async def run(
     params = {k: v for k, v in stored.items() if k != "secret_sealed"}
     try:
         action = _Actions(actions=[params]).actions[0]
-        detail = await RUNNERS[action.type](rt, action, context, actor, step)
-        return Outcome(stored["type"], True, detail)
-    except Skip as reason:
-        return Outcome(stored["type"], False, f"skipped: {reason}")
+        done = await RUNNERS[action.type](rt, action, context, actor, step)
+        return Outcome(stored["type"], True, str(done), done)
+    except Skip as skip:
+        return Outcome(stored["type"], False, f"skipped: {skip}", skip.reason, skipped=True)
     except AppError as error:
         return Outcome(stored["type"], False, error.message)
     except Exception as error:  # a bug or an outage must not stop the other actions
@@ -335,9 +369,9 @@ def _target(action: Any, context: Context) -> str:
     if wanted is None:
         wanted = "ticket" if context.subject_type == "ticket" else "conversation"
     if wanted == "ticket" and context.ticket is None:
-        raise Skip("there is no ticket")
+        raise Skip(said(N_("there is no ticket")))
     if wanted == "conversation" and context.conversation is None:
-        raise Skip("there is no conversation")
+        raise Skip(said(N_("there is no conversation")))
     return wanted
 
 
@@ -360,16 +394,16 @@ async def _change(rt: Runtime, context: Context, target: str, actor: Actor, **fi
 
 async def _assign_team(
     rt: Runtime, action: AssignTeam, context: Context, actor: Actor, _: Any
-) -> str:
+) -> Said:
     target = _target(action, context)
     team = await teams.get(rt, ObjectId(action.team_id))
     await _change(rt, context, target, actor, team_id=action.team_id)
-    return f"{target} moved to team {team['name']}"
+    return said(N_("{target} moved to team {team}"), target=target, team=team["name"])
 
 
 async def _assign_agent(
     rt: Runtime, action: AssignAgent, context: Context, actor: Actor, _: Any
-) -> str:
+) -> Said:
     target = _target(action, context)
     doc = await _fresh(rt, context, target)
     if action.method == "named":
@@ -380,44 +414,47 @@ async def _assign_agent(
             else {"assignee_id": action.agent_id}
         )
         await _change(rt, context, target, actor, **fields)
-        return f"assigned to {agent['name']}"
+        return said(N_("assigned to {agent}"), agent=agent["name"])
     if doc.get("team_id") is None:
-        raise Skip(f"the {target} has no team to pick an agent from")
+        raise Skip(said(N_("the {target} has no team to pick an agent from"), target=target))
     method = None if action.method == "team_default" else action.method
     assign = assignment.assign_ticket if target == "ticket" else assignment.assign_conversation
     agent = await assign(rt, doc, actor, None, method)
     if agent is None:
-        raise Skip("no agent of the team is online with room for more work")
-    return f"assigned to {agent['name']}"
+        raise Skip(said(N_("no agent of the team is online with room for more work")))
+    return said(N_("assigned to {agent}"), agent=agent["name"])
 
 
 async def _set_priority(
     rt: Runtime, action: SetPriority, context: Context, actor: Actor, _: Any
-) -> str:
+) -> Said:
     target = _target(action, context)
     await _change(rt, context, target, actor, priority=str(action.priority))
-    return f"{target} priority {action.priority}"
+    return said(N_("{target} priority {priority}"), target=target, priority=str(action.priority))
 
 
 async def _set_status(
     rt: Runtime, action: SetStatus, context: Context, actor: Actor, _: Any
-) -> str:
+) -> Said:
     target = _target(action, context)
     valid = TicketStatus if target == "ticket" else ConversationStatus
     if action.status not in set(valid):
-        raise Skip(f"{action.status} is not a {target} status")
+        raise Skip(
+            said(N_("{status} is not a {target} status"), status=action.status, target=target)
+        )
     await _change(rt, context, target, actor, status=action.status)
-    return f"{target} status {action.status}"
+    return said(N_("{target} status {status}"), target=target, status=action.status)
 
 
-async def _tag(rt: Runtime, action: AddTag, context: Context, actor: Actor, _: Any) -> str:
+async def _tag(rt: Runtime, action: AddTag, context: Context, actor: Actor, _: Any) -> Said:
     target = _target(action, context)
     doc = await _fresh(rt, context, target)
     tags = [t for t in doc.get("tags", []) if t != action.tag]
     if action.type == "add_tag":
         tags.append(action.tag)
     await _change(rt, context, target, actor, tags=tags)
-    return f"{'added' if action.type == 'add_tag' else 'removed'} tag {action.tag}"
+    done = N_("added tag {tag}") if action.type == "add_tag" else N_("removed tag {tag}")
+    return said(done, tag=action.tag)
 
 
 async def _conversation(rt: Runtime, context: Context) -> dict[str, Any]:
@@ -426,22 +463,22 @@ async def _conversation(rt: Runtime, context: Context) -> dict[str, Any]:
     if context.conversation is None and context.ticket is not None:
         context.conversation = await tickets.latest_conversation(rt, context.ticket)
     if context.conversation is None:
-        raise Skip("there is no conversation to write in")
+        raise Skip(said(N_("there is no conversation to write in")))
     return await _fresh(rt, context, "conversation")
 
 
 async def _send_reply(
     rt: Runtime, action: SendReply, context: Context, actor: Actor, step: Step
-) -> str:
+) -> Said:
     conversation = await _conversation(rt, context)
     text = await templates.fill(rt, action.template, context)
     sent = await replies.send_automatic(rt, conversation, text, actor, step.key)
     if sent is None:
-        raise Skip("the channel's messaging window is closed")
-    return "reply queued"
+        raise Skip(said(N_("the channel's messaging window is closed")))
+    return said(N_("reply queued"))
 
 
-async def _add_note(rt: Runtime, action: AddNote, context: Context, actor: Actor, _: Any) -> str:
+async def _add_note(rt: Runtime, action: AddNote, context: Context, actor: Actor, _: Any) -> Said:
     conversation = await _conversation(rt, context)
     text = await templates.fill(rt, action.template, context)
     mentioned = [await agents.get(rt, ObjectId(a)) for a in action.mentions]
@@ -449,29 +486,29 @@ async def _add_note(rt: Runtime, action: AddNote, context: Context, actor: Actor
         rt, conversation, text, actor, [], [a["_id"] for a in mentioned]
     )
     await notifications.mentioned(rt, mentioned, note, actor, conversation.get("ticket_id"))
-    return "note added"
+    return said(N_("note added"))
 
 
 async def _promote(
     rt: Runtime, action: PromoteToTicket, context: Context, actor: Actor, _: Any
-) -> str:
+) -> Said:
     conversation = await _fresh(rt, context, "conversation") if context.conversation else None
     if conversation is None:
-        raise Skip("there is no conversation")
+        raise Skip(said(N_("there is no conversation")))
     if conversation.get("ticket_id"):
-        raise Skip("the conversation is already a ticket")
+        raise Skip(said(N_("the conversation is already a ticket")))
     title = (await templates.fill(rt, action.title, context))[:200] or "?"
     fields = TicketPromote(
         title=title, **({"priority": action.priority} if action.priority else {})
     )
     ticket = await tickets.create_for_conversation(rt, conversation, actor, fields)
     if ticket is None:
-        raise Skip("another ticket took the conversation first")
+        raise Skip(said(N_("another ticket took the conversation first")))
     context.ticket = ticket
-    return f"ticket T-{ticket['seq']:06d} opened"
+    return said(N_("ticket {number} opened"), number=f"T-{ticket['seq']:06d}")
 
 
-async def _escalate(rt: Runtime, action: Escalate, context: Context, actor: Actor, _: Any) -> str:
+async def _escalate(rt: Runtime, action: Escalate, context: Context, actor: Actor, _: Any) -> Said:
     team_id = action.team_id or context.inputs.get("team_id")
     level = action.level if action.level is not None else context.inputs.get("level")
     summary = await templates.fill(rt, action.summary, context)
@@ -480,7 +517,7 @@ async def _escalate(rt: Runtime, action: Escalate, context: Context, actor: Acto
     if action.next_level:
         current = (ticket or conversation or {}).get("escalation_level", 0)
         if current >= escalation.MAX_LEVEL:
-            raise Skip(f"already at the top level L{escalation.MAX_LEVEL}")
+            raise Skip(said(N_("already at the top level L{level}"), level=escalation.MAX_LEVEL))
         level = current + 1
     entry = await escalation.escalate(
         rt,
@@ -491,10 +528,10 @@ async def _escalate(rt: Runtime, action: Escalate, context: Context, actor: Acto
         team_id=ObjectId(team_id) if team_id else None,
         level=int(level) if level is not None else None,
     )
-    return f"escalated to level L{entry['to_level']}"
+    return said(N_("escalated to level L{level}"), level=entry["to_level"])
 
 
-async def _notify(rt: Runtime, action: Notify, context: Context, actor: Actor, _: Any) -> str:
+async def _notify(rt: Runtime, action: Notify, context: Context, actor: Actor, _: Any) -> Said:
     agent_ids = [ObjectId(a) for a in action.agent_ids]
     if action.team_id:
         members = rt.store["agents"].find({"team_ids": ObjectId(action.team_id), "active": True})
@@ -502,7 +539,7 @@ async def _notify(rt: Runtime, action: Notify, context: Context, actor: Actor, _
     if action.team_lead:
         agent_ids += await _team_lead(rt, context)
     if not agent_ids:
-        raise Skip("nobody to notify (the team has no lead?)")
+        raise Skip(said(N_("nobody to notify (the team has no lead?)")))
     text = await templates.fill(rt, action.text, context)
     await notifications.notify(
         rt,
@@ -513,7 +550,7 @@ async def _notify(rt: Runtime, action: Notify, context: Context, actor: Actor, _
         conversation_id=context.conversation["_id"] if context.conversation else None,
         ticket_id=context.ticket["_id"] if context.ticket else None,
     )
-    return f"notified {len(set(agent_ids))} agents"
+    return said(N_("notified {count} agents"), count=len(set(agent_ids)))
 
 
 async def _team_lead(rt: Runtime, context: Context) -> list[ObjectId]:
@@ -522,40 +559,40 @@ async def _team_lead(rt: Runtime, context: Context) -> list[ObjectId]:
     return [team["lead_id"]] if team and team.get("lead_id") else []
 
 
-async def _snooze(rt: Runtime, action: Snooze, context: Context, actor: Actor, _: Any) -> str:
+async def _snooze(rt: Runtime, action: Snooze, context: Context, actor: Actor, _: Any) -> Said:
     until = clock.now() + timedelta(hours=action.hours)
     await _change(
         rt, context, _target_conversation(context), actor, status="snoozed", snoozed_until=until
     )
-    return f"snoozed until {clock.iso(until)}"
+    return said(N_("snoozed until {time}"), time=clock.iso(until))
 
 
 def _target_conversation(context: Context) -> str:
     if context.conversation is None:
-        raise Skip("there is no conversation")
+        raise Skip(said(N_("there is no conversation")))
     return "conversation"
 
 
-async def _resolve(rt: Runtime, action: Resolve, context: Context, actor: Actor, _: Any) -> str:
+async def _resolve(rt: Runtime, action: Resolve, context: Context, actor: Actor, _: Any) -> Said:
     target = _target(action, context)
     await _change(rt, context, target, actor, status="resolved")
-    return f"{target} resolved"
+    return said(N_("{target} resolved"), target=target)
 
 
 async def _call_webhook(
     rt: Runtime, action: CallWebhook, context: Context, actor: Actor, step: Step
-) -> str:
+) -> Said:
     if step.run_id is None:
-        raise Skip("webhooks are called from rule runs only")
+        raise Skip(said(N_("webhooks are called from rule runs only")))
     await rt.queue.enqueue(CALL_WEBHOOK, str(step.run_id), str(action.url))
-    return "webhook call queued"
+    return said(N_("webhook call queued"))
 
 
-async def _hand_off(rt: Runtime, action: HandOff, context: Context, actor: Actor, _: Any) -> str:
+async def _hand_off(rt: Runtime, action: HandOff, context: Context, actor: Actor, _: Any) -> Said:
     conversation = await _fresh(rt, context, _target_conversation(context))
     status = ConversationStatus.OPEN if action.type == "hand_off" else ConversationStatus.BOT
     if conversation["status"] == status:
-        raise Skip(f"the conversation is already {status}")
+        raise Skip(said(N_("the conversation is already {status}"), status=str(status)))
     await conversations.update(rt, conversation, ConversationPatch(status=status), actor)
     if (
         action.type == "hand_off"
@@ -563,7 +600,7 @@ async def _hand_off(rt: Runtime, action: HandOff, context: Context, actor: Actor
         and not conversation.get("assignee_id")
     ):
         await assignment.assign_conversation(rt, await _fresh(rt, context, "conversation"), actor)
-    return f"conversation {status}"
+    return said(N_("conversation {status}"), status=str(status))
 
 
 RUNNERS: dict[str, Any] = {

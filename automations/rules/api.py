@@ -52,8 +52,14 @@ class RunOut(BaseModel):
     status: str = Field(description="matched, not_matched, skipped, stopped or running")
     failed: list[str] = Field(description="the conditions that did not hold")
     unmet: list[Unmet] = Field(default=[], description="the same as data")
-    actions: list[dict[str, Any]] = Field(description="what each action did, or why not")
+    actions: list[dict[str, Any]] = Field(
+        description="what each action did, or why not: {type, ok, detail, words: {text, "
+        "values}, skipped}"
+    )
     note: str | None
+    note_words: dict[str, Any] | None = Field(
+        default=None, description="the note as {text, values}, to translate"
+    )
     webhooks: list[dict[str, Any]]
     conversation_id: str | None = Field(description="the conversation the event was about")
     ticket_number: str | None = Field(description="the ticket the event was about")

@@ -59,8 +59,10 @@ def _plan(
     depth = context.event.get("depth", 0)
     for rule in candidates:
         if stopped_by is not None:
-            note = f"not run: rule {stopped_by!r} stopped processing"
-            planned.append((rule, {"status": "skipped", "note": note}))
+            note = actions.said(
+                actions.N_("not run: rule «{rule}» stopped processing"), rule=stopped_by
+            )
+            planned.append((rule, {"status": "skipped", **_noted(note)}))
             continue
         verdict = conditions.evaluate(rule["conditions"], context, is_open)
         if not verdict.matched:
@@ -68,8 +70,11 @@ def _plan(
             planned.append((rule, {"status": "not_matched", **not_met}))
         elif depth >= MAX_CHAIN:
             log.warning("rule %r stopped in a chain on %s", rule["name"], context.event["_id"])
-            note = f"matched but not run: {MAX_CHAIN} rules already acted in a row"
-            planned.append((rule, {"status": "stopped", "note": note}))
+            note = actions.said(
+                actions.N_("matched but not run: {count} rules already acted in a row"),
+                count=MAX_CHAIN,
+            )
+            planned.append((rule, {"status": "stopped", **_noted(note)}))
         else:
             planned.append((rule, {"status": "running"}))
             if rule["stop_processing"]:
@@ -185,6 +190,11 @@ async def runs_of(rt: Runtime, rule_id: Any, limit: int = 50) -> list[dict[str, 
     return found
 
 
+def _noted(note: actions.Said) -> dict[str, Any]:
+    """A run's note in English and as words for the reader's language."""
+    return {"note": str(note), "note_words": note.as_dict()}
+
+
 def run_view(run: dict[str, Any]) -> dict[str, Any]:
     event = run["event"]
     return {
@@ -198,6 +208,7 @@ def run_view(run: dict[str, Any]) -> dict[str, Any]:
         "unmet": run.get("unmet", []),
         "actions": run.get("actions", []),
         "note": run.get("note"),
+        "note_words": run.get("note_words"),
         "webhooks": run.get("webhooks", []),
         "conversation_id": str(event["conversation_id"]) if event["conversation_id"] else None,
         "ticket_number": event["ticket_number"],

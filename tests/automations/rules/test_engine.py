@@ -36,8 +36,24 @@ async def test_a_matching_rule_acts_and_its_run_explains_what_happened(
     assert {first["status"], later["status"]} == {"matched", "not_matched"}
     matched = first if first["status"] == "matched" else later
     missed = later if matched is first else first
-    assert matched["actions"] == [{"type": "add_tag", "ok": True, "detail": "added tag refund"}]
+    assert matched["actions"] == [
+        {
+            "type": "add_tag",
+            "ok": True,
+            "detail": "added tag refund",
+            "words": {"text": "added tag {tag}", "values": {"tag": "refund"}},  # to translate
+            "skipped": False,
+        }
+    ]
     assert missed["failed"] == ["message.text contains 'refund' (was 'Where is my order?')"]
+    assert missed["unmet"] == [
+        {
+            "field": "message.text",
+            "operator": "contains",
+            "value": "refund",
+            "was": "Where is my order?",
+        }
+    ]
     assert matched["conversation_id"] is not None and matched["ticket_number"] is None
 
     async def tagged() -> dict[str, Any] | None:

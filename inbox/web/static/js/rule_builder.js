@@ -3,7 +3,7 @@
 // Each part returns {node, read()}; read() gives the JSON the API takes. Problems the API
 // reports (field paths such as "conditions.all.0.value") are shown next to the input.
 
-import { _, el } from "./core.js";
+import { _, el, fill } from "./core.js";
 
 export const EVENT_LABELS = {
   "conversation.created": _("A conversation starts"),
@@ -127,6 +127,14 @@ export function actionText(action, directory) {
 }
 
 export const actionName = (type) => ACTION_LABELS[type] || type;
+
+/** A sentence the server wrote as {text, values}, in the reader's language: the text from
+ * the catalogue, API names among the values as words. */
+export function inWords({ text, values }) {
+  const shown = Object.fromEntries(Object.entries(values || {}).map(([key, value]) =>
+    [key, typeof value === "string" ? PARAM_VALUE_LABELS[value] || VALUE_LABELS[value] || value : value]));
+  return fill(_(text), shown);
+}
 
 /** Options for an id: teams, agents or channels, by what the field or parameter names. */
 function idOptions(name, directory) {

@@ -3,7 +3,7 @@
 
 import { _, api, el, fullTime, setupAvailability, shortTime, toast } from "./core.js";
 import { describeError } from "./admin_forms.js";
-import { EVENT_LABELS, Problems, actionList, actionName, actionText, conditionGroup, unmetText } from "./rule_builder.js";
+import { EVENT_LABELS, Problems, actionList, actionName, actionText, conditionGroup, inWords, unmetText } from "./rule_builder.js";
 import { setupShortcuts } from "./admin_shortcuts.js";
 import { setupCanned } from "./admin_canned.js";
 
@@ -249,8 +249,9 @@ function runItem(run) {
     : run.conversation_id ? el("a", { href: `/inbox?c=${run.conversation_id}` }, _("conversation")) : null;
   const lines = [
     ...(run.unmet.length ? run.unmet.map((unmet) => unmetText(unmet, boot)) : run.failed).map((line) => el("li", { class: "muted" }, "✗ ", line)),
-    ...run.actions.map((a) => el("li", { class: a.ok ? "" : "error-text" }, a.ok ? "✓ " : "⚠ ", actionName(a.type), ": ", a.detail)),
-    ...(run.note ? [el("li", { class: "muted" }, run.note)] : []),
+    ...run.actions.map((a) => el("li", { class: a.ok ? "" : "error-text" }, a.ok ? "✓ " : "⚠ ", actionName(a.type), ": ",
+      a.skipped ? _("skipped: {reason}", { reason: inWords(a.words) }) : a.words ? inWords(a.words) : a.detail)),
+    ...(run.note ? [el("li", { class: "muted" }, run.note_words ? inWords(run.note_words) : run.note)] : []),
     ...run.webhooks.map((w) => el("li", { class: w.ok ? "" : "error-text" }, _("webhook attempt: {status}", { status: w.status ?? w.error ?? "?" }))),
   ];
   return el("li", { class: "run", dataset: { status: run.status } },
