@@ -57,6 +57,9 @@ async def test_an_agent_works_from_a_phone(browser, server, http, admin, telegra
     await page.click("#folders-open")
     await on_screen(page, "#folders")
     await shot(page, "phone-inbox-folders")
+    await page.mouse.click(360, 400)  # beside the drawer: it closes
+    await expect(page.locator("#folders")).to_be_hidden()
+    await page.click("#folders-open")
     await page.locator("#statuses [data-status=pending]").click()
     await expect(page.locator("#folders")).to_be_hidden()
     await expect(page.locator("#list-title")).to_contain_text("Pending")

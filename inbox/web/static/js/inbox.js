@@ -476,6 +476,9 @@ $("priority-select").addEventListener("change", (event) => patch({ priority: eve
 $("promote").addEventListener("click", openPromote);
 $("thread-back").addEventListener("click", closeThread);
 $("folders-open").addEventListener("click", () => showFolders(!$("inbox").classList.contains("show-folders")));
+$("inbox").addEventListener("click", (event) => {  // a tap beside the drawer closes it
+  if ($("inbox").classList.contains("show-folders") && !event.target.closest("#folders, #folders-open")) showFolders(false);
+});
 $("take-over").addEventListener("click", () => patch({ status: "open", assignee_id: me.id }));
 $("give-back").addEventListener("click", () => patch({ status: "bot", assignee_id: null }));
 $("promote-form").addEventListener("submit", promote);

@@ -456,8 +456,12 @@ $("folders-open").addEventListener("click", () => {
   $("tickets").classList.toggle("show-folders", open);
   $("folders-open").setAttribute("aria-expanded", String(open));
 });
-$("ticket-folders").addEventListener("click", (event) => {  // a view chosen: the drawer closes
-  if (event.target.closest("button")) $("tickets").classList.remove("show-folders");
+$("tickets").addEventListener("click", (event) => {  // a view chosen, or a tap beside: it closes
+  const inside = event.target.closest("#ticket-folders, #folders-open");
+  if (!inside || (inside.id === "ticket-folders" && event.target.closest("button"))) {
+    $("tickets").classList.remove("show-folders");
+    $("folders-open").setAttribute("aria-expanded", "false");
+  }
 });
 $("bulk-status").addEventListener("change", renderBulkBar);
 $("bulk-notify").checked = rememberedChoice("bulk");
