@@ -118,6 +118,10 @@ async def save(rt: Runtime, body: PortalSettings) -> PortalOut:
         {**body.model_dump(), "channel_id": current.get("channel_id")},
         upsert=True,
     )
+    if current.get("channel_id") is not None:  # agents see the portal by the name customers do
+        await rt.store["channels"].update_one(
+            {"_id": current["channel_id"]}, {"$set": {"name": body.name}}
+        )
     return await view(rt)
 
 
@@ -140,7 +144,7 @@ async def channel_doc(rt: Runtime) -> dict[str, Any]:
     doc = {
         "_id": channel_id,
         "kind": PORTAL_KIND,
-        "name": "Portal",
+        "name": (await settings_of(rt)).name,
         "config": {},
         "secrets": None,
         "info": {},

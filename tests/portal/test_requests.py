@@ -277,9 +277,14 @@ async def test_fields_admins_mark_visible_show_on_the_request(admin, lan, email_
         },
     )
     assert status == 200, body
+    _, channels = await admin.get("/api/v1/channels")
+    names = [c["name"] for c in channels["items"] if c["kind"] == "portal"]
+    assert names in ([], ["Shop Lan"])  # agents see the portal by the name customers do
     desk = await department(admin)
     ticket = await open_request(lan, desk["id"])
     seen = await agent_ticket(admin, ticket["number"])
+    _, channels = await admin.get("/api/v1/channels")
+    assert [c["name"] for c in channels["items"] if c["kind"] == "portal"] == ["Shop Lan"]
     status, _ = await admin.patch(
         f"/api/v1/tickets/{seen['id']}",
         json={"custom": {"order_status": "Đang giao", "margin": "12%"}},
