@@ -19,7 +19,7 @@ from typing import Any
 from bson import ObjectId
 from pymongo.errors import DuplicateKeyError
 
-from automations.rules import actions, conditions, fields
+from automations.rules import actions, conditions, fields, runners
 from automations.rules import definitions as rules
 from automations.rules.fields import Context
 from inbox import business_hours, clock, events
@@ -59,8 +59,8 @@ def _plan(
     depth = context.event.get("depth", 0)
     for rule in candidates:
         if stopped_by is not None:
-            note = actions.said(
-                actions.N_("not run: rule «{rule}» stopped processing"), rule=stopped_by
+            note = runners.said(
+                runners.N_("not run: rule «{rule}» stopped processing"), rule=stopped_by
             )
             planned.append((rule, {"status": "skipped", **_noted(note)}))
             continue
@@ -70,8 +70,8 @@ def _plan(
             planned.append((rule, {"status": "not_matched", **not_met}))
         elif depth >= MAX_CHAIN:
             log.warning("rule %r stopped in a chain on %s", rule["name"], context.event["_id"])
-            note = actions.said(
-                actions.N_("matched but not run: {count} rules already acted in a row"),
+            note = runners.said(
+                runners.N_("matched but not run: {count} rules already acted in a row"),
                 count=MAX_CHAIN,
             )
             planned.append((rule, {"status": "stopped", **_noted(note)}))
@@ -105,8 +105,8 @@ async def _act(
     outcomes = []
     with events.acting_on(context.event):
         for index, stored in enumerate(rule["actions"]):
-            step = actions.Step(run_id, index)
-            outcome = await actions.run(rt, stored, context, rule_actor(rule), step)
+            step = runners.Step(run_id, index)
+            outcome = await runners.run(rt, stored, context, rule_actor(rule), step)
             outcomes.append(outcome.as_dict())
     return outcomes
 
@@ -190,7 +190,7 @@ async def runs_of(rt: Runtime, rule_id: Any, limit: int = 50) -> list[dict[str, 
     return found
 
 
-def _noted(note: actions.Said) -> dict[str, Any]:
+def _noted(note: runners.Said) -> dict[str, Any]:
     """A run's note in English and as words for the reader's language."""
     return {"note": str(note), "note_words": note.as_dict()}
 

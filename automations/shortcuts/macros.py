@@ -13,7 +13,7 @@ from bson import ObjectId
 from pydantic import BaseModel, ConfigDict, Field
 from pymongo.errors import DuplicateKeyError
 
-from automations.rules import actions, fields
+from automations.rules import actions, fields, runners
 from inbox import clock
 from inbox.auth import Principal
 from inbox.errors import Conflict, Invalid
@@ -134,7 +134,7 @@ async def run(
     context = await fields.context_for(rt, event)
     context.inputs = inputs
     actor = principal.actor
-    outcomes = [(await actions.run(rt, a, context, actor)).as_dict() for a in macro["actions"]]
+    outcomes = [(await runners.run(rt, a, context, actor)).as_dict() for a in macro["actions"]]
     return outcomes
 
 
