@@ -1,5 +1,6 @@
 """The usual routes of a resource whose service offers list_all, create, get, update, delete
-and view, declared once instead of five near-identical handlers per resource.
+and view, declared once instead of five near-identical handlers per resource; and of a set
+of settings (view and save: GET and PUT on one path).
 
 Declare a resource after its module's own routes: `GET /things/{id}` would otherwise shadow a
 later `GET /things/something`.
@@ -85,3 +86,36 @@ def standard_routes(
         method, route, handler, options = operations[operation]
         handler.__name__ = f"{operation}_{many if operation == 'list' else one}"
         api(method, route, summary=summary, tag=tag, **options)(handler)
+
+
+class SettingsService(Protocol):
+    """A service module holding one set of settings: shown with `view`, replaced with `save`."""
+
+    async def view(self, rt: Runtime) -> BaseModel: ...
+    async def save(self, rt: Runtime, body: Any) -> BaseModel: ...
+
+
+def settings_routes(
+    service: SettingsService,
+    *,
+    path: str,
+    name: str,
+    tag: str,
+    body: type[BaseModel],
+    out: type[BaseModel],
+    summaries: tuple[str, str],
+    level: Access = Access.ADMIN,
+) -> None:
+    """`GET path` shows the settings and `PUT path` replaces them (`summaries`: the two)."""
+
+    async def get_settings(request: web.Request) -> BaseModel:
+        return await service.view(runtime(request))
+
+    async def put_settings(request: web.Request, body: BaseModel) -> BaseModel:
+        return await service.save(runtime(request), body)
+
+    get_settings.__name__, put_settings.__name__ = f"get_{name}", f"put_{name}"
+    api("GET", path, summary=summaries[0], tag=tag, response=out, level=level)(get_settings)
+    api("PUT", path, summary=summaries[1], tag=tag, body=body, response=out, level=level)(
+        put_settings
+    )

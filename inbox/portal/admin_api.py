@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 from connectors import sms as sms_gateway
 from connectors.base import SendError
 from inbox import clock
-from inbox.api.resources import standard_routes
+from inbox.api.resources import settings_routes, standard_routes
 from inbox.api.routing import api
 from inbox.auth import Access
 from inbox.errors import Conflict, Invalid
@@ -19,30 +19,18 @@ from inbox.portal import config, departments, notices, sms
 from inbox.services.contacts import normalise
 from inbox.services.tickets import lifecycle as tickets
 
-
-@api(
-    "GET",
-    "/portal",
-    summary="The customer portal's settings and address",
-    tag="portal",
-    response=config.PortalOut,
-    level=Access.ADMIN,
-)
-async def get_portal(request: web.Request) -> config.PortalOut:
-    return await config.view(runtime(request))
-
-
-@api(
-    "PUT",
-    "/portal",
-    summary="Set the portal: name, colour, logo, the email channel its mails use, reopening",
+settings_routes(
+    config,
+    path="/portal",
+    name="portal",
     tag="portal",
     body=config.PortalSettings,
-    response=config.PortalOut,
-    level=Access.ADMIN,
+    out=config.PortalOut,
+    summaries=(
+        "The customer portal's settings and address",
+        "Set the portal: name, colour, logo, the email channel its mails use, reopening",
+    ),
 )
-async def put_portal(request: web.Request, body: config.PortalSettings) -> config.PortalOut:
-    return await config.save(runtime(request), body)
 
 
 standard_routes(
@@ -63,29 +51,18 @@ standard_routes(
 )
 
 
-@api(
-    "GET",
-    "/portal/sms",
-    summary="The SMS gateway for customer notices and phone sign-in (its secret is not shown)",
-    tag="portal",
-    response=sms.SmsGatewayOut,
-    level=Access.ADMIN,
-)
-async def get_sms(request: web.Request) -> sms.SmsGatewayOut:
-    return await sms.view(runtime(request))
-
-
-@api(
-    "PUT",
-    "/portal/sms",
-    summary="Set the SMS gateway: address, method, body with {phone} and {text}, auth header",
+settings_routes(
+    sms,
+    path="/portal/sms",
+    name="sms",
     tag="portal",
     body=sms.SmsGatewayBody,
-    response=sms.SmsGatewayOut,
-    level=Access.ADMIN,
+    out=sms.SmsGatewayOut,
+    summaries=(
+        "The SMS gateway for customer notices and phone sign-in (its secret is not shown)",
+        "Set the SMS gateway: address, method, body with {phone} and {text}, auth header",
+    ),
 )
-async def put_sms(request: web.Request, body: sms.SmsGatewayBody) -> sms.SmsGatewayOut:
-    return await sms.save(runtime(request), body)
 
 
 class SmsTest(Body):

@@ -37,10 +37,7 @@ SOURCES: dict[str, tuple[str, Compute]] = {
 
 async def zone_of(rt: Runtime) -> ZoneInfo:
     """The account's time zone, which cuts the days: the default calendar's (else UTC)."""
-    calendar = await rt.store["calendars"].find_one({"default": True})
-    return (
-        ZoneInfo(calendar["timezone"]) if calendar and calendar.get("timezone") else ZoneInfo("UTC")
-    )
+    return (await business_hours.load(rt, None)).zone
 
 
 def calendar_id_of(kind: str, record: dict[str, Any]) -> Any:
@@ -51,20 +48,25 @@ def calendar_id_of(kind: str, record: dict[str, Any]) -> Any:
     return None
 
 
-class Settings:
-    """The account's zone and the calendars read so far (a rebuild reads each one once)."""
+class Calendars:
+    """The account's zone (the default calendar's) and the calendars read so far: each one is
+    read once however many records are counted (a rebuild)."""
 
-    def __init__(self, zone: ZoneInfo) -> None:
-        self.zone = zone
-        self._calendars: dict[Any, business_hours.Calendar] = {}
+    def __init__(self, default: business_hours.Calendar) -> None:
+        self.zone = default.zone
+        self._read: dict[Any, business_hours.Calendar] = {None: default}
 
-    async def of(self, rt: Runtime, kind: str, record: dict[str, Any]) -> facts.Setting:
+    @classmethod
+    async def read(cls, rt: Runtime) -> Calendars:
+        return cls(await business_hours.load(rt, None))
+
+    async def setting_for(self, rt: Runtime, kind: str, record: dict[str, Any]) -> facts.Setting:
         if kind not in ("conversation", "ticket"):
             return facts.Setting(self.zone)  # no durations to count
         calendar_id = calendar_id_of(kind, record)
-        if calendar_id not in self._calendars:
-            self._calendars[calendar_id] = await business_hours.load(rt, calendar_id)
-        return facts.Setting(self.zone, self._calendars[calendar_id])
+        if calendar_id not in self._read:
+            self._read[calendar_id] = await business_hours.load(rt, calendar_id)
+        return facts.Setting(self.zone, self._read[calendar_id])
 
 
 async def on_event(rt: Runtime, event: dict[str, Any]) -> None:
@@ -89,15 +91,15 @@ async def on_event(rt: Runtime, event: dict[str, Any]) -> None:
 async def refresh(rt: Runtime, kind: str, record_id: ObjectId) -> None:
     """Swap in what the record contributes now, and add the difference to the rollups."""
     record = await rt.store[SOURCES[kind][0]].find_one({"_id": record_id})
-    await _swap(rt, kind, record_id, record, Settings(await zone_of(rt)))
+    await _swap(rt, kind, record_id, record, await Calendars.read(rt))
 
 
 async def _swap(
-    rt: Runtime, kind: str, record_id: Any, record: dict[str, Any] | None, settings: Settings
+    rt: Runtime, kind: str, record_id: Any, record: dict[str, Any] | None, calendars: Calendars
 ) -> None:
     now: facts.Contribution = {}
     if record is not None:
-        now = SOURCES[kind][1](record, await settings.of(rt, kind, record))
+        now = SOURCES[kind][1](record, await calendars.setting_for(rt, kind, record))
     facts_of = rt.store["report_facts"]
     if now:
         before = await facts_of.find_one_and_update(
@@ -177,14 +179,14 @@ async def rebuild(rt: Runtime, since: datetime | None = None) -> int:
     its contribution in as an event would (older records keep theirs)."""
     if since is not None:
         return await _recompute_since(rt, since)
-    settings = Settings(await zone_of(rt))
+    calendars = await Calendars.read(rt)
     totals: facts.Contribution = {}
     kept: set[str] = set()
     read = 0
     for kind, (collection, compute) in SOURCES.items():
         async for record in rt.store[collection].find({}, sort=[("_id", 1)]):
             read += 1
-            contribution = compute(record, await settings.of(rt, kind, record))
+            contribution = compute(record, await calendars.setting_for(rt, kind, record))
             if not contribution:
                 continue
             fact_id = f"{kind}:{record['_id']}"
@@ -207,13 +209,13 @@ async def rebuild(rt: Runtime, since: datetime | None = None) -> int:
 
 
 async def _recompute_since(rt: Runtime, since: datetime) -> int:
-    settings = Settings(await zone_of(rt))
+    calendars = await Calendars.read(rt)
     first = {"_id": {"$gte": ObjectId.from_datetime(since)}}
     read = 0
     for kind, (collection, _) in SOURCES.items():
         async for record in rt.store[collection].find(first, sort=[("_id", 1)]):
             read += 1
-            await _swap(rt, kind, record["_id"], record, settings)
+            await _swap(rt, kind, record["_id"], record, calendars)
     return read
 
 
