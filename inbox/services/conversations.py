@@ -31,6 +31,7 @@ from inbox.models.conversations import (
 from inbox.pagination import Position, after
 from inbox.runtime import Runtime
 from inbox.services import agents, counters, messages, teams
+from inbox.services.contacts import holders
 from inbox.visibility import conversation_filter
 
 Status = ConversationStatus
@@ -108,7 +109,7 @@ async def open_thread(
         "channel_id": ObjectId(channel.id),
         "channel": {"kind": channel.kind, "name": channel.name},
         "contact_id": contact["_id"],
-        "contact": {"name": contact["name"], "avatar_url": contact.get("avatar_url")},
+        "contact": holders.summary(contact),
         "search_terms": contact.get("search_terms", []),
         "thread_id": thread.thread_id,
         "kind": thread.kind,
@@ -144,11 +145,22 @@ async def open_thread(
         number = await counters.next_value(rt, "conversation")
         conversation = await conversations.find_one_and_update(
             {"_id": fresh["_id"]},
-            {"$set": {"number": number}},
+            {"$set": {"number": number, **await _contact_now(rt, contact)}},
             return_document=ReturnDocument.AFTER,
         )
         await _emit(rt, EventType.CONVERSATION_CREATED, conversation, opener)
     return conversation
+
+
+async def _contact_now(rt: Runtime, contact: dict[str, Any]) -> dict[str, Any]:
+    """The contact as it is now, for a conversation just inserted: its profile may have been
+    completed (by the worker) after `contact` was read and before the insert, when no
+    conversation was there to update yet."""
+    latest = await rt.store["contacts"].find_one({"_id": contact["_id"]}) or contact
+    return {
+        "contact": holders.summary(latest),
+        "search_terms": latest.get("search_terms", []),
+    }
 
 
 async def after_outbound(

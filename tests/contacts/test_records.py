@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from connectors.base import ChannelRef, Sender
+from inbox.events import Actor
+from inbox.services import conversations
 from inbox.services.contacts import records
 from tests.conftest import Client, customer_writes
 
@@ -129,6 +131,25 @@ async def test_profile_data_fills_empty_fields_and_never_overwrites_an_edit(rt, 
     untouched = await records.resolve(rt, channel, Sender("psid-2"))
     await records.complete_profile(rt, untouched, Sender("psid-2", name="Minh Vũ"))
     assert (await records.get(rt, untouched["_id"]))["name"] == "Minh Vũ"
+
+
+async def test_a_profile_completed_before_the_conversation_opened_reaches_it(rt, admin):
+    """The worker may name the contact between the webhook reading it and opening its
+    conversation; the conversation must not keep the placeholder name, and both are found
+    by the name the platform gave."""
+    channel = ChannelRef("0" * 24, "zalo", "Shop OA", {}, "")
+    placeholder = await records.resolve(rt, channel, Sender("zuid-1"))
+    await records.complete_profile(rt, placeholder, Sender("zuid-1", name="Phạm Văn Tú"))
+    thread = conversations.Thread("zuid-1", "message", "zuid-1")
+    opener = Actor(type="contact", id=str(placeholder["_id"]), name=placeholder["name"])
+
+    await conversations.open_thread(rt, channel, thread, placeholder, opener)
+
+    _, page = await admin.get("/api/v1/conversations?q=Phạm")
+    (listed,) = page["items"]
+    assert listed["contact"]["name"] == "Phạm Văn Tú"
+    _, page = await admin.get("/api/v1/contacts?q=pham van")
+    assert [c["name"] for c in page["items"]] == ["Phạm Văn Tú"]
 
 
 async def test_agents_see_contacts_of_what_they_may_see(http, admin, agent, telegram_channel):

@@ -185,6 +185,11 @@ async def complete_profile(rt: Runtime, contact: dict[str, Any], profile: Sender
         )
         updated = found or updated
     if updated is not contact:
+        updated = await rt.store["contacts"].find_one_and_update(
+            {"_id": contact["_id"]},
+            {"$set": {"search_terms": search_terms(rt, updated)}},
+            return_document=ReturnDocument.AFTER,
+        )
         await _reindex(rt, contact, updated)
 
 

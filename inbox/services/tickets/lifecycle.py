@@ -41,6 +41,7 @@ from inbox.services import (
     notifications,
     teams,
 )
+from inbox.services.contacts import holders
 from inbox.services.contacts import records as contacts
 from inbox.services.tickets import categories
 from inbox.services.tickets import fields as ticket_fields
@@ -228,7 +229,7 @@ def _draft(
         "_id": new_id(),
         "status": str(Status.NEW),
         "contact_id": contact["_id"],
-        "contact": {"name": contact["name"], "avatar_url": contact.get("avatar_url")},
+        "contact": holders.summary(contact),
         "conversation_ids": [c["_id"] for c in linked],
         "thread_keys": [conversations.open_key(c["channel_id"], c["thread_id"]) for c in linked],
         "channel_id": conversation["channel_id"] if conversation else None,
