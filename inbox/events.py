@@ -235,10 +235,27 @@ async def process(rt: Runtime, event_id: str, handlers: Sequence[Handler]) -> bo
     logs.REQUEST_ID.set(event.get("request_id"))
     log.debug("processing %s %s", event["type"], event["_id"])
     for handler in handlers:
-        await handler(rt, event)
+        try:
+            await handler(rt, event)
+        except Exception as error:
+            await _failed(rt, event, handler, error)
+            raise
     await events.update_one({"_id": event["_id"]}, {"$set": {"processed_at": clock.now()}})
     metrics.observe_event(event["created_at"])
     return True
+
+
+async def _failed(rt: Runtime, event: dict[str, Any], handler: Handler, error: Exception) -> None:
+    """Keep why the event failed on it (the worker retries it): operators and tests see it."""
+    where = f"{handler.__module__}.{handler.__qualname__}"
+    log.warning("event %s (%s) failed in %s", event["_id"], event["type"], where, exc_info=True)
+    await rt.store["events"].update_one(
+        {"_id": event["_id"]},
+        {
+            "$set": {"last_error": f"{where}: {type(error).__name__}: {error}"[:1000]},
+            "$inc": {"failures": 1},
+        },
+    )
 
 
 async def prune(rt: Runtime) -> int:

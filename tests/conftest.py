@@ -345,7 +345,12 @@ async def events_settled(rt: Runtime) -> None:
     async def done():
         return await rt.store["events"].find_one({"processed_at": None}) is None
 
-    await eventually(done, timeout=20)
+    try:
+        await eventually(done, timeout=20)
+    except AssertionError:
+        waiting = await rt.store["events"].find({"processed_at": None}).to_list(None)
+        shown = [(e["type"], e.get("failures", 0), e.get("last_error")) for e in waiting]
+        raise AssertionError(f"events still unprocessed after 20 s: {shown}") from None
 
 
 def telegram_update(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from bson import ObjectId
 
 from inbox import events
@@ -97,6 +98,33 @@ async def test_an_event_that_keeps_failing_is_given_up_after_a_limit(rt):
     assert await events.sweep(rt) == 0
     doc = await rt.store.db["events"].find_one({"type": "x"})
     assert (doc["sweeps"], doc["retry_at"]) == (events.MAX_SWEEPS, None)
+
+
+async def test_a_failing_handler_leaves_its_error_on_the_event_for_the_retry(rt):
+    event_id = await events.emit(
+        rt,
+        events.EventType.CONTACT_UPDATED,
+        subject_type="contact",
+        subject_id=ObjectId(),
+        data={},
+        scope=events.Scope(),
+        actor=events.SYSTEM,
+    )
+    calls = []
+
+    async def flaky(rt, event):
+        calls.append(event["_id"])
+        if len(calls) == 1:
+            raise ConnectionError("platform away")
+
+    with pytest.raises(ConnectionError):
+        await events.process(rt, str(event_id), [flaky])
+    failed = await rt.store.db["events"].find_one({"_id": event_id})
+    assert failed["processed_at"] is None and failed["failures"] == 1
+    assert failed["last_error"].endswith("flaky: ConnectionError: platform away")
+
+    assert await events.process(rt, str(event_id), [flaky]) is True
+    assert (await rt.store.db["events"].find_one({"_id": event_id}))["processed_at"] is not None
 
 
 async def test_a_reply_whose_delivery_task_was_lost_is_sent_by_the_sweep(

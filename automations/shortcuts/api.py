@@ -6,14 +6,14 @@ from __future__ import annotations
 from typing import Any
 
 from aiohttp import web
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
-from automations.shortcuts import macros
+from automations.shortcuts import macros, previews
 from inbox.api.resources import standard_routes
 from inbox.api.routing import api
 from inbox.events import customer_not_told
 from inbox.keys import principal, runtime
-from inbox.models.tickets import NotifyQuery
+from inbox.models.tickets import NotifyQuery, UpdatePreviewOut
 
 
 class MacroOut(BaseModel):
@@ -26,6 +26,19 @@ class MacroOut(BaseModel):
 
 class MacroRunOut(BaseModel):
     results: list[dict[str, Any]]
+
+
+class MacroMessageOut(UpdatePreviewOut):
+    action: int = Field(description="which of the shortcut's actions sends it (its index)")
+    type: str = Field(description="that action's type")
+    follows_choice: bool = Field(
+        description="whether running with notify=false keeps it from the customer (a customer "
+        "update does; a reply the shortcut writes does not)"
+    )
+
+
+class MacroPreviewOut(BaseModel):
+    messages: list[MacroMessageOut]
 
 
 @api(
@@ -42,6 +55,22 @@ async def run_macro(request: web.Request, body: macros.MacroRun, query: NotifyQu
     macro = await macros.get(rt, request.match_info["id"])
     with customer_not_told(not query.notify):
         return MacroRunOut(results=await macros.run(rt, macro, body, principal(request)))
+
+
+@api(
+    "POST",
+    "/macros/{id}/preview",
+    summary="What running a shortcut now would write to the customer: its replies and the "
+    "customer updates its changes call for (inputs may still be incomplete)",
+    tag="shortcuts",
+    body=macros.MacroRun,
+    response=MacroPreviewOut,
+)
+async def preview_macro(request: web.Request, body: macros.MacroRun) -> MacroPreviewOut:
+    rt = runtime(request)
+    macro = await macros.get(rt, request.match_info["id"])
+    found = await previews.preview(rt, macro, body, principal(request))
+    return MacroPreviewOut(messages=[MacroMessageOut(**message) for message in found])
 
 
 standard_routes(

@@ -123,7 +123,7 @@ async def run(
     rt: Runtime, macro: dict[str, Any], body: MacroRun, principal: Principal
 ) -> list[dict[str, Any]]:
     """Run the shortcut's actions as the agent, in order; the outcome of each."""
-    inputs = await _inputs(rt, macro, body.inputs)
+    inputs = await checked_inputs(rt, macro, body.inputs)
     event = await fields.event_about(
         rt,
         principal,
@@ -138,8 +138,11 @@ async def run(
     return outcomes
 
 
-async def _inputs(rt: Runtime, macro: dict[str, Any], given: dict[str, Any]) -> dict[str, Any]:
-    """The agent's inputs, checked against what the shortcut asks for."""
+async def checked_inputs(
+    rt: Runtime, macro: dict[str, Any], given: dict[str, Any], complete: bool = True
+) -> dict[str, Any]:
+    """The agent's inputs, checked against what the shortcut asks for (all that it requires
+    unless not `complete`: a preview while the agent is still filling them in)."""
     problems = []
     inputs: dict[str, Any] = {}
     wanted = {i["key"]: i["required"] for i in macro["inputs"]}
@@ -148,7 +151,7 @@ async def _inputs(rt: Runtime, macro: dict[str, Any], given: dict[str, Any]) -> 
     for key, required in wanted.items():
         value = given.get(key)
         if value in (None, ""):
-            if required:
+            if required and complete:
                 problems.append({"field": f"inputs.{key}", "message": "required"})
             continue
         problem = await _check_input(rt, key, value)

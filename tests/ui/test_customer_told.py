@@ -168,7 +168,13 @@ async def test_a_shortcut_says_what_it_will_do_and_may_leave_the_customer_untold
             "Reply to the customer: Message «Bạn gửi giúp shop ảnh sản phẩm nhé.»",
         ]
     )
+    reply = "Bạn gửi giúp shop ảnh sản phẩm nhé."
+    update = f"Cập nhật phiếu hỗ trợ {ticket['number']}: hiện đang chờ bạn phản hồi."
+    await expect(dialog.locator(".notify-text")).to_have_text([reply, update])
+    await expect(dialog).to_contain_text("It replies on Telegram · Shop bot:")
     await dialog.locator("input[name=notify]").uncheck()
+    await expect(dialog.locator(".notify-text.muted")).to_have_text([update])
+    await shot(page, "customer-told-shortcut")
     await dialog.get_by_role("button", name="Run").click()
     await expect(page.locator(".toast", has_text="Chờ khách done.")).to_be_visible()
 

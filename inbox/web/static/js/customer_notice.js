@@ -39,22 +39,35 @@ export async function showPreview(box, path, action) {
     return () => true;
   }
   if (!answer.sends) {
-    box.replaceChildren(el("p", { class: "muted small notify-none" }, fill(NOT_SENT[answer.reason_code] || answer.reason || "", { reason: answer.reason })));
+    box.replaceChildren(el("p", { class: "muted small notify-none" }, whyNotSent(answer)));
     return () => true;
   }
-  const channel = `${CHANNEL_LABELS[answer.channel.kind] || answer.channel.kind} · ${answer.channel.name}`;
+  const choice = tellChoice(action, answer.channel, [answer.text]);
+  box.replaceChildren(...choice.nodes);
+  return choice.checked;
+}
+
+/** Why a previewed message would not reach the customer, in the reader's words. */
+export const whyNotSent = (answer) => fill(NOT_SENT[answer.reason_code] || answer.reason || "", { reason: answer.reason });
+
+/** How a channel is named to agents: its kind and its own name. */
+export const channelName = (channel) => `${CHANNEL_LABELS[channel.kind] || channel.kind} · ${channel.name}`;
+
+/**
+ * A *Tell the customer on …* box above the messages it decides (dimmed when unticked), with
+ * the agent's last choice for this kind of action; `checked()` reads the choice.
+ */
+export function tellChoice(action, channel, texts) {
   const checkbox = el("input", { type: "checkbox", name: "notify", checked: rememberedChoice(action) });
-  const quote = el("blockquote", { class: "notify-text" }, answer.text);
-  const showChoice = () => quote.classList.toggle("muted", !checkbox.checked);
+  const quotes = texts.map((text) => el("blockquote", { class: "notify-text" }, text));
+  const showChoice = () => quotes.forEach((quote) => quote.classList.toggle("muted", !checkbox.checked));
   checkbox.addEventListener("change", () => {
     rememberChoice(action, checkbox.checked);
     showChoice();
   });
   showChoice();
-  box.replaceChildren(
-    el("label", { class: "notify-choice" }, checkbox, " ", _("Tell the customer on {channel}:", { channel })),
-    quote);
-  return () => checkbox.checked;
+  const label = el("label", { class: "notify-choice" }, checkbox, " ", _("Tell the customer on {channel}:", { channel: channelName(channel) }));
+  return { nodes: [label, ...quotes], checked: () => checkbox.checked };
 }
 
 /**

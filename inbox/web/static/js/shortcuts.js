@@ -3,7 +3,7 @@
 
 import { _, api, el, toast } from "./core.js";
 import { describeError, modalForm } from "./admin_forms.js";
-import { rememberChoice, rememberedChoice, showPreview, withNotify } from "./customer_notice.js";
+import { channelName, showPreview, tellChoice, whyNotSent, withNotify } from "./customer_notice.js";
 import { actionText } from "./rule_builder.js";
 
 const INPUT_LABELS = { team_id: _("Target team"), level: _("Target level"), summary: _("Summary for the team") };
@@ -38,21 +38,60 @@ export class ShortcutBar {
 
   runShortcut(macro) {
     const telling = macro.actions.some((action) => TELLS_CUSTOMER.has(action.type));
-    const notify = el("input", { type: "checkbox", name: "notify", checked: rememberedChoice("shortcut") });
-    notify.addEventListener("change", () => rememberChoice("shortcut", notify.checked));
+    const box = el("div", { class: "notify-box", "aria-live": "polite" });
+    let tell = Promise.resolve(() => true);
+    const preview = (inputs) => {
+      tell = this.showMessages(box, macro, inputs);
+    };
     const run = async (inputs) => {
-      const path = withNotify(`/macros/${macro.id}/run`, !telling || notify.checked);
+      const path = withNotify(`/macros/${macro.id}/run`, (await tell)());
       const { results } = await api("POST", path, { ...this.where, inputs });
       const failed = results.filter((r) => !r.ok);
       if (failed.length) toast(_("{name}: {count} action(s) did not run: {details}", { name: macro.name, count: failed.length, details: failed.map((r) => r.detail).join("; ") }), "error");
       else toast(_("{name} done.", { name: macro.name }));
     };
     if (!macro.inputs.length && !telling) return this.attempt(() => run({}));
-    const extra = telling ? [el("div", { class: "notify-box" },
-      el("p", { class: "small" }, _("This shortcut will:")),
-      el("ul", { class: "small" }, ...macro.actions.map((action) => el("li", {}, actionText(action, this.directory)))),
-      el("label", { class: "notify-choice" }, notify, " ", _("Tell the customer of status, owner and team changes")))] : [];
-    return this.ask(macro.name, macro.description, macro.inputs, run, { extra });
+    if (telling) preview({});
+    return this.ask(macro.name, macro.description, macro.inputs, run, { extra: telling ? [box] : [], onChange: telling ? preview : null });
+  }
+
+  /**
+   * Fill `box` with what the shortcut does and what it would write to the customer (its
+   * replies as sent, the updates its changes call for, under a *Tell the customer* choice);
+   * resolves to a function saying whether to send those updates.
+   */
+  async showMessages(box, macro, inputs) {
+    const steps = [el("p", { class: "small" }, _("This shortcut will:")),
+      el("ul", { class: "small" }, ...macro.actions.map((action) => el("li", {}, actionText(action, this.directory))))];
+    box.replaceChildren(...steps, el("p", { class: "muted small" }, _("Checking what the customer will be told…")));
+    const asked = String(Number(box.dataset.asked || 0) + 1);
+    box.dataset.asked = asked;
+    let messages;
+    try {
+      ({ messages } = await api("POST", `/macros/${macro.id}/preview`, { ...this.where, inputs }));
+      if (box.dataset.asked !== asked) return () => true;  // a newer preview fills the box
+    } catch (error) {
+      box.replaceChildren(...steps, el("p", { class: "error small" }, describeError(error)));
+      return () => true;
+    }
+    const shown = [...steps];
+    for (const message of messages.filter((m) => !m.follows_choice)) {
+      shown.push(message.sends
+        ? el("p", { class: "small" }, _("It replies on {channel}:", { channel: channelName(message.channel) }))
+        : el("p", { class: "muted small notify-none" }, whyNotSent(message)),
+      el("blockquote", { class: `notify-text${message.sends ? "" : " muted"}` }, message.text));
+    }
+    const updates = messages.filter((m) => m.follows_choice);
+    updates.filter((m) => !m.sends).forEach((m) => shown.push(el("p", { class: "muted small notify-none" }, whyNotSent(m))));
+    const sent = updates.filter((m) => m.sends);
+    let tell = () => true;
+    if (sent.length) {
+      const choice = tellChoice("shortcut", sent[0].channel, sent.map((m) => m.text));
+      shown.push(...choice.nodes);
+      tell = choice.checked;
+    }
+    box.replaceChildren(...shown);
+    return tell;
   }
 
   escalate() {
