@@ -1,6 +1,8 @@
 """The page a satisfaction survey's email links open: no sign-in, the link's token is the
-key. A link records its rating at once (one click); the page then takes an optional comment
-and lets the customer change the rating while the survey is open (7 days)."""
+key. Opening a link records nothing (mail scanners open every link of a message): the page
+posts the chosen rating at once from the customer's browser (one click), or offers a button
+without JavaScript. It then takes an optional comment and lets the customer change the
+rating while the survey is open (7 days)."""
 
 from __future__ import annotations
 
@@ -15,48 +17,65 @@ from inbox.services.tickets import satisfaction
 from inbox.web.rendering import render
 
 MAX_COMMENT = 2000
+STATUS_OF_PROBLEM = {None: 200, "unknown": 404, "closed": 409}
 
 
 @access(Access.PUBLIC)
 async def survey_page(request: web.Request) -> web.StreamResponse:
-    rating = _rating(request.query.get("rating"))
-    return await _answer(request, rating, None)
+    """The survey; a link's rating is only offered, for the page to send."""
+    survey = await _survey(request)
+    context = await _context(request, survey)
+    chosen = _rating(request.query.get("rating"))
+    if survey is not None and chosen is not None:
+        if not context["open"]:
+            context["problem"] = "closed"
+        elif chosen != context["rating"]:
+            context["chosen"] = chosen
+    return _page(request, context)
 
 
 @access(Access.PUBLIC)
 async def survey_answer(request: web.Request) -> web.StreamResponse:
+    """A rating (and comment) the customer sent."""
     form = await request.post()
     comment = str(form.get("comment") or "").strip()[:MAX_COMMENT] or None
-    return await _answer(request, _rating(form.get("rating")), comment)
-
-
-async def _answer(
-    request: web.Request, rating: int | None, comment: str | None
-) -> web.StreamResponse:
-    rt = runtime(request)
-    try:
-        survey = await satisfaction.by_token(rt, request.match_info["token"])
-    except NotFound as missing:
-        return render(request, "survey.html", _context(None, None, str(missing)), 404)
-    number = await satisfaction.reference_of(rt, survey)
-    error = None
-    if rating is not None:
+    rating = _rating(form.get("rating"))
+    survey = await _survey(request)
+    problem = None
+    if survey is not None and rating is not None:
         try:
-            survey = await satisfaction.record(rt, survey, rating, comment)
-        except Conflict as closed:
-            error = closed.message
-    context = _context(survey, number, error)
-    return render(request, "survey.html", context, 409 if error else 200)
+            survey = await satisfaction.record(runtime(request), survey, rating, comment)
+        except Conflict:
+            problem = "closed"
+    if survey is not None and problem is None:
+        raise web.HTTPSeeOther(request.path)  # a reload does not post it again
+    context = await _context(request, survey)
+    context["problem"] = context["problem"] or problem
+    return _page(request, context)
 
 
-def _context(survey: dict[str, Any] | None, number: str | None, error: str | None) -> dict:
+async def _survey(request: web.Request) -> dict[str, Any] | None:
+    try:
+        return await satisfaction.by_token(runtime(request), request.match_info["token"])
+    except NotFound:
+        return None
+
+
+async def _context(request: web.Request, survey: dict[str, Any] | None) -> dict[str, Any]:
+    if survey is None:
+        return {"number": "", "rating": None, "open": False, "problem": "unknown"}
     return {
-        "number": number or "",
-        "rating": (survey or {}).get("rating"),
-        "comment": (survey or {}).get("comment"),
-        "open": survey is not None and satisfaction.is_open(survey),
-        "error": error,
+        "number": await satisfaction.reference_of(runtime(request), survey),
+        "rating": survey.get("rating"),
+        "comment": survey.get("comment"),
+        "open": satisfaction.is_open(survey),
+        "chosen": None,
+        "problem": None,
     }
+
+
+def _page(request: web.Request, context: dict[str, Any]) -> web.StreamResponse:
+    return render(request, "survey.html", context, STATUS_OF_PROBLEM[context["problem"]])
 
 
 def _rating(value: Any) -> int | None:

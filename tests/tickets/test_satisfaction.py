@@ -105,7 +105,7 @@ async def test_telegram_buttons_rate_the_ticket_without_reopening_it(
     (thanks,) = await eventually(thanked)
     link = re.search(r"(/csat/\S+)", thanks["text"]).group(1)
     status, _page = await http.post(link, data={"rating": "5", "comment": "Giao nhanh"})
-    assert status == 200
+    assert status == 303  # then the page shows the thanks and the comment
     _, commented = await admin.get(f"/api/v1/tickets/{ticket['id']}")
     assert commented["csat"] == {**commented["csat"], "rating": 5, "comment": "Giao nhanh"}
 
@@ -163,7 +163,7 @@ async def test_messenger_quick_replies_and_zalo_buttons_carry_the_rating(
     assert rated["status"] == "resolved"
 
 
-async def test_email_links_rate_in_one_click_take_a_comment_and_close_after_7_days(
+async def test_email_links_rate_from_the_page_take_a_comment_and_close_after_7_days(
     http, admin, rt, email_channel, smtp
 ):
     recorder, _ = smtp
@@ -186,9 +186,13 @@ async def test_email_links_rate_in_one_click_take_a_comment_and_close_after_7_da
     )
     assert f'<a href="{links["3"]}">' in html_part  # one click in HTML mail programs too
     path = links["5"].removeprefix(http.base)
-    async with http.session.get(http.base + path) as page:
+    async with http.session.get(http.base + path) as page:  # what a mail scanner does
         assert page.status == 200
-        assert "5 out of 5" in await page.text()
+        assert "Sending your rating: 5 out of 5" in await page.text()
+    _, unrated = await admin.get(f"/api/v1/tickets/{ticket['id']}")
+    assert unrated["csat"] is None  # opening a link records nothing
+    async with http.session.post(http.base + path.split("?")[0], data={"rating": "5"}) as page:
+        assert page.status == 200 and "You rated us 5 out of 5" in await page.text()
     await eventually(lambda: csat_of(admin, ticket["id"], 5))
 
     form = {"rating": "4", "comment": "Giao nhanh, nhưng hộp bị móp."}
@@ -202,6 +206,8 @@ async def test_email_links_rate_in_one_click_take_a_comment_and_close_after_7_da
         {"$set": {"sent_at": clock.now() - timedelta(days=8)}},
     )
     async with http.session.get(http.base + links["1"].removeprefix(http.base)) as page:
+        assert page.status == 409 and "7 days" in await page.text()
+    async with http.session.post(http.base + path.split("?")[0], data={"rating": "1"}) as page:
         assert page.status == 409 and "7 days" in await page.text()
     assert (await csat_of(admin, ticket["id"], 4)) is not None
     async with http.session.get(http.base + "/csat/not-a-token?rating=5") as page:
