@@ -36,6 +36,27 @@ from tests.fakes.telegram_api import FakeTelegram
 
 pytest_plugins = ("tests.browser",)
 
+
+def _parse_one_at_a_time() -> None:
+    """CPython 3.11 keeps the AST constructor's recursion depth per interpreter, not per
+    thread (gh-106905): `ast.parse` in two threads at once can fail with "AST constructor
+    recursion depth mismatch". That happens when pytest formats a failure while a worker
+    thread logs a traceback (3.11 parses source lines for the carets), and it crashed an xdist
+    worker, hiding the failure. Tests parse one at a time."""
+    import ast
+    import threading
+
+    parse, lock = ast.parse, threading.RLock()
+
+    def parse_alone(*args: Any, **kwargs: Any) -> Any:
+        with lock:
+            return parse(*args, **kwargs)
+
+    ast.parse = parse_alone
+
+
+_parse_one_at_a_time()
+
 FIXTURES = Path(__file__).parent / "fixtures"
 QUERY_AUDIT = QueryAudit(COLLECTIONS)
 BOT_TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"

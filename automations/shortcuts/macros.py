@@ -123,7 +123,18 @@ async def run(
     rt: Runtime, macro: dict[str, Any], body: MacroRun, principal: Principal
 ) -> list[dict[str, Any]]:
     """Run the shortcut's actions as the agent, in order; the outcome of each."""
-    inputs = await checked_inputs(rt, macro, body.inputs)
+    context = await context_of(rt, macro, body, principal)
+    actor = principal.actor
+    outcomes = [(await runners.run(rt, a, context, actor)).as_dict() for a in macro["actions"]]
+    return outcomes
+
+
+async def context_of(
+    rt: Runtime, macro: dict[str, Any], body: MacroRun, principal: Principal, complete: bool = True
+) -> fields.Context:
+    """What the shortcut's actions see: the ticket or conversation the agent may see, and the
+    agent's inputs (all those required unless not `complete`)."""
+    inputs = await _inputs(rt, macro, body.inputs, complete)
     event = await fields.event_about(
         rt,
         principal,
@@ -133,12 +144,10 @@ async def run(
     )
     context = await fields.context_for(rt, event)
     context.inputs = inputs
-    actor = principal.actor
-    outcomes = [(await runners.run(rt, a, context, actor)).as_dict() for a in macro["actions"]]
-    return outcomes
+    return context
 
 
-async def checked_inputs(
+async def _inputs(
     rt: Runtime, macro: dict[str, Any], given: dict[str, Any], complete: bool = True
 ) -> dict[str, Any]:
     """The agent's inputs, checked against what the shortcut asks for (all that it requires

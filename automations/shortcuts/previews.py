@@ -11,7 +11,7 @@ from typing import Any
 
 from bson import ObjectId
 
-from automations.rules import fields, templates
+from automations.rules import templates
 from automations.rules.actions import (
     AssignAgent,
     Escalate,
@@ -35,15 +35,7 @@ async def preview(
     rt: Runtime, macro: dict[str, Any], body: macros.MacroRun, principal: Principal
 ) -> list[dict[str, Any]]:
     """The messages the customer would get if the agent ran this shortcut now, in order."""
-    event = await fields.event_about(
-        rt,
-        principal,
-        "macro.run",
-        ticket_id=body.ticket_id,
-        conversation_id=body.conversation_id,
-    )
-    context = await fields.context_for(rt, event)
-    context.inputs = await macros.checked_inputs(rt, macro, body.inputs, complete=False)
+    context = await macros.context_of(rt, macro, body, principal, complete=False)
     found = []
     for index, stored in enumerate(macro["actions"]):
         params = {k: v for k, v in stored.items() if k != "secret_sealed"}
