@@ -17,10 +17,10 @@ from pydantic import BaseModel, Field, model_validator
 from inbox import clock
 from inbox.api.routing import api, json_response
 from inbox.auth import Principal
-from inbox.errors import Forbidden
+from inbox.errors import Forbidden, Invalid
 from inbox.keys import principal, runtime
 from inbox.models.common import Body
-from inbox.reports import queries
+from inbox.reports import queries, rollups
 from inbox.runtime import Runtime
 
 MAX_DAYS = 400
@@ -39,22 +39,35 @@ class ReportQuery(Body):
 
     @model_validator(mode="after")
     def _a_range(self) -> ReportQuery:
-        until = self.until or clock.now().date()
-        since = self.since or until - timedelta(days=29)
-        if since > until:
-            raise ValueError("since must be on or before until")
-        if (until - since).days >= MAX_DAYS:
-            raise ValueError(f"a report covers at most {MAX_DAYS} days")
-        self.since, self.until = since, until
+        problem = _range_problem(self.since, self.until) if self.since and self.until else None
+        if problem:
+            raise ValueError(problem)
         return self
+
+    def days(self, today: date) -> tuple[date, date]:
+        """The first and last day asked for; by default the 30 days up to `today`."""
+        until = self.until or today
+        since = self.since or until - timedelta(days=29)
+        problem = _range_problem(since, until)
+        if problem:
+            raise Invalid(problem, [{"field": "since", "message": problem}])
+        return since, until
+
+
+def _range_problem(since: date, until: date) -> str | None:
+    if since > until:
+        return "since must be on or before until"
+    if (until - since).days >= MAX_DAYS:
+        return f"a report covers at most {MAX_DAYS} days"
+    return None
 
 
 async def _filters(rt: Runtime, me: Principal, query: ReportQuery) -> queries.Filters:
-    """The filters asked for, narrowed to what this person may see."""
-    assert query.since is not None and query.until is not None
+    """The filters asked for, narrowed to what this person may see; days are the account's
+    (today is today in its time zone)."""
+    today = clock.now().astimezone(await rollups.zone_of(rt)).date()
     where = queries.Filters(
-        query.since,
-        query.until,
+        *query.days(today),
         query.team,
         query.agent,
         query.channel,
@@ -185,9 +198,11 @@ class DailyOut(BaseModel):
     items: list[DayOut]
 
 
-def _answer(result: Any, rows: list[dict[str, Any]], query: ReportQuery, name: str) -> Any:
+def _answer(
+    result: Any, rows: list[dict[str, Any]], query: ReportQuery, where: queries.Filters, name: str
+) -> Any:
     if query.format == "csv":
-        filename = f"{name}-{query.since}-{query.until}.csv"
+        filename = f"{name}-{where.since}-{where.until}.csv"
         return web.Response(
             text=queries.to_csv(rows),
             content_type="text/csv",
@@ -257,10 +272,11 @@ def _report(
 
     async def handler(request: web.Request, query: ReportQuery) -> Any:
         rt = runtime(request)
-        result = await compute(rt, await _filters(rt, principal(request), query))
+        where = await _filters(rt, principal(request), query)
+        result = await compute(rt, where)
         if isinstance(result, list):
             result = {"items": result}
-        return _answer(result, result[rows] if rows else [result], query, path)
+        return _answer(result, result[rows] if rows else [result], query, where, path)
 
     handler.__name__ = f"report_{path}"
     api(

@@ -7,12 +7,15 @@ from __future__ import annotations
 from aiohttp import web
 
 from inbox.auth import Access, access
+from inbox.keys import runtime
+from inbox.reports import rollups
 from inbox.web.rendering import render
 
 
 @access(Access.AGENT)
 async def reports_page(request: web.Request) -> web.StreamResponse:
-    return render(request, "reports.html", {"page": "reports"})
+    zone = await rollups.zone_of(runtime(request))
+    return render(request, "reports.html", {"page": "reports", "zone": zone.key})
 
 
 def setup(app: web.Application) -> None:

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, datetime, timedelta
+from collections import Counter
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from bson import ObjectId
@@ -97,11 +98,17 @@ async def history(http, admin, agent, rt, telegram_channel) -> list[dict[str, An
     return made
 
 
+async def account_today(rt) -> date:
+    """Today where the account's days are cut (Ho Chi Minh is ahead of UTC: 17:00 UTC is
+    already tomorrow there)."""
+    return datetime.now(UTC).astimezone(await rollups.zone_of(rt)).date()
+
+
 async def test_figures_match_the_records_survive_redelivery_and_equal_a_rebuild(
     http, admin, agent, rt, telegram_channel, fake_telegram
 ):
     await history(http, admin, agent, rt, telegram_channel)
-    today = datetime.now(UTC).date()
+    today = await account_today(rt)
     status, whole = await admin.get(f"/api/v1/reports/overview?since=2026-11-01&until={today}")
     assert status == 200, whole
 
@@ -150,9 +157,12 @@ async def test_figures_match_the_records_survive_redelivery_and_equal_a_rebuild(
 
     span = f"since=2026-11-01&until={today}"
     _, hours = await admin.get(f"/api/v1/reports/hours?{span}")
-    at_night = [h for h in hours["items"] if h["conversations"] and h["hour"] == 0]
-    assert at_night == [{"weekday": 1, "hour": 0, "conversations": 1}]  # Tuesday 1 December
-    assert sum(h["conversations"] for h in hours["items"]) == 6
+    zone = await rollups.zone_of(rt)
+    local = [c["created_at"].replace(tzinfo=UTC).astimezone(zone) for c in records]
+    expected = Counter((moment.weekday(), moment.hour) for moment in local)
+    counted = {(h["weekday"], h["hour"]): h["conversations"] for h in hours["items"]}
+    assert {key: n for key, n in counted.items() if n} == expected
+    assert counted[(1, 0)] >= 1  # the night one: Tuesday 1 December, half past midnight
     _, rated = await admin.get(f"/api/v1/reports/ratings?{span}")
     assert [r["rating"] for r in rated["items"]] == [4, 4]
     _, per_channel = await admin.get(f"/api/v1/reports/channels?{span}")
@@ -173,7 +183,7 @@ async def test_each_person_sees_only_their_figures_and_csv_says_the_same(
     http, admin, agent, rt, telegram_channel, fake_telegram
 ):
     await history(http, admin, agent, rt, telegram_channel)
-    today = datetime.now(UTC).date()
+    today = await account_today(rt)
     admin_id = str(admin.agent["_id"])
     status, refused = await agent.get(f"/api/v1/reports/agents?agent={admin_id}")
     assert status == 403, refused
@@ -200,7 +210,7 @@ async def test_merges_reopenings_sla_and_what_a_lead_sees(
     http, admin, agent, rt, telegram_channel, fake_telegram
 ):
     await history(http, admin, agent, rt, telegram_channel)
-    today = datetime.now(UTC).date()
+    today = await account_today(rt)
     span = f"since=2026-11-01&until={today}"
     one, two, three = sorted(
         await rt.store["tickets"].find({}, sort=[("_id", 1)]).to_list(None), key=lambda t: t["seq"]
@@ -271,7 +281,7 @@ async def test_time_online_is_counted_per_agent_and_day(admin, agent, rt):
     assert status == 200
     status, _ = await agent.patch(f"/api/v1/agents/{me}", json={"availability": "offline"})
     await events_settled(rt)
-    today = datetime.now(UTC).date()
+    today = await account_today(rt)
     _, mine = await agent.get(f"/api/v1/reports/agents?since={today - timedelta(days=1)}")
     (row,) = mine["items"]
     assert abs(row["presence"]["online_seconds"] - 7200) <= 5
@@ -286,7 +296,7 @@ async def test_time_online_counts_the_span_still_going(admin, agent, rt):
     await rt.store["agents"].update_one(
         {"_id": agent.agent["_id"]}, {"$set": {"availability_changed_at": an_hour_ago}}
     )
-    today = datetime.now(UTC).date()
+    today = await account_today(rt)
     span = f"since={today - timedelta(days=1)}&until={today + timedelta(days=1)}"
     _, mine = await agent.get(f"/api/v1/reports/agents?{span}")
     (row,) = mine["items"]

@@ -8,27 +8,29 @@ const isAdmin = page.dataset.admin === "true";
 const form = $("report-filters");
 let chart = null;
 
-const iso = (day) => day.toISOString().slice(0, 10);
+const zone = page.dataset.zone || "UTC";
+const dayFormat = new Intl.DateTimeFormat("en-CA", { timeZone: zone, year: "numeric", month: "2-digit", day: "2-digit" });
 
-function presetRange(preset) {
-  const today = new Date();
-  const until = iso(today);
-  if (preset === "today") return { since: until, until };
-  if (preset === "month") return { since: iso(new Date(today.getFullYear(), today.getMonth(), 1, 12)), until };
-  const start = new Date(today);
-  start.setDate(start.getDate() - (Number(preset) - 1));
-  return { since: iso(start), until };
+/** `day` (YYYY-MM-DD) moved by `days` days. */
+function shift(day, days) {
+  const moved = new Date(`${day}T12:00:00Z`);
+  moved.setUTCDate(moved.getUTCDate() + days);
+  return moved.toISOString().slice(0, 10);
 }
 
+/** The days a preset covers, up to today in the account's time zone (which cuts the days). */
+function presetRange(preset) {
+  const until = dayFormat.format(new Date());
+  if (preset === "today") return { since: until, until };
+  if (preset === "month") return { since: `${until.slice(0, 8)}01`, until };
+  return { since: shift(until, -(Number(preset) - 1)), until };
+}
+
+/** The period of the same length just before `range`. */
 function previous({ since, until }) {
-  const first = new Date(`${since}T12:00:00`);
-  const last = new Date(`${until}T12:00:00`);
-  const days = Math.round((last - first) / 86400000) + 1;
-  const end = new Date(first);
-  end.setDate(end.getDate() - 1);
-  const start = new Date(end);
-  start.setDate(start.getDate() - (days - 1));
-  return { since: iso(start), until: iso(end) };
+  const days = Math.round((Date.parse(`${until}T12:00:00Z`) - Date.parse(`${since}T12:00:00Z`)) / 86400000) + 1;
+  const end = shift(since, -1);
+  return { since: shift(end, -(days - 1)), until: end };
 }
 
 function query(range) {
