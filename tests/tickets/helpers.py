@@ -22,11 +22,11 @@ async def conversation_of(client: Client) -> dict[str, Any]:
 
 
 async def promote(
-    client: Client, conversation_id: str, title: str, **fields: Any
+    client: Client, conversation_id: str, title: str, *, quiet: bool = False, **fields: Any
 ) -> dict[str, Any]:
-    status, ticket = await client.post(
-        f"/api/v1/conversations/{conversation_id}/ticket", json={"title": title, **fields}
-    )
+    """Make the conversation a ticket (`quiet`: without telling the customer)."""
+    path = f"/api/v1/conversations/{conversation_id}/ticket" + ("?notify=false" if quiet else "")
+    status, ticket = await client.post(path, json={"title": title, **fields})
     assert status == 201, ticket
     return ticket
 

@@ -12,6 +12,7 @@ from inbox.models.agents import Role
 from tests.automations.bot.test_flows import bot_for
 from tests.browser import shot, signed_in
 from tests.conftest import customer_writes, eventually, make_agent
+from tests.tickets.helpers import conversation_of, promote
 
 pytestmark = pytest.mark.browser
 
@@ -21,11 +22,7 @@ async def test_the_ticket_page_shortcuts_saved_fields_and_mentions(
 ):
     await make_agent(rt, "minh@example.com", Role.AGENT, name="Minh Trần")
     await customer_writes(http, telegram_channel, 61, "Máy không lên nguồn", name="Bảo Trần")
-    _, page_ = await admin.get("/api/v1/conversations")
-    _, ticket = await admin.post(
-        f"/api/v1/conversations/{page_['items'][0]['id']}/ticket?notify=false",
-        json={"title": "No power"},
-    )
+    ticket = await promote(admin, (await conversation_of(admin))["id"], "No power", quiet=True)
     page = await signed_in(browser, server, "admin@example.com")
     await page.goto(f"{server.url}/tickets/{ticket['number']}")
     await expect(page.locator("#ticket-title")).to_have_text("No power")

@@ -9,6 +9,7 @@ from playwright.async_api import expect
 
 from tests.browser import shot, signed_in
 from tests.conftest import customer_writes, events_settled, eventually
+from tests.tickets.helpers import conversation_of, promote
 
 pytestmark = pytest.mark.browser
 
@@ -153,11 +154,7 @@ async def test_a_shortcut_says_what_it_will_do_and_may_leave_the_customer_untold
     )
     assert status == 201, _macro
     await customer_writes(http, telegram_channel, 53, "Áo bị rách", name="Bảo Trần")
-    _, page_ = await admin.get("/api/v1/conversations")
-    _, ticket = await admin.post(
-        f"/api/v1/conversations/{page_['items'][0]['id']}/ticket?notify=false",
-        json={"title": "Áo rách"},
-    )
+    ticket = await promote(admin, (await conversation_of(admin))["id"], "Áo rách", quiet=True)
     page = await signed_in(browser, server, "admin@example.com")
     await page.goto(f"{server.url}/tickets/{ticket['number']}")
     await page.locator("#shortcut-bar button", has_text="Chờ khách").click()

@@ -9,6 +9,7 @@ from playwright.async_api import Page, expect
 
 from tests.browser import shot
 from tests.conftest import customer_writes
+from tests.tickets.helpers import promote
 
 pytestmark = pytest.mark.browser
 PHONE = {"width": 390, "height": 844}
@@ -30,9 +31,7 @@ async def test_an_agent_works_from_a_phone(browser, server, http, admin, telegra
     await customer_writes(http, telegram_channel, 72, "Sai màu áo", name="Chi Lê")
     _, page_ = await admin.get("/api/v1/conversations")
     chi = next(c for c in page_["items"] if c["contact"]["name"] == "Chi Lê")
-    _, ticket = await admin.post(
-        f"/api/v1/conversations/{chi['id']}/ticket?notify=false", json={"title": "Sai màu"}
-    )
+    ticket = await promote(admin, chi["id"], "Sai màu", quiet=True)
     page = await browser.new_page(viewport=PHONE, is_mobile=True, has_touch=True)
     await page.goto(f"{server.url}/login")
     await page.fill("input[name=email]", "admin@example.com")
